@@ -1,0 +1,111 @@
+"""Answers as people give them (forms, YAML files) and as they are stored, checked against their question."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scoring import Answer, Questionnaire, visible_questions
+from scoring.model import AnswerValue, Question
+
+NOT_APPLICABLE = "n/a"
+
+
+class AnswerError(ValueError):
+    """An answer that its question cannot take; the message says what it can take."""
+
+
+def coerce_value(question: Question, raw: Any) -> AnswerValue:
+    """Turn a raw answer (from a form or a YAML file) into the value its question type takes."""
+    if question.type == "level":
+        try:
+            level = int(raw)
+        except (TypeError, ValueError):
+            level = None
+        if level is None or isinstance(raw, bool) or level not in question.statements:
+            allowed = ", ".join(str(k) for k in sorted(question.statements))
+            raise AnswerError(f"choose one of the levels {allowed}")
+        return level
+    if question.type == "yes-no":
+        value = ("yes" if raw else "no") if isinstance(raw, bool) else str(raw).strip().lower()
+        if value not in ("yes", "no"):
+            raise AnswerError("answer yes or no")
+        return value
+    if question.type == "choice":
+        if question.option(str(raw)) is None:
+            raise AnswerError(f"choose one of: {', '.join(o.value for o in question.options)}")
+        return str(raw)
+    if question.type == "multi-choice":
+        chosen = [raw] if isinstance(raw, str) else list(raw or [])
+        unknown = [str(c) for c in chosen if question.option(str(c)) is None]
+        if unknown:
+            allowed = ", ".join(o.value for o in question.options)
+            raise AnswerError(f"'{unknown[0]}' is not an option: choose from {allowed}")
+        # Keep the questionnaire's order, so the same choices always store the same way.
+        return tuple(o.value for o in question.options if o.value in {str(c) for c in chosen})
+    if question.type == "number":
+        return _number(question, raw)
+    text = str(raw)
+    if question.max_length is not None and len(text) > question.max_length:
+        raise AnswerError(f"use {question.max_length} characters or fewer (this has {len(text)})")
+    return text
+
+
+def _number(question: Question, raw: Any) -> int | float:
+    try:
+        number = float(str(raw).replace(",", "").strip())
+    except ValueError:
+        raise AnswerError("enter a number, like 12 or 3.5") from None
+    if question.minimum is not None and number < question.minimum:
+        raise AnswerError(f"enter a number of {question.minimum:g} or more")
+    if question.maximum is not None and number > question.maximum:
+        raise AnswerError(f"enter a number of {question.maximum:g} or less")
+    return int(number) if number.is_integer() else number
+
+
+def answers_from_mapping(questionnaire: Questionnaire, raw: Mapping[str, Any]) -> tuple[dict[str, Answer], list[str]]:
+    """Answers from a mapping of question id to raw value (`n/a` for not applicable), with every problem."""
+    answers: dict[str, Answer] = {}
+    problems: list[str] = []
+    known = {q.id: q for q in questionnaire.questions}
+    for question_id, value in raw.items():
+        question = known.get(str(question_id))
+        if question is None:
+            problems.append(f"{question_id}: no such question in '{questionnaire.id}'")
+            continue
+        if isinstance(value, str) and value.strip().lower() == NOT_APPLICABLE:
+            if not question.not_applicable:
+                problems.append(f"{question_id}: this question does not offer 'not applicable'")
+                continue
+            answers[question.id] = Answer(not_applicable=True)
+            continue
+        try:
+            answers[question.id] = Answer(coerce_value(question, value))
+        except AnswerError as error:
+            problems.append(f"{question_id}: {error}")
+    return answers, problems
+
+
+def to_stored(value: AnswerValue | None) -> Any:
+    """An answer value as JSON (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def from_stored(value: Any, not_applicable: bool = False, comment: str | None = None) -> Answer:
+    """An answer read back from JSON storage."""
+    return Answer(tuple(value) if isinstance(value, list) else value, not_applicable, comment)
+
+
+def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> list[tuple[Question, str]]:
+    """The shown questions that block submission, each with what is missing."""
+    visible = visible_questions(questionnaire, answers)
+    missing: list[tuple[Question, str]] = []
+    for question in questionnaire.questions:
+        if question.id not in visible:
+            continue
+        answer = answers.get(question.id)
+        if question.required and (answer is None or not answer.is_given):
+            missing.append((question, "Answer this question"))
+        elif question.comment == "required" and answer is not None and not (answer.comment or "").strip():
+            missing.append((question, "Add a comment or evidence note"))
+    return missing

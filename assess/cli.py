@@ -1,0 +1,185 @@
+"""The `assess` command line: Flask's CLI with the service's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from alembic import command as alembic_command
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from assess import create_app, db, library
+from assess.answers import answers_from_mapping
+from assess.library import LibraryError, load_file, load_paths
+from assess.migrations import alembic_config
+from assess.models import OrganisationRole, RespondentGroup, SiteRole
+from assess.services import demo as demo_service
+from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
+from assess.services.questionnaires import VersionConflict, record_library
+from assess.services.users import add_membership, add_user
+from scoring import Profile, get_scorer
+
+
+def _create_app() -> Flask:
+    """The app for commands that need one; a broken library is reported, not a traceback."""
+    try:
+        return create_app()
+    except LibraryError as error:
+        raise click.ClickException(f"the questionnaire library has problems:\n{error}") from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Self-assessment maturity questionnaires for English councils."""
+
+
+@main.command(with_appcontext=False)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check questionnaire files or folders; print every problem as FILE:LINE:COL: message."""
+    targets = list(paths) or [Path("questionnaires")]
+    loaded, problems = load_paths(targets)
+    for problem in sorted(problems):
+        click.echo(str(problem))
+    invalid = len({p.file for p in problems})
+    click.echo(f"{len(loaded)} valid, {invalid} invalid", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@main.command(with_appcontext=False)
+@click.argument("questionnaire_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
+def score(questionnaire_file: Path, answers_file: Path, as_json: bool) -> None:
+    """Score one set of answers (question id -> value, `n/a` for not applicable) without a database."""
+    loaded, problems = load_file(questionnaire_file)
+    if loaded is None:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    raw = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise click.UsageError(f"{answers_file}: expected a mapping of question id to answer")
+    questionnaire = loaded.questionnaire
+    answers, answer_problems = answers_from_mapping(questionnaire, raw)
+    if answer_problems:
+        for answer_problem in answer_problems:
+            click.echo(f"{answers_file}: {answer_problem}", err=True)
+        sys.exit(1)
+    profile = get_scorer(questionnaire.scoring.method).score(questionnaire, answers)
+    click.echo(json.dumps(profile.to_dict(), indent=2) if as_json else _profile_table(profile))
+
+
+def _profile_table(profile: Profile) -> str:
+    def level(label: str | None, value: float | None) -> str:
+        shown = label or "not enough answers"
+        return f"{shown} ({value:g})" if value is not None else shown
+
+    width = max([len(s.id) for s in profile.sections] + [len("Overall")])
+    lines = [f"{profile.questionnaire_id} version {profile.version}, scored by {profile.method}", ""]
+    for section in profile.sections:
+        lines.append(f"{section.id:<{width}}  {level(section.label, section.value):<28}  "
+                     f"{section.answered}/{section.applicable} answered  {section.explanation}")
+    lines += ["", f"{'Overall':<{width}}  {level(profile.label, profile.value)}  {profile.explanation}"]
+    return "\n".join(lines)
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command()
+def upgrade() -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    alembic_command.upgrade(alembic_config(db.engine()), "head")
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def questionnaires() -> None:
+    """Work with the questionnaire library."""
+
+
+@questionnaires.command()
+def sync() -> None:
+    """Record every questionnaire in the library as a version that responses can point at."""
+    try:
+        recorded = record_library(db.session(), library(current_app))
+    except VersionConflict as conflict:
+        click.echo(str(conflict), err=True)
+        sys.exit(1)
+    for item in recorded:
+        click.echo(f"{item.outcome:<9}  {item.file.questionnaire.id} version {item.file.questionnaire.version}")
+
+
+@main.group()
+def orgs() -> None:
+    """Manage organisations (councils)."""
+
+
+@orgs.command(name="import")
+@click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_organisations(register: Path) -> None:
+    """Import or update organisations from a register CSV (code, name, type, region, ...)."""
+    try:
+        rows, count = read_register(register)
+    except RegisterError as error:
+        raise click.ClickException(str(error)) from None
+    with click.progressbar(length=count, label="Importing organisations", file=sys.stderr) as bar:
+        summary = import_register(db.session(), rows, progress=lambda: bar.update(1))
+    for problem in summary.skipped:
+        click.echo(f"{register}: {problem}", err=True)
+    click.echo(f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
+               f"{len(summary.skipped)} skipped")
+
+
+@main.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command(name="add")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 10 characters (asked for if not given).")
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in SiteRole]),
+              help="A site role; repeat for several.")
+@click.option("--member-of", "organisation_code", help="Code of an organisation to join.")
+@click.option("--org-role", type=click.Choice([r.value for r in OrganisationRole]), default="respondent",
+              show_default=True)
+@click.option("--group", type=click.Choice([g.value for g in RespondentGroup]), default="officer", show_default=True)
+def add_user_command(email: str, name: str, password: str, roles: tuple[str, ...], organisation_code: str | None,
+                     org_role: str, group: str) -> None:
+    """Create a user (or update one with the same email), with site roles and a membership."""
+    session = db.session()
+    try:
+        user = add_user(session, email, name, password, [SiteRole(r) for r in roles])
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--password") from None
+    if organisation_code:
+        organisation = organisation_by_code(session, organisation_code)
+        if organisation is None:
+            raise click.BadParameter(f"no organisation has the code {organisation_code!r}", param_hint="--member-of")
+        add_membership(session, user, organisation, OrganisationRole(org_role), RespondentGroup(group))
+    session.commit()
+    click.echo(f"Saved {user.email}" + (f" (member of {organisation_code})" if organisation_code else ""))
+
+
+@main.command()
+@click.option("--password", help="Give every demo account this password (otherwise each gets a random one).")
+def demo(password: str | None) -> None:
+    """Create the demo council (code DEMO), its accounts and a round to look at; prints the accounts."""
+    accounts = demo_service.create_demo(db.session(), library(current_app), password)
+    click.echo(demo_service.describe(accounts))
+
+
+def run_command(args: list[str], **extra: Any) -> None:
+    """Run the CLI in-process (used by `make run` helpers and tests)."""
+    main.main(args=args, standalone_mode=False, **extra)

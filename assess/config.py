@@ -1,0 +1,57 @@
+"""Settings: defaults, then instance/config.py, then ASSESS_* environment variables, then test config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment variables read at start-up, and the setting each one fills.
+ENVIRONMENT_SETTINGS = {
+    "ASSESS_DATABASE_URL": "DATABASE_URL",
+    "ASSESS_SECRET_KEY": "SECRET_KEY",
+    "ASSESS_QUESTIONNAIRES": "QUESTIONNAIRES",
+    "ASSESS_SERVICE_NAME": "SERVICE_NAME",
+}
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, the instance folder, the environment and test_config."""
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{instance / 'assess.sqlite'}",
+        QUESTIONNAIRES=str(REPOSITORY_ROOT / "questionnaires"),
+        SERVICE_NAME="Council self-assessment",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_WINDOW_MINUTES=15,
+        INVITATION_DAYS=14,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    for variable, setting in ENVIRONMENT_SETTINGS.items():
+        if os.environ.get(variable):
+            app.config[setting] = os.environ[variable]
+    if test_config is not None:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the secret key kept in the instance folder, generating it on first run.
+
+    A fixed default would let anyone forge session cookies, so a new installation makes its own.
+    """
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

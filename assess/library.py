@@ -1,0 +1,503 @@
+"""Load and validate questionnaire files into the questionnaire model.
+
+Every problem is reported with the file, line and column and what to change; one bad file
+never hides the problems of another. See the README's questionnaire format section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from scoring import Questionnaire, ScorerProblem
+from scoring.model import (
+    Option,
+    Question,
+    Resource,
+    ResourceTarget,
+    ScaleLevel,
+    ScoringSpec,
+    Section,
+    ShowIf,
+)
+from scoring.registry import UnknownScorer, available_scorers, get_scorer
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "questionnaire.schema.json"
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a questionnaire file, where it is, and what to change."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class LibraryError(Exception):
+    """A questionnaire library that cannot be used, with every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A questionnaire file that passed every check."""
+
+    path: Path
+    questionnaire: Questionnaire
+    definition: dict[str, Any]
+    content_hash: str
+
+
+@dataclass
+class Library:
+    """The questionnaires of a library folder, by id."""
+
+    folder: Path
+    files: dict[str, LoadedFile] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[LoadedFile]:
+        return iter(sorted(self.files.values(), key=lambda f: f.questionnaire.title))
+
+    def get(self, questionnaire_id: str) -> Questionnaire:
+        """The questionnaire with this id (KeyError if the library has none)."""
+        return self.files[questionnaire_id].questionnaire
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe YAML loader that reads booleans the YAML 1.2 way.
+
+    PyYAML follows YAML 1.1, where yes/no/on/off are booleans; authors write `equals: yes` and
+    `scores: {yes: 5, no: 1}` meaning the answer "yes", so only true/false are booleans here.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class _FileChecker:
+    """Collects the problems of one file, placing each at the line of the path it concerns."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.marks: dict[Path_, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path_, message: str) -> None:
+        """Record a problem at a path (or at its nearest parent that is in the file)."""
+        while path and path not in self.marks:
+            path = path[:-1]
+        line, column = self.marks.get(path, (1, 1))
+        self.problems.append(Problem(self.name, line, column, message))
+
+    def mark(self, path: Path_, node: Node) -> None:
+        """Remember where a path starts in the file."""
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+
+    def construct(self, loader: _Loader, node: Node, path: Path_) -> Any:
+        """Build JSON-compatible data from a YAML node, remembering each path's position."""
+        self.mark(path, node)
+        if isinstance(node, MappingNode):
+            loader.flatten_mapping(node)
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = _json_key(loader.construct_object(key_node, deep=True))
+                if key in result:
+                    line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                    self.problems.append(
+                        Problem(self.name, line, column, f"duplicate key '{key}': keep only one of them")
+                    )
+                    continue
+                self.mark((*path, key), key_node)
+                result[key] = self.construct(loader, value_node, (*path, key))
+            return result
+        if isinstance(node, SequenceNode):
+            return [self.construct(loader, item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        value = loader.construct_object(node)
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _json_key(key: Any) -> str:
+    # JSON (and so the schema) only has string keys; statement levels arrive as ints and an
+    # author's `true:`/`false:` keys as booleans, which mean yes and no.
+    if isinstance(key, bool):
+        return "yes" if key else "no"
+    return str(key)
+
+
+def _yes_no(value: Any) -> Any:
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
+@cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+def content_hash(definition: Mapping[str, Any]) -> str:
+    """A hash of a questionnaire's meaning: layout, comments and key order do not change it."""
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile | None, list[Problem]]:
+    """Load and check one questionnaire file: the file (or None) and every problem found."""
+    checker = _FileChecker(display_name or str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        checker.add((), f"cannot read the file: {error}")
+        return None, checker.problems
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = checker.construct(loader, node, ()) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = error.problem or error.context or "invalid YAML"
+        message = f"not valid YAML: {reason}; check the indentation and quoting on this line"
+        return None, [Problem(checker.name, line, column, message)]
+    if not isinstance(data, dict):
+        checker.add((), "a questionnaire file must be a mapping with id, version, title, scale, scoring, sections")
+        return None, checker.problems
+    if checker.problems:
+        return None, checker.problems
+    for schema_error in _schema_validator().iter_errors(data):
+        checker.add(*_describe_schema_error(schema_error))
+    if checker.problems:
+        return None, checker.problems
+    _normalise(data)
+    _check_rules(data, checker)
+    if checker.problems:
+        return None, checker.problems
+    questionnaire = build_questionnaire(data)
+    _check_scorer(questionnaire, checker)
+    if checker.problems:
+        return None, checker.problems
+    return LoadedFile(path, questionnaire, data, content_hash(data)), []
+
+
+def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, str]:
+    """Turn a JSON Schema error into a place and a message that says what to change."""
+    path: Path_ = tuple(error.absolute_path)
+    where = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "this entry"
+    instance: Any = error.instance
+    kind, expected = str(error.validator), cast(Any, error.validator_value)
+    schema = cast(dict[str, Any], error.schema)
+    if kind == "required":
+        missing = next(k for k in expected if k not in instance)
+        return path, f"missing required key '{missing}': add `{missing}:` here"
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        unknown = [k for k in instance if k not in allowed]
+        key = unknown[0] if unknown else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+        return (*path, key), f"unknown key '{key}'{suggestion}; allowed keys here: {', '.join(allowed)}"
+    if kind == "enum":
+        choices = ", ".join(str(c) for c in expected)
+        return path, f"{where} is {instance!r}, which is not allowed; use one of: {choices}"
+    if kind == "const":
+        return path, f"{where} must be {expected!r}"
+    if kind == "pattern" and path and path[-1] == "url":
+        return path, f"'{instance}' is not a web address: start it with https://"
+    if kind == "pattern":
+        suggestion = re.sub(r"[^a-z0-9]+", "-", str(instance).lower()).strip("-")
+        return path, f"{instance!r} is not a valid id: use lower-case letters, digits and hyphens, like '{suggestion}'"
+    if kind == "type":
+        names = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
+                 "object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')"}
+        wanted = expected if isinstance(expected, list) else [expected]
+        return path, f"{where} must be {' or '.join(names.get(str(w), str(w)) for w in wanted)}, not {instance!r}"
+    if kind in ("minProperties", "maxProperties") and path and path[-1] == "show_if":
+        return path, "show_if needs `question:` and exactly one of `equals:`, `in:` or `at_least:`"
+    if kind == "minItems":
+        return path, f"{where} needs at least {expected} entr{'y' if expected == 1 else 'ies'}"
+    if kind == "minLength":
+        return path, f"{where} must not be empty"
+    if kind in ("minimum", "exclusiveMinimum"):
+        return path, f"{where} must be at least {expected}, not {instance!r}"
+    if kind == "uniqueItems":
+        return path, f"{where} lists the same value twice: list each once"
+    return path, error.message
+
+
+def _normalise(data: dict[str, Any]) -> None:
+    """Write yes/no conditions the one way, whatever the author wrote (yes, true, ...)."""
+    for section in data["sections"]:
+        for question in section["questions"]:
+            condition = question.get("show_if")
+            if condition is None:
+                continue
+            if "equals" in condition:
+                condition["equals"] = _yes_no(condition["equals"])
+            if "in" in condition:
+                condition["in"] = [_yes_no(v) for v in condition["in"]]
+
+
+TYPE_KEYS = {
+    "statements": ("level",),
+    "options": ("choice", "multi-choice"),
+    "scores": ("yes-no",),
+    "min": ("number",),
+    "max": ("number",),
+    "unit": ("number",),
+    "max_length": ("text",),
+}
+
+
+def _check_rules(data: dict[str, Any], checker: _FileChecker) -> None:
+    """Check the rules a JSON Schema cannot express."""
+    levels = [entry["level"] for entry in data["scale"]]
+    if levels != sorted(set(levels)):
+        checker.add(("scale",), f"scale levels must go up one entry at a time, lowest first; found {levels}")
+    lowest, highest = min(levels), max(levels)
+    level_list = ", ".join(str(level) for level in levels)
+
+    seen_sections: set[str] = set()
+    seen_questions: dict[str, dict[str, Any]] = {}
+    for s, section in enumerate(data["sections"]):
+        if section["id"] in seen_sections:
+            checker.add(("sections", s, "id"),
+                        f"section id '{section['id']}' is used twice: give each section its own id")
+        seen_sections.add(section["id"])
+        for q, question in enumerate(section["questions"]):
+            path: Path_ = ("sections", s, "questions", q)
+            qid = question["id"]
+            if qid in seen_questions:
+                checker.add((*path, "id"), f"question id '{qid}' is used twice: give each question its own id")
+            for key, types in TYPE_KEYS.items():
+                if key in question and question["type"] not in types:
+                    checker.add((*path, key), f"'{key}' only applies to {' and '.join(types)} questions: remove it")
+            if question["type"] == "level" and "statements" in question:
+                _check_statements(question["statements"], levels, (*path, "statements"), checker)
+            for o, option in enumerate(question.get("options", [])):
+                score = option.get("score")
+                if score is not None and not lowest <= score <= highest:
+                    checker.add((*path, "options", o, "score"),
+                                f"score {score} is outside the scale: use a value from {lowest} to {highest}")
+            values = [o["value"] for o in question.get("options", [])]
+            for duplicate in sorted({v for v in values if values.count(v) > 1}):
+                checker.add((*path, "options"),
+                            f"option value '{duplicate}' is used twice: give each option its own value")
+            for answer, score in question.get("scores", {}).items():
+                if not lowest <= score <= highest:
+                    checker.add((*path, "scores", answer),
+                                f"score {score} is outside the scale: use a value from {lowest} to {highest}")
+            if "min" in question and "max" in question and question["min"] > question["max"]:
+                checker.add((*path, "max"), f"max ({question['max']}) is below min ({question['min']}): swap them")
+            if "stage" in question and question["stage"] not in levels:
+                checker.add((*path, "stage"),
+                            f"stage {question['stage']} is not a scale level: use one of {level_list}")
+            if "show_if" in question:
+                _check_condition(question["show_if"], seen_questions, levels, (*path, "show_if"), checker)
+            seen_questions[qid] = question
+
+    for r, resource in enumerate(data.get("resources", [])):
+        target = resource.get("applies_to", {})
+        if "section" in target and target["section"] not in seen_sections:
+            checker.add(("resources", r, "applies_to", "section"),
+                        f"no section has the id '{target['section']}': use one of {', '.join(sorted(seen_sections))}")
+        if "max_level" in target and target["max_level"] not in levels:
+            checker.add(("resources", r, "applies_to", "max_level"),
+                        f"max_level {target['max_level']} is not a scale level: use one of {level_list}")
+
+
+def _check_statements(statements: dict[str, str], levels: list[int], path: Path_, checker: _FileChecker) -> None:
+    given = {int(key) for key in statements}
+    for level in levels:
+        if level not in given:
+            checker.add(path, f"no statement for level {level}: add `{level}: ...` (one statement per scale level)")
+    for key in statements:
+        if int(key) not in levels:
+            checker.add((*path, key), f"level {key} is not on the scale ({', '.join(map(str, levels))}): remove it")
+    texts = [text.strip() for text in statements.values()]
+    if len(set(texts)) < len(texts):
+        checker.add(path, "two levels have the same statement: each level needs its own description")
+
+
+def _check_condition(
+    condition: dict[str, Any], earlier: Mapping[str, dict[str, Any]], levels: list[int], path: Path_,
+    checker: _FileChecker,
+) -> None:
+    target_id = condition["question"]
+    target = earlier.get(target_id)
+    if target is None:
+        checker.add((*path, "question"),
+                    f"show_if points at '{target_id}', which is not an earlier question: "
+                    "point at a question that comes before this one")
+        return
+    kind = target["type"]
+    if "at_least" in condition:
+        if kind not in ("level", "number"):
+            checker.add((*path, "at_least"), f"at_least only works with level or number questions; "
+                                             f"'{target_id}' is {kind}: use equals or in")
+        return
+    if kind in ("text", "number"):
+        return
+    allowed: list[Any]
+    if kind == "yes-no":
+        allowed = ["yes", "no"]
+    elif kind == "level":
+        allowed = levels
+    else:
+        allowed = [o["value"] for o in target.get("options", [])]
+    wanted = [condition["equals"]] if "equals" in condition else condition["in"]
+    for value in wanted:
+        if value not in allowed:
+            choices = ", ".join(str(a) for a in allowed)
+            checker.add((*path, "equals" if "equals" in condition else "in"),
+                        f"'{target_id}' can never be {value!r}: use one of {choices}")
+
+
+def _check_scorer(questionnaire: Questionnaire, checker: _FileChecker) -> None:
+    try:
+        scorer = get_scorer(questionnaire.scoring.method)
+    except UnknownScorer:
+        allowed = ", ".join(sorted(available_scorers()))
+        checker.add(("scoring", "method"),
+                    f"unknown scoring method '{questionnaire.scoring.method}': use one of {allowed}")
+        return
+    problem: ScorerProblem
+    for problem in scorer.check(questionnaire):
+        checker.add(problem.path, f"{questionnaire.scoring.method}: {problem.message}")
+
+
+def build_questionnaire(definition: Mapping[str, Any]) -> Questionnaire:
+    """Build the questionnaire model from a checked definition (a file's data, or a stored version)."""
+    return Questionnaire(
+        id=definition["id"],
+        version=definition["version"],
+        title=definition["title"],
+        description=definition.get("description"),
+        audience=tuple(definition.get("audience", ())),
+        scale=tuple(ScaleLevel(e["level"], e["label"], e.get("description")) for e in definition["scale"]),
+        scoring=ScoringSpec(definition["scoring"]["method"], dict(definition["scoring"].get("options", {}))),
+        sections=tuple(
+            Section(
+                id=s["id"],
+                title=s["title"],
+                description=s.get("description"),
+                weight=float(s.get("weight", 1)),
+                questions=tuple(_build_question(q) for q in s["questions"]),
+            )
+            for s in definition["sections"]
+        ),
+        resources=tuple(_build_resource(r) for r in definition.get("resources", ())),
+    )
+
+
+def _build_question(q: Mapping[str, Any]) -> Question:
+    condition = q.get("show_if")
+    return Question(
+        id=q["id"],
+        type=q["type"],
+        text=q["text"],
+        hint=q.get("hint"),
+        weight=float(q.get("weight", 1)),
+        required=q.get("required", True),
+        not_applicable=q.get("not_applicable", False),
+        comment=q.get("comment", "none"),
+        show_if=ShowIf(
+            question=condition["question"],
+            equals=condition.get("equals"),
+            in_=tuple(condition["in"]) if "in" in condition else None,
+            at_least=condition.get("at_least"),
+        ) if condition else None,
+        statements={int(k): v for k, v in q.get("statements", {}).items()},
+        options=tuple(Option(o["value"], o["label"], o.get("score")) for o in q.get("options", ())),
+        scores={k: float(v) for k, v in q.get("scores", {}).items()},
+        minimum=q.get("min"),
+        maximum=q.get("max"),
+        unit=q.get("unit"),
+        max_length=q.get("max_length"),
+        stage=q.get("stage"),
+    )
+
+
+def _build_resource(r: Mapping[str, Any]) -> Resource:
+    target = r.get("applies_to")
+    return Resource(
+        title=r["title"],
+        kind=r.get("kind", "guidance"),
+        url=r.get("url"),
+        applies_to=ResourceTarget(target.get("section"), target.get("max_level")) if target else None,
+    )
+
+
+def questionnaire_files(paths: Iterable[Path]) -> list[Path]:
+    """The YAML files named, or found directly in the folders named, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_paths(paths: Iterable[Path]) -> tuple[list[LoadedFile], list[Problem]]:
+    """Load every questionnaire file in these files and folders; ids must be unique across them."""
+    loaded: list[LoadedFile] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, LoadedFile] = {}
+    for path in questionnaire_files(paths):
+        if not path.exists():
+            problems.append(Problem(str(path), 1, 1, "no such file or folder"))
+            continue
+        result, file_problems = load_file(path)
+        problems.extend(file_problems)
+        if result is None:
+            continue
+        earlier = first_seen.get(result.questionnaire.id)
+        if earlier is not None:
+            problems.append(Problem(str(path), 1, 1, f"id '{result.questionnaire.id}' is already used by "
+                                                     f"{earlier.path}: ids must be unique in the library"))
+            continue
+        first_seen[result.questionnaire.id] = result
+        loaded.append(result)
+    return loaded, problems
+
+
+def load_library(folder: Path) -> Library:
+    """Load a whole library folder, raising LibraryError with every problem if any file is invalid."""
+    if not folder.is_dir():
+        raise LibraryError([Problem(str(folder), 1, 1, "the questionnaire library folder does not exist: "
+                                                        "set ASSESS_QUESTIONNAIRES to a folder of YAML files")])
+    loaded, problems = load_paths([folder])
+    if problems:
+        raise LibraryError(problems)
+    return Library(folder, {f.questionnaire.id: f for f in loaded})

@@ -1,0 +1,327 @@
+"""The domain model: SQLAlchemy 2.0 typed models (see docs in ../shared/design.md)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.db import Base, UTCDateTime
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Store enum values (not names) as plain strings, so the database reads well and
+    # PostgreSQL needs no enum types to migrate.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class SiteRole(enum.StrEnum):
+    """What a user may do across the whole service."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    FACILITATOR = "facilitator"
+
+
+class OrganisationRole(enum.StrEnum):
+    """What a member may do within one organisation."""
+
+    LEAD = "lead"
+    RESPONDENT = "respondent"
+
+
+class RespondentGroup(enum.StrEnum):
+    """Which group a respondent answers for, for comparing views."""
+
+    OFFICER = "officer"
+    MEMBER = "member"
+    OTHER = "other"
+
+
+class AssessmentStatus(enum.StrEnum):
+    """Where an assessment round is in its life."""
+
+    OPEN = "open"
+    IN_REVIEW = "in-review"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Sharing(enum.StrEnum):
+    """How a published assessment is shared with the sector."""
+
+    PRIVATE = "private"
+    ANONYMOUS = "anonymous"
+    NAMED = "named"
+
+
+class ResponseKind(enum.StrEnum):
+    """One person's response, or the agreed response of the team."""
+
+    INDIVIDUAL = "individual"
+    CONSENSUS = "consensus"
+
+
+class ResponseStatus(enum.StrEnum):
+    """How far a response has got."""
+
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    SUBMITTED = "submitted"
+
+
+class ActionStatus(enum.StrEnum):
+    """Progress of an improvement action."""
+
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+
+
+class Organisation(Base):
+    """A council."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    official_name: Mapped[str | None] = mapped_column(String(300))
+    gss_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    type: Mapped[str] = mapped_column(String(60), index=True)
+    region: Mapped[str] = mapped_column(String(60), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    """A person who signs in."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    site_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    def has_role(self, role: SiteRole) -> bool:
+        """Whether the user holds a site role."""
+        return role.value in (self.site_roles or [])
+
+
+class Membership(Base):
+    """A user's place in an organisation."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    role: Mapped[OrganisationRole] = mapped_column(_enum(OrganisationRole))
+    group: Mapped[RespondentGroup] = mapped_column(_enum(RespondentGroup))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+class QuestionnaireVersion(Base):
+    """A snapshot of one questionnaire file at one version; responses point at it."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(500))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Assessment(Base):
+    """One assessment round for one organisation."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus), default=AssessmentStatus.OPEN)
+    sharing: Mapped[Sharing] = mapped_column(_enum(Sharing), default=Sharing.PRIVATE)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(back_populates="assessments")
+    questionnaires: Mapped[list[AssessmentQuestionnaire]] = relationship(
+        back_populates="assessment", order_by="AssessmentQuestionnaire.position", cascade="all, delete-orphan"
+    )
+    responses: Mapped[list[Response]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+
+
+class AssessmentQuestionnaire(Base):
+    """A questionnaire version offered in an assessment round."""
+
+    __tablename__ = "assessment_questionnaire"
+    __table_args__ = (UniqueConstraint("assessment_id", "questionnaire_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="questionnaires")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+
+class Response(Base):
+    """One respondent's (or the team's consensus) answers to one questionnaire version."""
+
+    __tablename__ = "response"
+    __table_args__ = (UniqueConstraint("assessment_id", "questionnaire_version_id", "respondent_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"), index=True)
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    respondent_group: Mapped[RespondentGroup | None] = mapped_column(_enum(RespondentGroup))
+    kind: Mapped[ResponseKind] = mapped_column(_enum(ResponseKind), default=ResponseKind.INDIVIDUAL)
+    status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus), default=ResponseStatus.NOT_STARTED)
+    # Raised on every save; a save that names an older counter is refused (optimistic locking).
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    assessment: Mapped[Assessment] = relationship(back_populates="responses")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    respondent: Mapped[User | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    scores: Mapped[list[Score]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """A response's answer to one question."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    # JSON keeps the answer's own type: a level (int), "yes"/"no", option values, a number or text.
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Score(Base):
+    """A scorer's stored result for a response: the questionnaire (section_id None) or one section."""
+
+    __tablename__ = "score"
+    __table_args__ = (UniqueConstraint("response_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str | None] = mapped_column(String(100))
+    level: Mapped[int | None] = mapped_column(Integer, index=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    applicable: Mapped[int] = mapped_column(Integer, default=0)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+    response: Mapped[Response] = relationship(back_populates="scores")
+
+
+class Target(Base):
+    """The level an organisation aims for in one section of one questionnaire."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("assessment_id", "questionnaire_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    section_id: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int] = mapped_column(Integer)
+
+
+class Action(Base):
+    """An improvement action agreed for a section."""
+
+    __tablename__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    section_id: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.NOT_STARTED)
+
+
+class Invitation(Base):
+    """A single-use, expiring invitation to join an assessment; only the token's hash is kept."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    group: Mapped[RespondentGroup] = mapped_column(_enum(RespondentGroup))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who did what to which record, and when."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,95 @@
+"""The weakest-link scorer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scoring.base import ScorerProblem
+
+if TYPE_CHECKING:
+    from conftest import Builder
+
+
+def test_section_is_held_at_its_lowest_answer_named_in_words(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section(
+            "s",
+            build.level("engaging-councillors"),
+            build.level("managing-contracts"),
+            build.yes_no("has-strategy", yes=5, no=2),
+        ),
+        method="weakest-link",
+    )
+    result = build.score(
+        q, build.answers({"engaging-councillors": 4, "managing-contracts": 2, "has-strategy": "yes"})
+    )
+    section = result.section("s")
+    assert (section.level, section.label, section.value) == (2, "Developing", 2.0)
+    assert section.explanation == "Held at Developing by: managing contracts."
+
+
+def test_every_question_at_the_lowest_level_is_named(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", build.level("a"), build.choice("b", {"some": 2.5}), build.level("c")),
+        method="weakest-link",
+    )
+    section = build.score(q, build.answers(a=2, b="some", c=3)).section("s")
+    assert (section.level, section.value) == (2, 2.0)
+    assert section.explanation == "Held at Developing by: a, b."
+
+
+def test_overall_is_the_lowest_section_named_by_title(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("showing-leadership", build.level("a")),
+        build.section("managing-contracts", build.level("b"), build.level("c")),
+        build.section("nothing-yet", build.level("d")),
+        method="weakest-link",
+    )
+    profile = build.score(q, build.answers(a=4, b=3, c=2))
+    assert (profile.level, profile.label, profile.value) == (2, "Developing", 2.0)
+    assert profile.explanation == "Held at Developing by: Managing contracts."
+    assert profile.section("nothing-yet").level is None
+
+
+def test_weights_do_not_matter(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", build.level("a", weight=10), build.level("b", weight=0)), method="weakest-link"
+    )
+    assert build.score(q, build.answers(a=5, b=1)).section("s").level == 1
+
+
+def test_not_applicable_and_hidden_answers_do_not_hold_it_down(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section(
+            "s",
+            build.level("a"),
+            build.level("b", not_applicable=True),
+            build.level("c", show_if=build.show_if("a", at_least=5)),
+        ),
+        method="weakest-link",
+    )
+    section = build.score(q, build.answers(a=4, b=build.na, c=1)).section("s")
+    assert (section.level, section.answered, section.applicable) == (4, 1, 1)
+
+
+def test_all_at_the_top_says_so(build: Builder) -> None:
+    q = build.questionnaire(build.section("s", build.level("a")), method="weakest-link")
+    profile = build.score(q, build.answers(a=5))
+    assert profile.section("s").explanation == profile.explanation == "At Leading, the top of the scale."
+
+
+def test_nothing_answered_gives_no_level(build: Builder) -> None:
+    q = build.questionnaire(build.section("s", build.level("a")), method="weakest-link")
+    profile = build.score(q, {})
+    assert (profile.level, profile.value, profile.explanation) == (None, None, "No scored answers yet.")
+
+
+def test_takes_no_options(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", build.level("a")), method="weakest-link", options={"rounding": "floor"}
+    )
+    assert build.scorer(q).check(q) == [
+        ScorerProblem(
+            ("scoring", "options", "rounding"), "The weakest-link method takes no options; remove 'rounding'."
+        )
+    ]
