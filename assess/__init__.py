@@ -20,10 +20,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.extensions["assess.library"] = load_library(Path(app.config["QUESTIONNAIRES"]))
     db.init_app(app)
+
+    # Imported here because the views import this package (for questionnaire_library).
+    from assess import web
+
+    web.init_app(app)
     return app
 
 
-def library(app: Flask) -> Library:
+def questionnaire_library(app: Flask) -> Library:
     """The questionnaire library an app serves."""
     result: Library = app.extensions["assess.library"]
     return result

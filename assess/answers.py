@@ -109,3 +109,43 @@ def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer])
         elif question.comment == "required" and answer is not None and not (answer.comment or "").strip():
             missing.append((question, "Add a comment or evidence note"))
     return missing
+
+
+def describe_answer(questionnaire: Questionnaire, question: Question, answer: Answer | None) -> str:
+    """An answer in words, as the respondent chose it."""
+    if answer is None or not answer.is_given:
+        return "Not answered"
+    if answer.not_applicable:
+        return "Not applicable"
+    value = answer.value
+    if question.type == "level" and isinstance(value, int):
+        return f"{questionnaire.label(value)}: {question.statements.get(value, '')}"
+    if question.type == "yes-no":
+        return "Yes" if value == "yes" else "No"
+    if question.type in ("choice", "multi-choice"):
+        chosen = value if isinstance(value, tuple) else (str(value),)
+        return ", ".join(o.label for o in question.options if o.value in chosen)
+    if question.type == "number":
+        return f"{value:g} {question.unit or ''}".strip() if isinstance(value, int | float) else str(value)
+    return str(value)
+
+
+def describe_condition(questionnaire: Questionnaire, question: Question) -> str:
+    """When a conditional question applies, in words."""
+    condition = question.show_if
+    if condition is None:
+        return ""
+    target = questionnaire.question(condition.question)
+    if condition.at_least is not None:
+        wanted = (f"{questionnaire.label(int(condition.at_least))} or higher" if target.type == "level"
+                  else f"{condition.at_least:g} or more")
+    else:
+        values = [condition.equals] if condition.equals is not None else list(condition.in_ or ())
+        wanted = " or ".join(
+            f"‘{describe_answer(questionnaire, target, Answer(_typed(target, v))).split(':')[0]}’" for v in values
+        )
+    return f"Answer this only if your answer to ‘{target.text}’ is {wanted}."
+
+
+def _typed(question: Question, value: str | int | float) -> AnswerValue:
+    return (value,) if question.type == "multi-choice" and isinstance(value, str) else value

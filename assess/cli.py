@@ -13,7 +13,7 @@ from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from assess import create_app, db, library
+from assess import create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
 from assess.library import LibraryError, load_file, load_paths
 from assess.migrations import alembic_config
@@ -110,7 +110,7 @@ def questionnaires() -> None:
 def sync() -> None:
     """Record every questionnaire in the library as a version that responses can point at."""
     try:
-        recorded = record_library(db.session(), library(current_app))
+        recorded = record_library(db.session(), questionnaire_library(current_app))
     except VersionConflict as conflict:
         click.echo(str(conflict), err=True)
         sys.exit(1)
@@ -176,7 +176,7 @@ def add_user_command(email: str, name: str, password: str, roles: tuple[str, ...
 @click.option("--password", help="Give every demo account this password (otherwise each gets a random one).")
 def demo(password: str | None) -> None:
     """Create the demo council (code DEMO), its accounts and a round to look at; prints the accounts."""
-    accounts = demo_service.create_demo(db.session(), library(current_app), password)
+    accounts = demo_service.create_demo(db.session(), questionnaire_library(current_app), password)
     click.echo(demo_service.describe(accounts))
 
 

@@ -68,6 +68,8 @@ class LoadedFile:
     questionnaire: Questionnaire
     definition: dict[str, Any]
     content_hash: str
+    #: Where the file's `id:` is (line, column), to point at it when another file has the same id.
+    id_position: tuple[int, int] = (1, 1)
 
 
 @dataclass
@@ -125,16 +127,27 @@ class _FileChecker:
         """Build JSON-compatible data from a YAML node, remembering each path's position."""
         self.mark(path, node)
         if isinstance(node, MappingNode):
+            # Keys written in this mapping (not brought in by a `<<:` merge): only these can clash.
+            own = {id(key_node) for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge"}
             loader.flatten_mapping(node)
             result: dict[str, Any] = {}
+            written: set[str] = set()
             for key_node, value_node in node.value:
                 key = _json_key(loader.construct_object(key_node, deep=True))
+                if id(key_node) in own:
+                    if key in written:
+                        line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                        self.problems.append(
+                            Problem(self.name, line, column, f"duplicate key '{key}': keep only one of them")
+                        )
+                        continue
+                    written.add(key)
                 if key in result:
-                    line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                    self.problems.append(
-                        Problem(self.name, line, column, f"duplicate key '{key}': keep only one of them")
-                    )
-                    continue
+                    # A key written here overrides a merged one, and a later merge an earlier one
+                    # (flatten_mapping orders them so): forget where the replaced value was.
+                    prefix = (*path, key)
+                    for stale in [m for m in self.marks if m[: len(prefix)] == prefix]:
+                        del self.marks[stale]
                 self.mark((*path, key), key_node)
                 result[key] = self.construct(loader, value_node, (*path, key))
             return result
@@ -142,7 +155,51 @@ class _FileChecker:
             return [self.construct(loader, item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         value = loader.construct_object(node)
-        return value.isoformat() if isinstance(value, dt.date) else value
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value is not None and not isinstance(value, str | int | float | bool):
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            self.problems.append(Problem(self.name, line, column, f"{node.tag} values are not allowed here: "
+                                                                  "write plain text, a number or true/false"))
+            return None
+        return value
+
+    def read(self, text: str) -> Any:
+        """The data of a YAML document (None for an empty one); raises yaml.YAMLError."""
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            return self.construct(loader, node, ()) if node is not None else None
+        finally:
+            loader.dispose()
+
+    def yaml_problem(self, text: str, error: yaml.YAMLError) -> Problem:
+        """A YAML error as a problem at its place in the file."""
+        if isinstance(error, yaml.MarkedYAMLError):
+            mark = error.problem_mark or error.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            reason = error.problem or error.context or "invalid YAML"
+            return Problem(self.name, line, column,
+                           f"not valid YAML: {reason}; check the indentation and quoting on this line")
+        if isinstance(error, yaml.reader.ReaderError):
+            before = text[: error.position]
+            line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+            code = error.character if isinstance(error.character, int) else ord(error.character)
+            return Problem(self.name, line, column, f"not valid YAML: {error.reason} (U+{code:04X}): "
+                                                    "remove the character")
+        return Problem(self.name, 1, 1, f"not valid YAML: {error}")
+
+
+def read_yaml(text: str, name: str = "<string>") -> tuple[Any, list[Problem]]:
+    """Read YAML the way questionnaire files are read: only true/false are booleans (yes/no stay
+    text), keys become text (`true:`/`false:` keys mean yes and no), dates become ISO text, and a
+    key written twice is a problem. Returns the data (None when unreadable) and every problem."""
+    checker = _FileChecker(name)
+    try:
+        data = checker.read(text)
+    except yaml.YAMLError as error:
+        return None, [checker.yaml_problem(text, error)]
+    return (None if checker.problems else data), checker.problems
 
 
 def _json_key(key: Any) -> str:
@@ -178,18 +235,9 @@ def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile |
         checker.add((), f"cannot read the file: {error}")
         return None, checker.problems
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = checker.construct(loader, node, ()) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = error.problem or error.context or "invalid YAML"
-        message = f"not valid YAML: {reason}; check the indentation and quoting on this line"
-        return None, [Problem(checker.name, line, column, message)]
+        data = checker.read(text)
+    except yaml.YAMLError as error:
+        return None, [checker.yaml_problem(text, error)]
     if not isinstance(data, dict):
         checker.add((), "a questionnaire file must be a mapping with id, version, title, scale, scoring, sections")
         return None, checker.problems
@@ -207,7 +255,7 @@ def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile |
     _check_scorer(questionnaire, checker)
     if checker.problems:
         return None, checker.problems
-    return LoadedFile(path, questionnaire, data, content_hash(data)), []
+    return LoadedFile(path, questionnaire, data, content_hash(data), checker.marks.get(("id",), (1, 1))), []
 
 
 def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, str]:
@@ -232,6 +280,8 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
         return path, f"{where} is {instance!r}, which is not allowed; use one of: {choices}"
     if kind == "const":
         return path, f"{where} must be {expected!r}"
+    if kind == "pattern" and "propertyNames" in error.schema_path and path and path[-1] == "statements":
+        return path, f"statements are keyed by scale level number, not {instance!r}: write `1: ...`, `2: ...`"
     if kind == "pattern" and path and path[-1] == "url":
         return path, f"'{instance}' is not a web address: start it with https://"
     if kind == "pattern":
@@ -289,6 +339,7 @@ def _check_rules(data: dict[str, Any], checker: _FileChecker) -> None:
 
     seen_sections: set[str] = set()
     seen_questions: dict[str, dict[str, Any]] = {}
+    all_questions = {question["id"] for section in data["sections"] for question in section["questions"]}
     for s, section in enumerate(data["sections"]):
         if section["id"] in seen_sections:
             checker.add(("sections", s, "id"),
@@ -323,7 +374,8 @@ def _check_rules(data: dict[str, Any], checker: _FileChecker) -> None:
                 checker.add((*path, "stage"),
                             f"stage {question['stage']} is not a scale level: use one of {level_list}")
             if "show_if" in question:
-                _check_condition(question["show_if"], seen_questions, levels, (*path, "show_if"), checker)
+                _check_condition(question["show_if"], seen_questions, all_questions, levels, (*path, "show_if"),
+                                 checker)
             seen_questions[qid] = question
 
     for r, resource in enumerate(data.get("resources", [])):
@@ -350,15 +402,20 @@ def _check_statements(statements: dict[str, str], levels: list[int], path: Path_
 
 
 def _check_condition(
-    condition: dict[str, Any], earlier: Mapping[str, dict[str, Any]], levels: list[int], path: Path_,
-    checker: _FileChecker,
+    condition: dict[str, Any], earlier: Mapping[str, dict[str, Any]], every_id: set[str], levels: list[int],
+    path: Path_, checker: _FileChecker,
 ) -> None:
     target_id = condition["question"]
     target = earlier.get(target_id)
-    if target is None:
+    if target is None and target_id in every_id:
         checker.add((*path, "question"),
                     f"show_if points at '{target_id}', which is not an earlier question: "
-                    "point at a question that comes before this one")
+                    f"move '{target_id}' above this question, or point at a question that comes before it")
+        return
+    if target is None:
+        checker.add((*path, "question"),
+                    f"show_if points at '{target_id}', but no question has that id: "
+                    "use the id of a question that comes before this one")
         return
     kind = target["type"]
     if "at_least" in condition:
@@ -484,8 +541,9 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[LoadedFile], list[Problem]]:
             continue
         earlier = first_seen.get(result.questionnaire.id)
         if earlier is not None:
-            problems.append(Problem(str(path), 1, 1, f"id '{result.questionnaire.id}' is already used by "
-                                                     f"{earlier.path}: ids must be unique in the library"))
+            problems.append(Problem(str(path), *result.id_position,
+                                    f"id '{result.questionnaire.id}' is already used by {earlier.path}: "
+                                    "ids must be unique in the library, so give this questionnaire its own id"))
             continue
         first_seen[result.questionnaire.id] = result
         loaded.append(result)

@@ -162,6 +162,13 @@ class Questionnaire:
                 return q
         raise KeyError(question_id)
 
+    def section_of(self, question_id: str) -> Section:
+        """The section a question is in (KeyError if there is none)."""
+        for s in self.sections:
+            if any(q.id == question_id for q in s.questions):
+                return s
+        raise KeyError(question_id)
+
     def section(self, section_id: str) -> Section:
         """Return the section with this id (KeyError if there is none)."""
         for s in self.sections:

@@ -11,7 +11,7 @@ from scoring.model import Questionnaire
 if TYPE_CHECKING:
     from conftest import Builder
 
-THRESHOLDS = {2: 0.2, 3: 0.4, 4: 0.6, 5: 0.9}
+THRESHOLDS: dict[int | str, float] = {2: 0.2, 3: 0.4, 4: 0.6, 5: 0.9}
 THRESHOLDS_PATH = ("scoring", "options", "thresholds")
 
 
@@ -117,8 +117,14 @@ def test_threshold_keys_may_be_strings_of_levels(build: Builder) -> None:
         (None, "Give thresholds: the minimum share (0 to 1) achieved for each level above the lowest"),
         ([0.2, 0.4], "Give thresholds"),
         ({2: 0.2, 3: 0.4}, "Missing thresholds for levels 4, 5."),
-        ({2: 0.2, 3: 1.5, 4: 0.6, 5: 0.9}, "The threshold for level 3 must be a share from 0 to 1, not '1.5'."),
-        ({2: 0.2, 3: True, 4: 0.6, 5: 0.9}, "The threshold for level 3 must be a share from 0 to 1, not 'True'."),
+        (
+            {2: 0.2, 3: 1.5, 4: 0.6, 5: 0.9},
+            "The threshold for level 3 must be a share from 0 to 1, not '1.5'.",
+        ),
+        (
+            {2: 0.2, 3: True, 4: 0.6, 5: 0.9},
+            "The threshold for level 3 must be a share from 0 to 1, not 'True'.",
+        ),
         (
             {2: 0.2, 3: 0.7, 4: 0.6, 5: 0.9},
             "Thresholds must not fall as levels rise: level 4 (0.6) is below level 3 (0.7).",
@@ -129,7 +135,7 @@ def test_threshold_keys_may_be_strings_of_levels(build: Builder) -> None:
     ],
 )
 def test_thresholds_are_validated(build: Builder, thresholds: object, message: str) -> None:
-    options = {} if thresholds is None else {"thresholds": thresholds}
+    options: dict[str, object] = {} if thresholds is None else {"thresholds": thresholds}
     q = build.questionnaire(build.section("s", build.outcome("a")), method="outcomes", options=options)
     [(path, found)] = messages(build, q)
     assert path == THRESHOLDS_PATH
@@ -180,5 +186,8 @@ def test_scored_questions_must_be_creditable_choices(build: Builder) -> None:
 def test_unknown_option_keys_are_reported(build: Builder) -> None:
     q = outcomes(build, build.section("s", build.outcome("a")), rounding="floor")
     assert messages(build, q) == [
-        (("scoring", "options", "rounding"), "Unknown option 'rounding' for outcomes; allowed: thresholds, credit.")
+        (
+            ("scoring", "options", "rounding"),
+            "Unknown option 'rounding' for outcomes; allowed: thresholds, credit.",
+        )
     ]

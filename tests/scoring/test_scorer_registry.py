@@ -116,7 +116,8 @@ def broken() -> object:
     [
         (
             FakeEntryPoint("broken", "plugin:Broken", broken),
-            "Scorer entry point 'broken' (plugin:Broken) failed to load: ImportError(\"No module named 'plugin'\")",
+            "Scorer entry point 'broken' (plugin:Broken) failed to load: "
+            "ImportError(\"No module named 'plugin'\")",
         ),
         (
             point("no-score", object()),

@@ -1,0 +1,262 @@
+"""Server-side SVG charts for the results page and the HTML report (no JavaScript).
+
+Every chart is an ``<svg role="img">`` labelled by its own ``<title>`` and ``<desc>``; the
+``<desc>`` is a full text alternative (every section or questionnaire with its level). Nothing
+is told by colour alone: each bar and each radar point carries its level as printed text, and
+the colours come from the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+All text is XML-escaped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from html import escape
+
+from scoring import Profile, Questionnaire
+
+#: Okabe-Ito colours, chosen to stay distinct for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky-blue": "#56B4E9",
+    "bluish-green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish-purple": "#CC79A7",
+    "black": "#000000",
+}
+
+#: Bar colours from the lowest level to the highest (vermillion -> orange -> yellow -> sky blue -> blue).
+LEVEL_COLOURS = ("#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#0072B2")
+INK = "#0b0c0c"
+GRID = "#b1b4b6"
+FONT = "Arial, Helvetica, sans-serif"
+
+_ids = itertools.count(1)
+
+
+def level_colour(position: int, count: int) -> str:
+    """The bar colour of the level at ``position`` (0 = lowest) on a scale of ``count`` levels."""
+    if count <= 1:
+        return LEVEL_COLOURS[-1]
+    index = round(position * (len(LEVEL_COLOURS) - 1) / (count - 1))
+    return LEVEL_COLOURS[max(0, min(index, len(LEVEL_COLOURS) - 1))]
+
+
+def level_text(level: int | None, label: str | None, top: int) -> str:
+    """A level as words, for labels and text alternatives: "Developing (level 2 of 5)"."""
+    if level is None:
+        return "No level (too few answers)"
+    return f"{label or 'Level'} (level {level} of {top})"
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _wrap(text: str, width_px: float, font_size: float, max_lines: int = 4) -> list[str]:
+    """Wrap text to fit ``width_px`` at ``font_size`` (approximate glyph widths); ellipsise the rest."""
+    chars = max(4, int(width_px / (font_size * 0.55)))
+    lines = textwrap.wrap(text, chars, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(1, chars - 1)].rstrip() + "\u2026"
+    return lines
+
+
+def _text_width(text: str, font_size: float) -> float:
+    return len(text) * font_size * 0.58
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
+
+
+def _tspans(lines: Sequence[str], x: float, first_y: float, line_height: float) -> str:
+    return "".join(
+        f'<tspan x="{x:.1f}" y="{first_y + i * line_height:.1f}">{_e(line)}</tspan>' for i, line in enumerate(lines)
+    )
+
+
+def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefix: str | None = None) -> str:
+    """A horizontal bar chart of a profile's section levels on the questionnaire's scale.
+
+    Level labels are on the axis; each bar ends with its level printed as text. ``id_prefix``
+    makes the title/desc ids unique when several charts share a page (default: generated).
+    """
+    prefix = id_prefix or f"bars-{_slug(questionnaire.id)}-{next(_ids)}"
+    scale = questionnaire.scale
+    levels = [s.level for s in scale]
+    top = max(levels)
+    low = min(levels)
+    font = 13.0
+    small = 11.5
+    label_w = 230.0
+    bar_area = max(300.0, 78.0 * len(scale))
+    end_texts = [level_text(r.level, r.label, top) for r in profile.sections]
+    end_w = max(_text_width(t, small) for t in [*end_texts, "No level"]) + 16
+    left, right = label_w + 12, label_w + 12 + bar_area
+    width = right + end_w + 8
+    step = bar_area / (top - low + 1)
+
+    def x_of(level: float) -> float:
+        return left + (level - low + 1) * step
+
+    # Axis labels wrapped to the width between ticks.
+    axis_lines = [_wrap(s.label, step - 4, small, 3) for s in scale]
+    axis_h = 18 + 14 * max(len(lines) for lines in axis_lines)
+
+    rows: list[str] = []
+    y = 10.0
+    bar_h = 20.0
+    for result, end_text in zip(profile.sections, end_texts, strict=True):
+        lines = _wrap(result.title, label_w, font, 5)
+        row_h = max(bar_h + 12, 16 * len(lines) + 10)
+        mid = y + row_h / 2
+        text_top = mid - (len(lines) - 1) * 8 + 4.5
+        rows.append(
+            f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
+            f"{_tspans(lines, label_w, text_top, 16)}</text>"
+        )
+        if result.level is not None:
+            position = levels.index(result.level) if result.level in levels else 0
+            colour = level_colour(position, len(levels))
+            end = x_of(result.level)
+            rows.append(
+                f'<rect x="{left:.1f}" y="{mid - bar_h / 2:.1f}" width="{end - left:.1f}" height="{bar_h:.1f}" '
+                f'fill="{colour}" stroke="{INK}" stroke-width="1"/>'
+            )
+            text_x = end + 6
+        else:
+            rows.append(
+                f'<line x1="{left:.1f}" y1="{mid - bar_h / 2:.1f}" x2="{left:.1f}" y2="{mid + bar_h / 2:.1f}" '
+                f'stroke="{INK}" stroke-width="3"/>'
+            )
+            text_x = left + 6
+        rows.append(
+            f'<text x="{text_x:.1f}" y="{mid + 4:.1f}" font-size="{small}" fill="{INK}" '
+            f'font-weight="bold">{_e(end_text)}</text>'
+        )
+        y += row_h
+    plot_bottom = y + 4
+
+    grid: list[str] = [
+        f'<line x1="{left:.1f}" y1="6" x2="{left:.1f}" y2="{plot_bottom:.1f}" stroke="{INK}" stroke-width="1"/>'
+    ]
+    for level, lines in zip(levels, axis_lines, strict=True):
+        x = x_of(level)
+        grid.append(
+            f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{plot_bottom:.1f}" stroke="{GRID}" '
+            f'stroke-width="1" stroke-dasharray="3 3"/>'
+        )
+        grid.append(
+            f'<text text-anchor="middle" font-size="{small}" fill="{INK}">'
+            f"{_tspans([f'{level}', *lines], x, plot_bottom + 16, 14)}</text>"
+        )
+    height = plot_bottom + axis_h + 14
+
+    title = f"{questionnaire.title}: level by section"
+    desc = "; ".join(f"{r.title}: {text}" for r, text in zip(profile.sections, end_texts, strict=True))
+    desc = f"Bar chart of {len(profile.sections)} sections on a scale of {low} to {top}. {desc}."
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--bars" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
+        f'<title id="{prefix}-title">{_e(title)}</title>'
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
+        f'<g aria-hidden="true">{"".join(grid)}{"".join(rows)}</g>'
+        "</svg>"
+    )
+
+
+def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None = None,
+              title: str = "Overall level by questionnaire") -> str:
+    """A radar chart across questionnaires: ``items`` are (name, level or None, top level).
+
+    Each axis runs from the centre (no level) to the questionnaire's top level; every point is
+    labelled "level/top" as text. With fewer than three items it still draws (as a line or point).
+    """
+    prefix = id_prefix or f"radar-{next(_ids)}"
+    n = len(items)
+    size = 560.0
+    label_room = 150.0
+    width = size + 2 * label_room
+    cx, cy = width / 2, size / 2 + 30
+    radius = size / 2 - 40
+    tops = {top for _name, _level, top in items}
+    common_top = tops.pop() if len(tops) == 1 else None
+    rings = common_top if common_top else 4
+
+    def angle(i: int) -> float:
+        return -math.pi / 2 + 2 * math.pi * i / max(n, 1)
+
+    def point(i: int, fraction: float) -> tuple[float, float]:
+        a = angle(i)
+        return cx + radius * fraction * math.cos(a), cy + radius * fraction * math.sin(a)
+
+    parts: list[str] = []
+    for ring in range(1, rings + 1):
+        fraction = ring / rings
+        if n >= 3:
+            pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, fraction) for i in range(n)))
+            parts.append(f'<polygon points="{pts}" fill="none" stroke="{GRID}" stroke-width="1"/>')
+        else:
+            parts.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius * fraction:.1f}" fill="none" '
+                f'stroke="{GRID}" stroke-width="1"/>'
+            )
+        ring_label = str(ring) if common_top else f"{ring * 100 // rings}%"
+        parts.append(
+            f'<text x="{cx - 5:.1f}" y="{cy - radius * fraction + 12:.1f}" font-size="11" '
+            f'text-anchor="end" fill="#505a5f">{_e(ring_label)}</text>'
+        )
+    for i, (name, _level, _top) in enumerate(items):
+        x, y = point(i, 1.0)
+        parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        lx, ly = point(i, 1.0 + 30 / radius)
+        cos = math.cos(angle(i))
+        anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        lines = _wrap(name, label_room + 40 if anchor != "middle" else 200, 12.5, 3)
+        sin = math.sin(angle(i))
+        first = ly + 4 - (len(lines) - 1) * 15 * (0.5 if abs(sin) < 0.5 else (1.0 if sin < 0 else 0.0))
+        parts.append(
+            f'<text text-anchor="{anchor}" font-size="12.5" font-weight="bold" fill="{INK}">'
+            f"{_tspans(lines, lx, first, 15)}</text>"
+        )
+    fractions = [(level / top if level is not None and top else 0.0) for _name, level, top in items]
+    if n >= 2:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, f) for i, f in enumerate(fractions)))
+        parts.append(
+            f'<polygon points="{pts}" fill="{OKABE_ITO["sky-blue"]}" fill-opacity="0.35" '
+            f'stroke="{OKABE_ITO["blue"]}" stroke-width="2.5"/>'
+        )
+    for i, ((_name, level, top), fraction) in enumerate(zip(items, fractions, strict=True)):
+        x, y = point(i, fraction)
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{OKABE_ITO["blue"]}" stroke="#ffffff" stroke-width="1.5"/>'
+        )
+        text = f"{level}/{top}" if level is not None else "none"
+        parts.append(
+            f'<text x="{x + 8:.1f}" y="{y - 7:.1f}" font-size="12" font-weight="bold" fill="{INK}" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{_e(text)}</text>'
+        )
+
+    height = size + 60
+    desc = "; ".join(
+        f"{name}: " + (f"level {level} of {top}" if level is not None else "no level (too few answers)")
+        for name, level, top in items
+    )
+    desc = f"Radar chart of the overall level of {n} questionnaire{'s' if n != 1 else ''}. {desc}."
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--radar" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
+        f'<title id="{prefix}-title">{_e(title)}</title>'
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
+        f'<g aria-hidden="true">{"".join(parts)}</g>'
+        "</svg>"
+    )

@@ -1,0 +1,470 @@
+"""Everything a maturity-profile report shows, gathered once into plain dataclasses.
+
+The PDF and the HTML twin both render from :class:`ReportData` only, never from the database,
+so the two always say the same thing, and a report can be built from data in tests.
+
+Which response a questionnaire's figures come from is a *chooser*'s decision. The default
+(:func:`default_chooser`) takes the submitted consensus response when there is one, otherwise
+the given respondent's own submitted response, otherwise the most recently submitted
+individual response. The figures' source is recorded on each questionnaire as ``basis``
+(for example "Tom Hughes (officer), submitted 3 May 2027" or "Consensus response, agreed
+...") and its ``sources``. A spread of individual answers per question (``AnswerRow.spread``)
+is gathered when ``include_spread`` is set; both renderers show it whenever it is present.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from assess.models import (
+    Assessment,
+    Organisation,
+    QuestionnaireVersion,
+    Response,
+    ResponseKind,
+    ResponseStatus,
+    User,
+)
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import answers_of, score
+from scoring import Answer, Profile, Questionnaire, SectionResult, visible_questions
+from scoring.model import Question, Resource
+
+
+class NoSubmittedResponse(LookupError):
+    """The round has no submitted response to report on."""
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date the GOV.UK way: "3 May 2027" (empty for none)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    """The council a report is about."""
+
+    code: str
+    name: str
+    official_name: str
+    type: str
+    region: str
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """The assessment round a report is about."""
+
+    id: int
+    title: str
+    status: str
+    created: date | None
+    opens_on: date | None = None
+    closes_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """A person who has submitted at least one response in the round."""
+
+    name: str
+    group: str | None
+    submitted: int
+    of: int
+
+    @property
+    def description(self) -> str:
+        """ "Tom Hughes (officer): 7 of 7 questionnaires submitted"."""
+        who = f"{self.name} ({self.group})" if self.group else self.name
+        return f"{who}: {self.submitted} of {self.of} questionnaire{'s' if self.of != 1 else ''} submitted"
+
+
+@dataclass(frozen=True)
+class SourceResponse:
+    """A response the figures come from."""
+
+    id: int
+    kind: str  # individual | consensus
+    respondent: str | None
+    group: str | None
+    submitted: datetime | None
+
+    @property
+    def description(self) -> str:
+        """Whose answers these are, in words."""
+        when = long_date(self.submitted)
+        if self.kind == ResponseKind.CONSENSUS.value:
+            return "Consensus response" + (f", agreed {when}" if when else "")
+        who = self.respondent or "A former respondent"
+        if self.group:
+            who = f"{who} ({self.group})"
+        return who + (f", submitted {when}" if when else "")
+
+
+@dataclass(frozen=True)
+class SpreadItem:
+    """How many individual respondents gave one answer to a question."""
+
+    answer: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question with the answer the report is built from."""
+
+    section_id: str
+    question_id: str
+    question: str
+    answer: str
+    level: int | None = None
+    level_label: str | None = None
+    not_applicable: bool = False
+    comment: str | None = None
+    spread: tuple[SpreadItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceItem:
+    """A signposted resource, with the section it was signposted for (None: the questionnaire)."""
+
+    resource: Resource
+    section_title: str | None
+
+    @property
+    def reason(self) -> str:
+        """Why the resource is shown."""
+        target = self.resource.applies_to
+        if target is None:
+            return "Relevant at every level"
+        where = f"'{self.section_title}'" if self.section_title else "the questionnaire"
+        if target.max_level is None:
+            return f"For {where}"
+        return f"Because {where} is at level {target.max_level} or below"
+
+
+@dataclass(frozen=True)
+class QuestionnaireReport:
+    """One questionnaire's part of the report."""
+
+    questionnaire: Questionnaire
+    profile: Profile
+    sources: tuple[SourceResponse, ...]
+    strengths: tuple[SectionResult, ...]
+    improvements: tuple[SectionResult, ...]
+    resources: tuple[ResourceItem, ...]
+    answers: tuple[AnswerRow, ...]
+
+    @property
+    def title(self) -> str:
+        """The questionnaire's title."""
+        return self.questionnaire.title
+
+    @property
+    def top(self) -> int:
+        """The top level of the questionnaire's scale."""
+        return max(self.questionnaire.levels)
+
+    @property
+    def basis(self) -> str:
+        """Whose answers the figures come from."""
+        return "; ".join(s.description for s in self.sources)
+
+    @property
+    def anchor(self) -> str:
+        """An id for links and bookmarks."""
+        return f"q-{self.questionnaire.id}"
+
+    def answers_in(self, section_id: str) -> list[AnswerRow]:
+        """The answer rows of one section, in question order."""
+        return [a for a in self.answers if a.section_id == section_id]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """A whole maturity-profile report: one round of one council."""
+
+    organisation: OrganisationInfo
+    round: RoundInfo
+    generated: date
+    respondents: tuple[Respondent, ...]
+    questionnaires: tuple[QuestionnaireReport, ...]
+    pending: tuple[str, ...] = ()  # titles of the round's questionnaires with nothing submitted yet
+    title: str = field(default="Maturity profile")
+
+    @property
+    def subject(self) -> str:
+        """A one-line subject for document metadata."""
+        titles = ", ".join(q.title for q in self.questionnaires)
+        return f"Self-assessment maturity profile of {self.organisation.official_name}, {self.round.title}: {titles}"
+
+
+#: Picks the response a questionnaire's figures come from, among the round's responses to it.
+Chooser = Callable[[QuestionnaireVersion, Sequence[Response]], Response | None]
+
+
+def _submitted(responses: Sequence[Response]) -> list[Response]:
+    return [r for r in responses if r.status == ResponseStatus.SUBMITTED]
+
+
+def default_chooser(respondent: User | None = None) -> Chooser:
+    """Consensus if submitted, else ``respondent``'s own submitted response, else the latest submitted one."""
+
+    def choose(version: QuestionnaireVersion, responses: Sequence[Response]) -> Response | None:
+        submitted = _submitted(responses)
+        consensus = [r for r in submitted if r.kind == ResponseKind.CONSENSUS]
+        if consensus:
+            return consensus[0]
+        individual = [r for r in submitted if r.kind == ResponseKind.INDIVIDUAL]
+        if respondent is not None:
+            own = [r for r in individual if r.respondent_id == respondent.id]
+            if own:
+                return own[0]
+        return max(individual, key=lambda r: (r.submitted_at or datetime.min, r.id), default=None)
+
+    return choose
+
+
+def chosen_responses(response_ids: Collection[int], fallback: Chooser | None = None) -> Chooser:
+    """A chooser for responses a lead picked by id; other questionnaires fall back (default chooser)."""
+    wanted = set(response_ids)
+    otherwise = fallback or default_chooser()
+
+    def choose(version: QuestionnaireVersion, responses: Sequence[Response]) -> Response | None:
+        picked = [r for r in _submitted(responses) if r.id in wanted]
+        return picked[0] if picked else otherwise(version, responses)
+
+    return choose
+
+
+def build_report(
+    session: Session,
+    assessment: Assessment,
+    *,
+    respondent: User | None = None,
+    choose: Chooser | None = None,
+    include_spread: bool = False,
+    generated: date | None = None,
+) -> ReportData:
+    """Gather a round's maturity profile; NoSubmittedResponse if no questionnaire has a submitted response."""
+    chooser = choose or default_chooser(respondent)
+    responses = session.scalars(
+        select(Response)
+        .where(Response.assessment_id == assessment.id)
+        .options(selectinload(Response.answers), selectinload(Response.respondent))
+        .order_by(Response.id)
+    ).all()
+    by_version: dict[int, list[Response]] = {}
+    for response in responses:
+        by_version.setdefault(response.questionnaire_version_id, []).append(response)
+
+    parts: list[QuestionnaireReport] = []
+    pending: list[str] = []
+    for link in assessment.questionnaires:
+        version = link.questionnaire_version
+        candidates = by_version.get(version.id, [])
+        chosen = chooser(version, candidates)
+        if chosen is None or chosen.status != ResponseStatus.SUBMITTED:
+            pending.append(version.title)
+            continue
+        others = [r for r in _submitted(candidates) if r.kind == ResponseKind.INDIVIDUAL] if include_spread else []
+        parts.append(questionnaire_report(questionnaire_of(version), chosen, others))
+    if not parts:
+        raise NoSubmittedResponse(
+            f"{assessment.organisation.name} has no submitted response in the round '{assessment.title}'"
+        )
+    return ReportData(
+        organisation=organisation_info(assessment.organisation),
+        round=RoundInfo(
+            id=assessment.id,
+            title=assessment.title,
+            status=str(assessment.status.value if assessment.status else "open"),
+            created=assessment.created_at.date() if assessment.created_at else None,
+            opens_on=assessment.opens_on,
+            closes_on=assessment.closes_on,
+        ),
+        generated=generated or date.today(),
+        respondents=_respondents(responses, len(assessment.questionnaires)),
+        questionnaires=tuple(parts),
+        pending=tuple(pending),
+    )
+
+
+def organisation_info(organisation: Organisation) -> OrganisationInfo:
+    """The plain facts about a council that a report shows."""
+    return OrganisationInfo(
+        code=organisation.code,
+        name=organisation.name,
+        official_name=organisation.official_name or organisation.name,
+        type=organisation.type,
+        region=organisation.region,
+    )
+
+
+def _respondents(responses: Sequence[Response], questionnaire_count: int) -> tuple[Respondent, ...]:
+    submitted: Counter[int] = Counter()
+    people: dict[int, Response] = {}
+    for response in responses:
+        if response.kind == ResponseKind.INDIVIDUAL and response.status == ResponseStatus.SUBMITTED:
+            key = response.respondent_id or -response.id
+            submitted[key] += 1
+            people.setdefault(key, response)
+    result = []
+    for key, count in submitted.items():
+        response = people[key]
+        name = response.respondent.name if response.respondent else "A former respondent"
+        group = response.respondent_group.value if response.respondent_group else None
+        result.append(Respondent(name, group, count, questionnaire_count))
+    return tuple(sorted(result, key=lambda r: r.name.lower()))
+
+
+def source_of(response: Response) -> SourceResponse:
+    """A response described as a source of figures."""
+    return SourceResponse(
+        id=response.id,
+        kind=response.kind.value,
+        respondent=response.respondent.name if response.respondent else None,
+        group=response.respondent_group.value if response.respondent_group else None,
+        submitted=response.submitted_at,
+    )
+
+
+def questionnaire_report(
+    questionnaire: Questionnaire, response: Response, others: Sequence[Response] = ()
+) -> QuestionnaireReport:
+    """One questionnaire's report from the chosen response (and, for a spread, the individual ones)."""
+    profile = score(response)
+    answers = answers_of(response)
+    spreads = _spreads(questionnaire, [answers_of(r) for r in others]) if others else {}
+    return assemble(questionnaire, profile, answers, (source_of(response),), spreads)
+
+
+def assemble(
+    questionnaire: Questionnaire,
+    profile: Profile,
+    answers: dict[str, Answer],
+    sources: tuple[SourceResponse, ...],
+    spreads: dict[str, tuple[SpreadItem, ...]] | None = None,
+) -> QuestionnaireReport:
+    """Put one questionnaire's report together from a profile and the answers it was scored from."""
+    strengths, improvements = strengths_and_improvements(profile)
+    return QuestionnaireReport(
+        questionnaire=questionnaire,
+        profile=profile,
+        sources=sources,
+        strengths=strengths,
+        improvements=improvements,
+        resources=applicable_resources(questionnaire, profile),
+        answers=answer_rows(questionnaire, answers, spreads or {}),
+    )
+
+
+def strengths_and_improvements(profile: Profile) -> tuple[tuple[SectionResult, ...], tuple[SectionResult, ...]]:
+    """The sections at the highest level reached, and those at the lowest (none when all are level)."""
+    levelled = [s for s in profile.sections if s.level is not None]
+    if not levelled:
+        return (), ()
+    high = max(s.level for s in levelled if s.level is not None)
+    low = min(s.level for s in levelled if s.level is not None)
+    if high == low:
+        return (), ()
+    return (
+        tuple(s for s in levelled if s.level == high),
+        tuple(s for s in levelled if s.level == low),
+    )
+
+
+def applicable_resources(questionnaire: Questionnaire, profile: Profile) -> tuple[ResourceItem, ...]:
+    """The resources to signpost: always-relevant ones, and those whose section is at or below max_level."""
+    items: list[ResourceItem] = []
+    for resource in questionnaire.resources:
+        target = resource.applies_to
+        if target is None:
+            items.append(ResourceItem(resource, None))
+            continue
+        if target.section is not None:
+            try:
+                result = profile.section(target.section)
+            except KeyError:
+                continue
+            level, title = result.level, result.title
+        else:
+            level, title = profile.level, None
+        if target.max_level is None or (level is not None and level <= target.max_level):
+            items.append(ResourceItem(resource, title))
+    return tuple(items)
+
+
+def answer_text(questionnaire: Questionnaire, question: Question, answer: Answer | None) -> str:
+    """An answer as the respondent saw it: the statement, option label, yes/no, number or text."""
+    if answer is None or not answer.is_given:
+        return "Not answered"
+    if answer.not_applicable:
+        return "Not applicable"
+    value = answer.value
+    if question.type == "level" and isinstance(value, int):
+        return question.statements.get(value, str(value))
+    if question.type == "yes-no":
+        return str(value).capitalize()
+    if question.type == "choice":
+        option = question.option(str(value))
+        return option.label if option else str(value)
+    if question.type == "multi-choice":
+        chosen = value if isinstance(value, tuple) else (str(value),)
+        return "; ".join(o.label for o in question.options if o.value in chosen) or "None chosen"
+    if question.type == "number" and isinstance(value, int | float):
+        return f"{value:,g}" + (f" {question.unit}" if question.unit else "")
+    return str(value)
+
+
+def answer_rows(
+    questionnaire: Questionnaire, answers: dict[str, Answer], spreads: dict[str, tuple[SpreadItem, ...]]
+) -> tuple[AnswerRow, ...]:
+    """Every shown question with its answer and comment, in questionnaire order."""
+    shown = visible_questions(questionnaire, answers)
+    rows: list[AnswerRow] = []
+    for section in questionnaire.sections:
+        for question in section.questions:
+            if question.id not in shown:
+                continue
+            answer = answers.get(question.id)
+            level = answer.value if (
+                question.type == "level" and answer is not None and isinstance(answer.value, int)
+                and not answer.not_applicable
+            ) else None
+            rows.append(AnswerRow(
+                section_id=section.id,
+                question_id=question.id,
+                question=question.text,
+                answer=answer_text(questionnaire, question, answer),
+                level=level,
+                level_label=questionnaire.label(level),
+                not_applicable=bool(answer and answer.not_applicable),
+                comment=(answer.comment or None) if answer else None,
+                spread=spreads.get(question.id, ()),
+            ))
+    return tuple(rows)
+
+
+def _spreads(questionnaire: Questionnaire, all_answers: Sequence[dict[str, Answer]]) -> dict[str, tuple[SpreadItem, ...]]:
+    result: dict[str, tuple[SpreadItem, ...]] = {}
+    for question in questionnaire.questions:
+        counts: Counter[str] = Counter()
+        for answers in all_answers:
+            if question.id in visible_questions(questionnaire, answers):
+                answer = answers.get(question.id)
+                if question.type == "level" and answer is not None and isinstance(answer.value, int):
+                    counts[f"{answer.value} {questionnaire.label(answer.value) or ''}".strip()] += 1
+                else:
+                    counts[answer_text(questionnaire, question, answer)] += 1
+        if counts:
+            result[question.id] = tuple(SpreadItem(text, n) for text, n in sorted(counts.items()))
+    return result

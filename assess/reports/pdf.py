@@ -1,0 +1,548 @@
+"""The maturity-profile PDF pack, drawn with reportlab (platypus layout, reportlab.graphics charts).
+
+Renders a :class:`~assess.reports.data.ReportData` only. Layout: a cover; a summary with every
+questionnaire's overall level and a radar chart; a part per questionnaire (section levels as a
+bar chart and a table, the scorer's explanations, strengths, areas for improvement, signposted
+resources); and an appendix with every answer and comment. Every page after the cover has a
+running header (council and round); every page has "Page N of M". The outline has one entry per
+questionnaire. Levels are always printed as text; colours are Okabe-Ito (colour-blind safe).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import HRFlowable
+
+from assess.reports.charts import LEVEL_COLOURS, OKABE_ITO, level_colour, level_text
+from assess.reports.data import QuestionnaireReport, ReportData, long_date
+from scoring import Profile, Questionnaire
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+TOP = 24 * mm
+BOTTOM = 20 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+INK = colors.HexColor("#0b0c0c")
+SECONDARY = colors.HexColor("#505a5f")
+RULE = colors.HexColor("#b1b4b6")
+LIGHT = colors.HexColor("#f3f2f1")
+ACCENT = colors.HexColor(OKABE_ITO["blue"])
+
+REGULAR, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
+
+
+def _style(name: str, **kw: Any) -> ParagraphStyle:
+    base: dict[str, Any] = {"fontName": REGULAR, "fontSize": 10, "leading": 13.5, "textColor": INK,
+                            "alignment": TA_LEFT}
+    base.update(kw)
+    return ParagraphStyle(name, **base)
+
+
+STYLES = {
+    "cover-kicker": _style("cover-kicker", fontName=BOLD, fontSize=14, leading=18, textColor=ACCENT, spaceAfter=6),
+    "cover-title": _style("cover-title", fontName=BOLD, fontSize=28, leading=33, spaceAfter=10),
+    "cover-sub": _style("cover-sub", fontSize=16, leading=21, spaceAfter=18),
+    "h1": _style("h1", fontName=BOLD, fontSize=20, leading=25, spaceAfter=8, keepWithNext=1),
+    "h2": _style("h2", fontName=BOLD, fontSize=14, leading=18, spaceBefore=12, spaceAfter=6, keepWithNext=1),
+    "h3": _style("h3", fontName=BOLD, fontSize=11.5, leading=15, spaceBefore=9, spaceAfter=4, keepWithNext=1),
+    "body": _style("body", spaceAfter=6),
+    "lead": _style("lead", fontSize=11.5, leading=15.5, spaceAfter=8),
+    "small": _style("small", fontSize=8.5, leading=11, textColor=SECONDARY),
+    "cell": _style("cell", fontSize=8.5, leading=11),
+    "cell-bold": _style("cell-bold", fontName=BOLD, fontSize=8.5, leading=11),
+    "cell-head": _style("cell-head", fontName=BOLD, fontSize=8.5, leading=11),
+    "bullet": _style("bullet", leftIndent=12, bulletIndent=2, spaceAfter=3),
+    "question": _style("question", fontName=BOLD, fontSize=9.5, leading=12.5, spaceBefore=6, spaceAfter=2,
+                       keepWithNext=1),
+    "answer": _style("answer", fontSize=9, leading=12, leftIndent=10, spaceAfter=1),
+    "dl-term": _style("dl-term", fontName=BOLD, fontSize=10, leading=13.5),
+}
+
+
+def _p(text: str, style: str = "body") -> Paragraph:
+    """A paragraph of plain text (escaped)."""
+    return Paragraph(escape(text), STYLES[style])
+
+
+def _pm(markup: str, style: str = "body") -> Paragraph:
+    """A paragraph of trusted markup (callers escape every value in it)."""
+    return Paragraph(markup, STYLES[style])
+
+
+def _bookmarked(paragraph: Paragraph, key: str, title: str, level: int) -> Paragraph:
+    paragraph._assess_bookmark = (key, title, level)  # type: ignore[attr-defined]
+    return paragraph
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+class _Canvas(Canvas):
+    """A canvas that fills in the total page count (a form used by every footer) when saved."""
+
+    def save(self) -> None:
+        total = self.getPageNumber() - (0 if self._code else 1)  # type: ignore[attr-defined]
+        self.beginForm("assess-page-total")
+        self.setFont(REGULAR, 8.5)
+        self.setFillColor(SECONDARY)
+        self.drawString(0, 0, str(total))
+        self.endForm()
+        super().save()
+
+
+class _Document(BaseDocTemplate):  # type: ignore[misc]
+    def __init__(self, target: BytesIO, report: ReportData) -> None:
+        self.report = report
+        super().__init__(
+            target,
+            pagesize=A4,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=TOP,
+            bottomMargin=BOTTOM,
+            title=f"{report.title}: {report.organisation.official_name}, {report.round.title}",
+            author=report.organisation.official_name,
+            subject=report.subject,
+            creator="assess (self-assessment maturity questionnaires)",
+            keywords=["maturity profile", "self-assessment", report.organisation.code],
+            lang="en-GB",
+            displayDocTitle=1,
+        )
+        frame = Frame(MARGIN, BOTTOM, FRAME_WIDTH, PAGE_HEIGHT - TOP - BOTTOM, id="body", leftPadding=0,
+                      rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([
+            PageTemplate(id="cover", frames=[frame], onPage=self._cover_page),
+            PageTemplate(id="body", frames=[frame], onPage=self._body_page),
+        ])
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        bookmark = getattr(flowable, "_assess_bookmark", None)
+        if bookmark:
+            key, title, level = bookmark
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
+
+    def _footer(self, canvas: Canvas) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, BOTTOM - 7 * mm, PAGE_WIDTH - MARGIN, BOTTOM - 7 * mm)
+        canvas.setFont(REGULAR, 8.5)
+        canvas.setFillColor(SECONDARY)
+        y = BOTTOM - 11 * mm
+        text = f"Page {canvas.getPageNumber()} of "
+        canvas.drawString(MARGIN, y, text)
+        canvas.saveState()
+        canvas.translate(MARGIN + stringWidth(text, REGULAR, 8.5), y)
+        canvas.doForm("assess-page-total")
+        canvas.restoreState()
+        right = f"{self.report.title}, generated {long_date(self.report.generated)}"
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(right, REGULAR, 8.5, FRAME_WIDTH * 0.6))
+        canvas.restoreState()
+
+    def _cover_page(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFillColor(ACCENT)
+        canvas.rect(0, PAGE_HEIGHT - 10 * mm, PAGE_WIDTH, 10 * mm, stroke=0, fill=1)
+        canvas.restoreState()
+        self._footer(canvas)
+
+    def _body_page(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        y = PAGE_HEIGHT - 13 * mm
+        canvas.setFont(BOLD, 8.5)
+        canvas.setFillColor(INK)
+        half = FRAME_WIDTH / 2 - 6
+        canvas.drawString(MARGIN, y, _fit(self.report.organisation.official_name, BOLD, 8.5, half))
+        canvas.setFont(REGULAR, 8.5)
+        canvas.setFillColor(SECONDARY)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(self.report.round.title, REGULAR, 8.5, half))
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(1.5)
+        canvas.line(MARGIN, y - 4, PAGE_WIDTH - MARGIN, y - 4)
+        canvas.restoreState()
+        self._footer(canvas)
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """Text cut (with an ellipsis) to fit one line of ``width`` points."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
+def render_pdf(report: ReportData) -> bytes:
+    """The maturity-profile PDF of a report."""
+    buffer = BytesIO()
+    doc = _Document(buffer, report)
+    story: list[Flowable] = []
+    story += _cover(report)
+    story += _summary(report)
+    for part in report.questionnaires:
+        story += _questionnaire(part)
+    story += _appendix(report)
+    doc.build(story, canvasmaker=_Canvas)
+    return buffer.getvalue()
+
+
+# --- cover and summary ------------------------------------------------------------------------
+
+
+def _cover(report: ReportData) -> list[Flowable]:
+    org = report.organisation
+    story: list[Flowable] = [
+        NextPageTemplate("body"),
+        Spacer(1, 30 * mm),
+        _p(report.title, "cover-kicker"),
+        _bookmarked(_p(org.official_name, "cover-title"), "cover", "Cover", 0),
+        _p(report.round.title, "cover-sub"),
+    ]
+    facts = [
+        ("Council", f"{org.official_name} ({org.code})"),
+        ("Council type and region", f"{org.type}, {org.region}"),
+        ("Assessment round", report.round.title),
+        ("Report date", long_date(report.generated)),
+        ("Questionnaires", "\n".join(q.title for q in report.questionnaires)),
+    ]
+    if report.pending:
+        facts.append(("Not yet submitted", "\n".join(report.pending)))
+    facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
+    facts.append(("Figures based on", "\n".join(f"{q.title}: {q.basis}" for q in report.questionnaires)))
+    rows = [[_p(term, "dl-term"), _pm("<br/>".join(escape(line) for line in value.split("\n")))]
+            for term, value in facts]
+    table = Table(rows, colWidths=[48 * mm, FRAME_WIDTH - 48 * mm], splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    story += [table, Spacer(1, 10 * mm), _p(
+        "Levels are given in words and numbers throughout; colours only repeat them. An accessible HTML version "
+        "of this report, with the same content, can be downloaded from the results page.", "small")]
+    return story
+
+
+def _level_cell(level: int | None, label: str | None, top: int, style: str = "cell") -> Paragraph:
+    return _p(level_text(level, label, top), style)
+
+
+def _summary(report: ReportData) -> list[Flowable]:
+    story: list[Flowable] = [
+        PageBreak(),
+        _bookmarked(_p("Summary", "h1"), "summary", "Summary", 0),
+        _p(f"The overall maturity level of each questionnaire answered in the round '{report.round.title}'.", "lead"),
+    ]
+    head = [_p(h, "cell-head") for h in ("Questionnaire", "Overall level", "What set the level", "Based on")]
+    rows: list[list[Flowable]] = [head]
+    colours: list[tuple[int, colors.Color]] = []
+    for i, part in enumerate(report.questionnaires, start=1):
+        profile = part.profile
+        rows.append([
+            _p(part.title, "cell-bold"),
+            _level_cell(profile.level, profile.label, part.top, "cell-bold"),
+            _p(profile.explanation, "cell"),
+            _p(part.basis, "cell"),
+        ])
+        colours.append((i, _colour_of(part.questionnaire, profile.level)))
+    widths = [0.26, 0.2, 0.34, 0.2]
+    table = _table(rows, widths)
+    for row, colour in colours:
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, colour)]))
+    story += [table, Spacer(1, 6 * mm)]
+    if report.pending:
+        story.append(_p("No submitted response yet: " + ", ".join(report.pending) + ".", "body"))
+    items = [(q.title, q.profile.level, q.top) for q in report.questionnaires]
+    story += [CondPageBreak(110 * mm), _p("Overall levels across questionnaires", "h2"), radar_drawing(items),
+              _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure "
+                 "beside each point is the level reached out of the top level.", "small")]
+    return story
+
+
+def _table(rows: Sequence[Sequence[Flowable]], fractions: Sequence[float], header: bool = True) -> Table:
+    table = Table([list(r) for r in rows], colWidths=[f * FRAME_WIDTH for f in fractions],
+                  repeatRows=1 if header else 0, splitInRow=1)
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+    ]
+    if header:
+        commands += [("BACKGROUND", (0, 0), (-1, 0), LIGHT), ("LINEBELOW", (0, 0), (-1, 0), 1, INK)]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _colour_of(questionnaire: Questionnaire, level: int | None) -> colors.Color:
+    if level is None or level not in questionnaire.levels:
+        return colors.white
+    levels = questionnaire.levels
+    return colors.HexColor(level_colour(levels.index(level), len(levels)))
+
+
+# --- one questionnaire ------------------------------------------------------------------------
+
+
+def _questionnaire(part: QuestionnaireReport) -> list[Flowable]:
+    q, profile = part.questionnaire, part.profile
+    story: list[Flowable] = [
+        PageBreak(),
+        _bookmarked(_p(q.title, "h1"), part.anchor, q.title, 0),
+    ]
+    if q.description:
+        story.append(_p(q.description.strip(), "body"))
+    story.append(_pm(f"<b>Based on:</b> {escape(part.basis)}", "body"))
+    story.append(_pm(
+        f"<b>Overall level:</b> {escape(level_text(profile.level, profile.label, part.top))}. "
+        f"{escape(profile.explanation)}", "lead"))
+
+    story += [_p("Section levels", "h2"), section_bars_drawing(q, profile), Spacer(1, 3 * mm)]
+    head = [_p(h, "cell-head") for h in ("Section", "Level", "Answered", "What set the level")]
+    rows: list[list[Flowable]] = [head]
+    for result in profile.sections:
+        rows.append([
+            _p(result.title, "cell-bold"),
+            _level_cell(result.level, result.label, part.top),
+            _p(f"{result.answered} of {result.applicable}", "cell"),
+            _p(result.explanation, "cell"),
+        ])
+    table = _table(rows, [0.3, 0.2, 0.12, 0.38])
+    for row, result in enumerate(profile.sections, start=1):
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, _colour_of(q, result.level))]))
+    story.append(table)
+
+    story.append(_p("Strengths", "h2"))
+    story += _section_list(part, part.strengths, "the highest level reached")
+    story.append(_p("Areas for improvement", "h2"))
+    story += _section_list(part, part.improvements, "the lowest level reached")
+
+    story.append(_p("Signposted resources", "h2"))
+    if part.resources:
+        rows = [[_p(h, "cell-head") for h in ("Resource", "Kind", "Why it is suggested")]]
+        for item in part.resources:
+            title = escape(item.resource.title)
+            if item.resource.url:
+                url = escape(item.resource.url, {'"': "&quot;"})
+                title = f'<link href="{url}" color="#1d70b8"><u>{title}</u></link><br/>' \
+                        f'<font size="7.5" color="#505a5f">{escape(item.resource.url)}</font>'
+            rows.append([_pm(title, "cell"), _p(item.resource.kind.replace("-", " ").capitalize(), "cell"),
+                         _p(item.reason, "cell")])
+        story.append(_table(rows, [0.5, 0.15, 0.35]))
+    else:
+        story.append(_p("No resources are signposted for these levels.", "body"))
+    return story
+
+
+def _section_list(part: QuestionnaireReport, sections: Sequence[Any], where: str) -> list[Flowable]:
+    if not sections:
+        levelled = [s for s in part.profile.sections if s.level is not None]
+        if levelled:
+            return [_p(f"Every section is at the same level ({level_text(levelled[0].level, levelled[0].label, part.top)}), "
+                       "so none stands out.", "body")]
+        return [_p("Too few answers to tell.", "body")]
+    story: list[Flowable] = [_p(f"Sections at {where}:", "body")]
+    for result in sections:
+        story.append(Paragraph(
+            f"<b>{escape(result.title)}</b>: {escape(level_text(result.level, result.label, part.top))}. "
+            f"{escape(result.explanation)}", STYLES["bullet"], bulletText="\u2022"))
+    return story
+
+
+# --- appendix ---------------------------------------------------------------------------------
+
+
+def _appendix(report: ReportData) -> list[Flowable]:
+    story: list[Flowable] = [
+        PageBreak(),
+        _bookmarked(_p("Appendix: every answer and comment", "h1"), "appendix", "Appendix: every answer and comment",
+                    0),
+        _p("Each question as it was shown, with the answer the figures are based on and any comment or evidence "
+           "note.", "body"),
+    ]
+    for part in report.questionnaires:
+        key = f"appendix-{part.questionnaire.id}"
+        story.append(CondPageBreak(60 * mm))
+        story.append(_bookmarked(_p(part.title, "h2"), key, f"Answers: {part.title}", 1))
+        story.append(_p(f"Based on: {part.basis}", "small"))
+        number = 0
+        for section in part.questionnaire.sections:
+            rows = part.answers_in(section.id)
+            if not rows:
+                continue
+            story.append(_p(section.title, "h3"))
+            for row in rows:
+                number += 1
+                block: list[Flowable] = [_p(f"{number}. {row.question}", "question")]
+                answer = escape(row.answer)
+                if row.level is not None:
+                    answer = f"<b>{escape(level_text(row.level, row.level_label, part.top))}:</b> {answer}"
+                block.append(_pm(f"<i>Answer:</i> {answer}", "answer"))
+                if row.comment:
+                    block.append(_pm(f"<i>Comment:</i> {escape(row.comment)}", "answer"))
+                if row.spread:
+                    spread = "; ".join(f"{escape(s.answer)} ({s.count})" for s in row.spread)
+                    block.append(_pm(f"<i>Individual answers:</i> {spread}", "answer"))
+                block.append(HRFlowable(width="100%", thickness=0.3, color=RULE, spaceBefore=3, spaceAfter=0))
+                # Keep a question with its answer unless the block is too long to move as one.
+                long_block = sum(len(b.text) for b in block if isinstance(b, Paragraph)) > 1500
+                story.extend(block if long_block else [KeepTogether(block)])
+    return story
+
+
+# --- charts (reportlab.graphics) --------------------------------------------------------------
+
+
+def _lines(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+    lines = simpleSplit(text, font, size, width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _fit(lines[-1] + "\u2026", font, size, width)
+    return list(lines)
+
+
+def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: float = FRAME_WIDTH) -> Drawing:
+    """A horizontal bar chart of section levels: level labels on the axis, the level printed at each bar's end."""
+    scale = questionnaire.scale
+    levels = [s.level for s in scale]
+    low, top = min(levels), max(levels)
+    size, small = 8.5, 7.5
+    label_w = 0.3 * width
+    texts = [level_text(r.level, r.label, top) for r in profile.sections]
+    end_w = max(stringWidth(t, BOLD, small) for t in texts) + 8
+    left = label_w + 8
+    bar_area = width - left - end_w - 2
+    step = bar_area / (top - low + 1)
+    axis = [_lines(s.label, REGULAR, small, step - 3, 3) for s in scale]
+    axis_h = 12 + 9 * max(len(a) for a in axis)
+    row_hs = []
+    titles = []
+    for result in profile.sections:
+        lines = _lines(result.title, REGULAR, size, label_w, 4)
+        titles.append(lines)
+        row_hs.append(max(22.0, 10.5 * len(lines) + 8))
+    plot_h = sum(row_hs) + 6
+    height = plot_h + axis_h
+    d = Drawing(width, height)
+    d.add(Line(left, axis_h, left, height, strokeColor=INK, strokeWidth=0.8))
+    for level, lines in zip(levels, axis, strict=True):
+        x = left + (level - low + 1) * step
+        d.add(Line(x, axis_h, x, height, strokeColor=RULE, strokeWidth=0.5, strokeDashArray=[2, 2]))
+        d.add(String(x, axis_h - 10, str(level), fontName=BOLD, fontSize=small, textAnchor="middle", fillColor=INK))
+        for j, line in enumerate(lines):
+            d.add(String(x, axis_h - 19 - 9 * j, line, fontName=REGULAR, fontSize=small, textAnchor="middle",
+                         fillColor=INK))
+    y = height
+    for result, lines, row_h, text in zip(profile.sections, titles, row_hs, texts, strict=True):
+        mid = y - row_h / 2
+        first = mid + (len(lines) - 1) * 10.5 / 2 - 3
+        for j, line in enumerate(lines):
+            d.add(String(label_w, first - 10.5 * j, line, fontName=REGULAR, fontSize=size, textAnchor="end",
+                         fillColor=INK))
+        if result.level is not None:
+            end = left + (result.level - low + 1) * step
+            fill = colors.HexColor(level_colour(levels.index(result.level), len(levels))) \
+                if result.level in levels else ACCENT
+            d.add(Rect(left, mid - 7, end - left, 14, fillColor=fill, strokeColor=INK, strokeWidth=0.6))
+            text_x = end + 4
+        else:
+            text_x = left + 4
+        d.add(String(text_x, mid - 2.7, text, fontName=BOLD, fontSize=small, fillColor=INK))
+        y -= row_h
+    return d
+
+
+def radar_drawing(items: Sequence[tuple[str, int | None, int]], width: float = FRAME_WIDTH) -> Drawing:
+    """A radar chart of overall levels across questionnaires, each point labelled "level/top"."""
+    n = len(items)
+    height = 290.0
+    d = Drawing(width, height)
+    cx, cy = width / 2, height / 2
+    radius = 105.0
+    tops = {top for _name, _level, top in items}
+    common_top = next(iter(tops)) if len(tops) == 1 else None
+    rings = common_top or 4
+
+    def angle(i: int) -> float:
+        return math.pi / 2 - 2 * math.pi * i / max(n, 1)
+
+    def point(i: int, fraction: float) -> tuple[float, float]:
+        a = angle(i)
+        return cx + radius * fraction * math.cos(a), cy + radius * fraction * math.sin(a)
+
+    for ring in range(1, rings + 1):
+        fraction = ring / rings
+        if n >= 3:
+            pts = [c for i in range(n) for c in point(i, fraction)]
+            d.add(Polygon(pts, fillColor=None, strokeColor=RULE, strokeWidth=0.6))
+        else:
+            d.add(Circle(cx, cy, radius * fraction, fillColor=None, strokeColor=RULE, strokeWidth=0.6))
+        label = str(ring) if common_top else f"{ring * 100 // rings}%"
+        d.add(String(cx - 4, cy + radius * fraction - 9, label, fontName=REGULAR, fontSize=7, textAnchor="end",
+                     fillColor=SECONDARY))
+    label_w = (width - 2 * radius) / 2 - 22
+    for i, (name, _level, _top) in enumerate(items):
+        x, y = point(i, 1.0)
+        d.add(Line(cx, cy, x, y, strokeColor=RULE, strokeWidth=0.6))
+        cos, sin = math.cos(angle(i)), math.sin(angle(i))
+        lx, ly = point(i, 1.0 + 12 / radius)
+        anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        lines = _lines(name, BOLD, 8, 150 if anchor == "middle" else label_w, 3)
+        if sin > 0.5:
+            first = ly + 2 + 9.5 * (len(lines) - 1)
+        elif sin < -0.5:
+            first = ly - 8
+        else:
+            first = ly - 3 + 9.5 * (len(lines) - 1) / 2
+        for j, line in enumerate(lines):
+            d.add(String(lx, first - 9.5 * j, line, fontName=BOLD, fontSize=8, textAnchor=anchor, fillColor=INK))
+    fractions = [(level / top if level is not None and top else 0.0) for _name, level, top in items]
+    if n >= 2:
+        pts = [c for i, f in enumerate(fractions) for c in point(i, f)]
+        d.add(Polygon(pts, fillColor=colors.HexColor(OKABE_ITO["sky-blue"], hasAlpha=False), fillOpacity=0.35,
+                      strokeColor=ACCENT, strokeWidth=1.8))
+    for i, ((_name, level, top), fraction) in enumerate(zip(items, fractions, strict=True)):
+        x, y = point(i, fraction)
+        d.add(Circle(x, y, 3.2, fillColor=ACCENT, strokeColor=colors.white, strokeWidth=1))
+        text = f"{level}/{top}" if level is not None else "none"
+        tw = stringWidth(text, BOLD, 8)
+        d.add(Rect(x + 4, y + 2, tw + 3, 10, fillColor=colors.white, strokeColor=None))
+        d.add(String(x + 5.5, y + 4.5, text, fontName=BOLD, fontSize=8, fillColor=INK))
+    return d
+
+
+__all__ = ["LEVEL_COLOURS", "radar_drawing", "render_pdf", "section_bars_drawing"]

@@ -1,0 +1,64 @@
+"""The browser front end: blueprints by audience, GOV.UK Frontend templates, security settings."""
+
+from __future__ import annotations
+
+from flask import Flask, Request, render_template
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from assess.answers import describe_answer, describe_condition
+from assess.web import access, auth, manage, respond
+
+csrf = CSRFProtect()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import request
+
+        secure_request: Request = request
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or secure_request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    """Register templates, CSRF protection, sessions, error pages and the blueprints."""
+    assert app.template_folder is not None
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.template_folder),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    # The GOV.UK template asks whether to show the GOV.UK brand; this service is not GOV.UK.
+    app.jinja_env.globals["govukRebrand"] = False
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition)
+    WTFormsHelpers(app)
+    csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    access.init_app(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(respond.blueprint)
+    app.register_blueprint(manage.blueprint)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return render_template("errors/http.html", error=error), error.code or 500
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,54 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from assess import db
+from assess.services.users import TooManyAttempts, authenticate
+from assess.web.forms import SignInForm
+
+blueprint = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only ever return to a page of this site, never to another host.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("respond.home")
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> ResponseReturnValue:
+    """Show the sign-in form and sign people in."""
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                db.session(), form.email.data or "", form.password.data or "",
+                max_attempts=current_app.config["SIGN_IN_ATTEMPTS"],
+                window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"],
+            )
+        except TooManyAttempts:
+            form.email.errors = [f"Too many failed attempts to sign in with this email address. Wait "
+                                 f"{current_app.config['SIGN_IN_WINDOW_MINUTES']} minutes and try again"]
+            return render_template("auth/sign_in.html", form=form), 429
+        if user is None:
+            form.email.errors = ["Enter a correct email address and password"]
+            return render_template("auth/sign_in.html", form=form), 200
+        # A fresh session on sign-in, so a session fixed by someone else is never promoted.
+        session.clear()
+        session["user_id"] = user.id
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@blueprint.route("/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    """Sign out and return to the sign-in page."""
+    session.clear()
+    return redirect(url_for("auth.sign_in"))
