@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,8 @@ def coerce_value(question: Question, raw: Any) -> AnswerValue:
     """Turn a raw answer (from a form or a YAML file) into the value its question type takes."""
     if question.type == "level":
         try:
-            level = int(raw)
+            # int(2.5) would quietly answer 2: only whole numbers are levels.
+            level = int(raw) if not isinstance(raw, float) or raw.is_integer() else None
         except (TypeError, ValueError):
             level = None
         if level is None or isinstance(raw, bool) or level not in question.statements:
@@ -36,7 +38,7 @@ def coerce_value(question: Question, raw: Any) -> AnswerValue:
             raise AnswerError(f"choose one of: {', '.join(o.value for o in question.options)}")
         return str(raw)
     if question.type == "multi-choice":
-        chosen = [raw] if isinstance(raw, str) else list(raw or [])
+        chosen = list(raw) if isinstance(raw, list | tuple | set | frozenset) else [] if raw is None else [raw]
         unknown = [str(c) for c in chosen if question.option(str(c)) is None]
         if unknown:
             allowed = ", ".join(o.value for o in question.options)
@@ -45,6 +47,8 @@ def coerce_value(question: Question, raw: Any) -> AnswerValue:
         return tuple(o.value for o in question.options if o.value in {str(c) for c in chosen})
     if question.type == "number":
         return _number(question, raw)
+    if isinstance(raw, list | tuple | set | frozenset | dict):
+        raise AnswerError("enter text, not a list")
     text = str(raw)
     if question.max_length is not None and len(text) > question.max_length:
         raise AnswerError(f"use {question.max_length} characters or fewer (this has {len(text)})")
@@ -56,6 +60,8 @@ def _number(question: Question, raw: Any) -> int | float:
         number = float(str(raw).replace(",", "").strip())
     except ValueError:
         raise AnswerError("enter a number, like 12 or 3.5") from None
+    if not math.isfinite(number):  # float() also reads "nan" and "inf"
+        raise AnswerError("enter a number, like 12 or 3.5")
     if question.minimum is not None and number < question.minimum:
         raise AnswerError(f"enter a number of {question.minimum:g} or more")
     if question.maximum is not None and number > question.maximum:
@@ -73,6 +79,8 @@ def answers_from_mapping(questionnaire: Questionnaire, raw: Mapping[str, Any]) -
         if question is None:
             problems.append(f"{question_id}: no such question in '{questionnaire.id}'")
             continue
+        if value is None or (isinstance(value, str | list) and not value):
+            continue  # left blank: not answered
         if isinstance(value, str) and value.strip().lower() == NOT_APPLICABLE:
             if not question.not_applicable:
                 problems.append(f"{question_id}: this question does not offer 'not applicable'")

@@ -18,6 +18,7 @@ from assess.answers import answers_from_mapping
 from assess.library import LibraryError, load_file, load_paths
 from assess.migrations import alembic_config
 from assess.models import OrganisationRole, RespondentGroup, SiteRole
+from assess.reports.commands import report_command
 from assess.services import demo as demo_service
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.questionnaires import VersionConflict, record_library
@@ -183,3 +184,6 @@ def demo(password: str | None) -> None:
 def run_command(args: list[str], **extra: Any) -> None:
     """Run the CLI in-process (used by `make run` helpers and tests)."""
     main.main(args=args, standalone_mode=False, **extra)
+
+
+main.add_command(report_command)

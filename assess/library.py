@@ -6,14 +6,15 @@ never hides the problems of another. See the README's questionnaire format secti
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +33,7 @@ from scoring.model import (
     Section,
     ShowIf,
 )
-from scoring.registry import UnknownScorer, available_scorers, get_scorer
+from scoring.registry import ScorerPluginError, UnknownScorer, available_scorers, get_scorer
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "questionnaire.schema.json"
 
@@ -103,6 +104,17 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
+#: The same reading on libyaml's parser, when PyYAML has it: many times faster than the pure-Python
+#: parser, which matters because every app start reads the whole library. Its error messages are
+#: terser, so a file it cannot read is read again with _Loader to describe the error.
+_FastLoader: type[yaml.SafeLoader] | None = None
+if getattr(yaml, "__with_libyaml__", False):  # pragma: no branch
+
+    class _CLoader(yaml.CSafeLoader):
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+    _FastLoader = cast(type[yaml.SafeLoader], _CLoader)
+
 
 class _FileChecker:
     """Collects the problems of one file, placing each at the line of the path it concerns."""
@@ -123,7 +135,7 @@ class _FileChecker:
         """Remember where a path starts in the file."""
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
 
-    def construct(self, loader: _Loader, node: Node, path: Path_) -> Any:
+    def construct(self, loader: yaml.SafeLoader, node: Node, path: Path_) -> Any:
         """Build JSON-compatible data from a YAML node, remembering each path's position."""
         self.mark(path, node)
         if isinstance(node, MappingNode):
@@ -166,7 +178,16 @@ class _FileChecker:
 
     def read(self, text: str) -> Any:
         """The data of a YAML document (None for an empty one); raises yaml.YAMLError."""
-        loader = _Loader(text)
+        if _FastLoader is not None:
+            try:
+                return self._read(_FastLoader, text)
+            except yaml.YAMLError:
+                self.marks.clear()
+                self.problems.clear()
+        return self._read(_Loader, text)
+
+    def _read(self, loader_class: type[yaml.SafeLoader], text: str) -> Any:
+        loader = loader_class(text)
         try:
             node = loader.get_single_node()
             return self.construct(loader, node, ()) if node is not None else None
@@ -228,12 +249,30 @@ def content_hash(definition: Mapping[str, Any]) -> str:
 
 def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile | None, list[Problem]]:
     """Load and check one questionnaire file: the file (or None) and every problem found."""
-    checker = _FileChecker(display_name or str(path))
+    name = display_name or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        checker.add((), f"cannot read the file: {error}")
-        return None, checker.problems
+        return None, [Problem(name, 1, 1, f"cannot read the file: {error}")]
+    loaded, problems = _load_text(path, name, text, _scorer_names())
+    if loaded is not None:
+        # The cached definition stays as it was read, whatever a caller does with its copy.
+        loaded = replace(loaded, definition=copy.deepcopy(loaded.definition))
+    return loaded, list(problems)
+
+
+def _scorer_names() -> tuple[str, ...]:
+    try:
+        return tuple(sorted(available_scorers()))
+    except ScorerPluginError:
+        return ()  # reported for each file that uses a scorer
+
+
+@lru_cache(maxsize=256)
+def _load_text(path: Path, name: str, text: str, _scorers: tuple[str, ...]) -> tuple[LoadedFile | None, list[Problem]]:
+    """Load a file's text; cached, because the same library is read at every app start (and the
+    result only depends on the text, its name and the scorers installed)."""
+    checker = _FileChecker(name)
     try:
         data = checker.read(text)
     except yaml.YAMLError as error:
@@ -272,8 +311,8 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
         allowed = sorted(schema.get("properties", {}))
         unknown = [k for k in instance if k not in allowed]
         key = unknown[0] if unknown else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
-        suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+        close = _closest(key, allowed)
+        suggestion = f" (did you mean '{close}'?)" if close else ""
         return (*path, key), f"unknown key '{key}'{suggestion}; allowed keys here: {', '.join(allowed)}"
     if kind == "enum":
         choices = ", ".join(str(c) for c in expected)
@@ -303,6 +342,33 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
     if kind == "uniqueItems":
         return path, f"{where} lists the same value twice: list each once"
     return path, error.message
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    """The choice the author most likely meant: fewest typing slips (a swap of two neighbouring
+    letters counts as one), then the longest shared start (slips are rarer in the first letters),
+    then the most similar; None when nothing is close."""
+    candidates = difflib.get_close_matches(word, choices, n=5)
+    return min(candidates, key=lambda choice: (_slips(word, choice), -_shared_start(word, choice)), default=None)
+
+
+def _shared_start(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _slips(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
 
 
 def _normalise(data: dict[str, Any]) -> None:
@@ -448,8 +514,17 @@ def _check_scorer(questionnaire: Questionnaire, checker: _FileChecker) -> None:
         checker.add(("scoring", "method"),
                     f"unknown scoring method '{questionnaire.scoring.method}': use one of {allowed}")
         return
+    except ScorerPluginError as error:
+        checker.add(("scoring", "method"), f"the scoring method cannot be used: {error}")
+        return
     problem: ScorerProblem
-    for problem in scorer.check(questionnaire):
+    try:
+        problems = scorer.check(questionnaire)
+    except Exception as error:  # a plugin's bug must not stop the other files being checked
+        checker.add(("scoring", "method"), f"the {questionnaire.scoring.method} scorer failed to check this "
+                                          f"questionnaire ({error!r}): report it to the scorer's authors")
+        return
+    for problem in problems:
         checker.add(problem.path, f"{questionnaire.scoring.method}: {problem.message}")
 
 

@@ -13,14 +13,25 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, MetaData, text
+from werkzeug.security import generate_password_hash
 
 from assess import create_app
 from assess.db import Base, make_engine
 from assess.migrations import alembic_config
+from assess.services import users
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "english-councils.csv"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt is slow on purpose; tests that are not about hashing store cheap PBKDF2 hashes instead.
+
+    tests/test_web.py checks that real accounts get scrypt hashes.
+    """
+    monkeypatch.setattr(users, "hash_password", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000"))
 
 
 @pytest.fixture(scope="session")

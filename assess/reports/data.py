@@ -454,7 +454,9 @@ def answer_rows(
     return tuple(rows)
 
 
-def _spreads(questionnaire: Questionnaire, all_answers: Sequence[dict[str, Answer]]) -> dict[str, tuple[SpreadItem, ...]]:
+def _spreads(
+    questionnaire: Questionnaire, all_answers: Sequence[dict[str, Answer]]
+) -> dict[str, tuple[SpreadItem, ...]]:
     result: dict[str, tuple[SpreadItem, ...]] = {}
     for question in questionnaire.questions:
         counts: Counter[str] = Counter()

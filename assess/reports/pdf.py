@@ -75,8 +75,10 @@ STYLES = {
     "h2": _style("h2", fontName=BOLD, fontSize=14, leading=18, spaceBefore=12, spaceAfter=6, keepWithNext=1),
     "h3": _style("h3", fontName=BOLD, fontSize=11.5, leading=15, spaceBefore=9, spaceAfter=4, keepWithNext=1),
     "body": _style("body", spaceAfter=6),
+    "intro": _style("intro", spaceAfter=6, keepWithNext=1),
     "lead": _style("lead", fontSize=11.5, leading=15.5, spaceAfter=8),
     "small": _style("small", fontSize=8.5, leading=11, textColor=SECONDARY),
+    "small-keep": _style("small-keep", fontSize=8.5, leading=11, textColor=SECONDARY, keepWithNext=1),
     "cell": _style("cell", fontSize=8.5, leading=11),
     "cell-bold": _style("cell-bold", fontName=BOLD, fontSize=8.5, leading=11),
     "cell-head": _style("cell-head", fontName=BOLD, fontSize=8.5, leading=11),
@@ -99,18 +101,18 @@ def _pm(markup: str, style: str = "body") -> Paragraph:
 
 
 def _bookmarked(paragraph: Paragraph, key: str, title: str, level: int) -> Paragraph:
-    paragraph._assess_bookmark = (key, title, level)  # type: ignore[attr-defined]
+    paragraph._assess_bookmark = (key, title, level)
     return paragraph
 
 
 # --- the document -----------------------------------------------------------------------------
 
 
-class _Canvas(Canvas):
+class _Canvas(Canvas):  # type: ignore[misc]
     """A canvas that fills in the total page count (a form used by every footer) when saved."""
 
     def save(self) -> None:
-        total = self.getPageNumber() - (0 if self._code else 1)  # type: ignore[attr-defined]
+        total = self.getPageNumber() - (0 if self._code else 1)
         self.beginForm("assess-page-total")
         self.setFont(REGULAR, 8.5)
         self.setFillColor(SECONDARY)
@@ -238,7 +240,9 @@ def _cover(report: ReportData) -> list[Flowable]:
     if report.pending:
         facts.append(("Not yet submitted", "\n".join(report.pending)))
     facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
-    facts.append(("Figures based on", "\n".join(f"{q.title}: {q.basis}" for q in report.questionnaires)))
+    bases = {q.basis for q in report.questionnaires}
+    facts.append(("Figures based on", bases.pop() if len(bases) == 1
+                  else "\n".join(f"{q.title}: {q.basis}" for q in report.questionnaires)))
     rows = [[_p(term, "dl-term"), _pm("<br/>".join(escape(line) for line in value.split("\n")))]
             for term, value in facts]
     table = Table(rows, colWidths=[48 * mm, FRAME_WIDTH - 48 * mm], splitInRow=1)
@@ -265,29 +269,41 @@ def _summary(report: ReportData) -> list[Flowable]:
         _bookmarked(_p("Summary", "h1"), "summary", "Summary", 0),
         _p(f"The overall maturity level of each questionnaire answered in the round '{report.round.title}'.", "lead"),
     ]
-    head = [_p(h, "cell-head") for h in ("Questionnaire", "Overall level", "What set the level", "Based on")]
-    rows: list[list[Flowable]] = [head]
+    bases = {q.basis for q in report.questionnaires}
+    shared_basis = bases.pop() if len(bases) == 1 else None
+    headings = ["Questionnaire", "Overall level", "What set the level"] + ([] if shared_basis else ["Based on"])
+    rows: list[list[Flowable]] = [[_p(h, "cell-head") for h in headings]]
     colours: list[tuple[int, colors.Color]] = []
     for i, part in enumerate(report.questionnaires, start=1):
         profile = part.profile
-        rows.append([
+        row = [
             _p(part.title, "cell-bold"),
             _level_cell(profile.level, profile.label, part.top, "cell-bold"),
             _p(profile.explanation, "cell"),
-            _p(part.basis, "cell"),
-        ])
+        ]
+        if not shared_basis:
+            row.append(_p(part.basis, "cell"))
+        rows.append(row)
         colours.append((i, _colour_of(part.questionnaire, profile.level)))
-    widths = [0.26, 0.2, 0.34, 0.2]
+    widths = [0.3, 0.22, 0.48] if shared_basis else [0.26, 0.2, 0.34, 0.2]
     table = _table(rows, widths)
-    for row, colour in colours:
-        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, colour)]))
-    story += [table, Spacer(1, 6 * mm)]
+    for row_number, colour in colours:
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row_number), (1, row_number), 5, colour)]))
+    story.append(table)
+    if shared_basis:
+        story.append(Spacer(1, 2 * mm))
+        story.append(_pm(f"<b>Based on:</b> {escape(shared_basis)}", "body"))
     if report.pending:
         story.append(_p("No submitted response yet: " + ", ".join(report.pending) + ".", "body"))
     items = [(q.title, q.profile.level, q.top) for q in report.questionnaires]
-    story += [CondPageBreak(110 * mm), _p("Overall levels across questionnaires", "h2"), radar_drawing(items),
-              _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure "
-                 "beside each point is the level reached out of the top level.", "small")]
+    story += [
+        _p("Overall levels across questionnaires", "h2"),
+        KeepTogether([
+            radar_drawing(items),
+            _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure beside "
+               "each point is the level reached out of the top level.", "small"),
+        ]),
+    ]
     return story
 
 
@@ -372,10 +388,10 @@ def _section_list(part: QuestionnaireReport, sections: Sequence[Any], where: str
     if not sections:
         levelled = [s for s in part.profile.sections if s.level is not None]
         if levelled:
-            return [_p(f"Every section is at the same level ({level_text(levelled[0].level, levelled[0].label, part.top)}), "
-                       "so none stands out.", "body")]
+            same = level_text(levelled[0].level, levelled[0].label, part.top)
+            return [_p(f"Every section is at the same level ({same}), so none stands out.", "body")]
         return [_p("Too few answers to tell.", "body")]
-    story: list[Flowable] = [_p(f"Sections at {where}:", "body")]
+    story: list[Flowable] = [_p(f"Sections at {where}:", "intro")]
     for result in sections:
         story.append(Paragraph(
             f"<b>{escape(result.title)}</b>: {escape(level_text(result.level, result.label, part.top))}. "
@@ -398,7 +414,7 @@ def _appendix(report: ReportData) -> list[Flowable]:
         key = f"appendix-{part.questionnaire.id}"
         story.append(CondPageBreak(60 * mm))
         story.append(_bookmarked(_p(part.title, "h2"), key, f"Answers: {part.title}", 1))
-        story.append(_p(f"Based on: {part.basis}", "small"))
+        story.append(_p(f"Based on: {part.basis}", "small-keep"))
         number = 0
         for section in part.questionnaire.sections:
             rows = part.answers_in(section.id)
@@ -443,45 +459,51 @@ def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: 
     size, small = 8.5, 7.5
     label_w = 0.3 * width
     texts = [level_text(r.level, r.label, top) for r in profile.sections]
-    end_w = max(stringWidth(t, BOLD, small) for t in texts) + 8
+    # Room after the longest bar for its level; a long level label wraps rather than squeezing the bars.
+    end_w = min(max(stringWidth(t, BOLD, small) for t in texts) + 8, 0.25 * width)
     left = label_w + 8
     bar_area = width - left - end_w - 2
     step = bar_area / (top - low + 1)
+
+    def x_of(level: int) -> float:
+        return left + (level - low + 1) * step
+
     axis = [_lines(s.label, REGULAR, small, step - 3, 3) for s in scale]
     axis_h = 12 + 9 * max(len(a) for a in axis)
-    row_hs = []
-    titles = []
-    for result in profile.sections:
-        lines = _lines(result.title, REGULAR, size, label_w, 4)
-        titles.append(lines)
-        row_hs.append(max(22.0, 10.5 * len(lines) + 8))
-    plot_h = sum(row_hs) + 6
-    height = plot_h + axis_h
+    rows = []
+    for result, text in zip(profile.sections, texts, strict=True):
+        title = _lines(result.title, REGULAR, size, label_w, 4)
+        text_x = (x_of(result.level) if result.level is not None else left) + 4
+        level_lines = _lines(text, BOLD, small, width - text_x - 2, 3)
+        row_h = max(22.0, 10.5 * len(title) + 8, 9 * len(level_lines) + 10)
+        rows.append((result, title, text_x, level_lines, row_h))
+    height = sum(r[-1] for r in rows) + 6 + axis_h
     d = Drawing(width, height)
     d.add(Line(left, axis_h, left, height, strokeColor=INK, strokeWidth=0.8))
     for level, lines in zip(levels, axis, strict=True):
-        x = left + (level - low + 1) * step
+        x = x_of(level)
         d.add(Line(x, axis_h, x, height, strokeColor=RULE, strokeWidth=0.5, strokeDashArray=[2, 2]))
         d.add(String(x, axis_h - 10, str(level), fontName=BOLD, fontSize=small, textAnchor="middle", fillColor=INK))
         for j, line in enumerate(lines):
             d.add(String(x, axis_h - 19 - 9 * j, line, fontName=REGULAR, fontSize=small, textAnchor="middle",
                          fillColor=INK))
     y = height
-    for result, lines, row_h, text in zip(profile.sections, titles, row_hs, texts, strict=True):
+    for result, title, text_x, level_lines, row_h in rows:
         mid = y - row_h / 2
-        first = mid + (len(lines) - 1) * 10.5 / 2 - 3
-        for j, line in enumerate(lines):
+        first = mid + (len(title) - 1) * 10.5 / 2 - 3
+        for j, line in enumerate(title):
             d.add(String(label_w, first - 10.5 * j, line, fontName=REGULAR, fontSize=size, textAnchor="end",
                          fillColor=INK))
         if result.level is not None:
-            end = left + (result.level - low + 1) * step
             fill = colors.HexColor(level_colour(levels.index(result.level), len(levels))) \
                 if result.level in levels else ACCENT
-            d.add(Rect(left, mid - 7, end - left, 14, fillColor=fill, strokeColor=INK, strokeWidth=0.6))
-            text_x = end + 4
-        else:
-            text_x = left + 4
-        d.add(String(text_x, mid - 2.7, text, fontName=BOLD, fontSize=small, fillColor=INK))
+            d.add(Rect(left, mid - 7, x_of(result.level) - left, 14, fillColor=fill, strokeColor=INK,
+                       strokeWidth=0.6))
+        first = mid + (len(level_lines) - 1) * 9 / 2 - 2.7
+        for j, line in enumerate(level_lines):
+            d.add(Rect(text_x - 1.5, first - 9 * j - 2.3, stringWidth(line, BOLD, small) + 3, 9.5,
+                       fillColor=colors.white, strokeColor=None))
+            d.add(String(text_x, first - 9 * j, line, fontName=BOLD, fontSize=small, fillColor=INK))
         y -= row_h
     return d
 
@@ -489,10 +511,10 @@ def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: 
 def radar_drawing(items: Sequence[tuple[str, int | None, int]], width: float = FRAME_WIDTH) -> Drawing:
     """A radar chart of overall levels across questionnaires, each point labelled "level/top"."""
     n = len(items)
-    height = 290.0
+    radius = 90.0
+    height = 2 * radius + 2 * 48  # room above and below for labels of up to three lines
     d = Drawing(width, height)
     cx, cy = width / 2, height / 2
-    radius = 105.0
     tops = {top for _name, _level, top in items}
     common_top = next(iter(tops)) if len(tops) == 1 else None
     rings = common_top or 4

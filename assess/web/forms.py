@@ -27,7 +27,8 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assess.answers import AnswerError, coerce_value
 from scoring import Answer
@@ -53,7 +54,8 @@ class NewRoundForm(FlaskForm):
     title = StringField(
         "Name of the round", widget=GovTextInput(),
         description="For example, ‘Before the 2027 peer challenge’",
-        validators=[InputRequired("Enter a name for the round"),
+        filters=[lambda text: text.strip() if text else text],
+        validators=[DataRequired("Enter a name for the round"),
                     Length(max=200, message="Use 200 characters or fewer")],
     )
     questionnaires = SelectMultipleField(
@@ -73,17 +75,17 @@ class SectionForm(FlaskForm):
 def _answer_field(question: Question) -> Field:
     description = question.hint or ""
     if question.type == "level":
-        choices = [(str(level), text) for level, text in sorted(question.statements.items())]
+        choices = [SelectChoice(str(level), text) for level, text in sorted(question.statements.items())]
         return RadioField(question.text, choices=choices, description=description, widget=GovRadioInput(),
                           validators=[Optional()])
     if question.type == "yes-no":
-        return RadioField(question.text, choices=[("yes", "Yes"), ("no", "No")], description=description,
-                          widget=GovRadioInput(), validators=[Optional()])
+        return RadioField(question.text, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+                          description=description, widget=GovRadioInput(), validators=[Optional()])
     if question.type == "choice":
-        return RadioField(question.text, choices=[(o.value, o.label) for o in question.options],
+        return RadioField(question.text, choices=_options(question),
                           description=description, widget=GovRadioInput(), validators=[Optional()])
     if question.type == "multi-choice":
-        return SelectMultipleField(question.text, choices=[(o.value, o.label) for o in question.options],
+        return SelectMultipleField(question.text, choices=_options(question),
                                    description=description or "Select all that apply", widget=GovCheckboxesInput(),
                                    validators=[Optional()])
     if question.type == "number":
@@ -91,6 +93,10 @@ def _answer_field(question: Question) -> Field:
     if question.max_length:
         return TextAreaField(question.text, description=description, widget=GovCharacterCount())
     return TextAreaField(question.text, description=description, widget=GovTextArea())
+
+
+def _options(question: Question) -> list[SelectChoice]:
+    return [SelectChoice(o.value, o.label) for o in question.options]
 
 
 def section_form_class(section: Section) -> type[SectionForm]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from wtforms.fields.choices import SelectChoice
 
 from assess import db, questionnaire_library
 from assess.services.rounds import start_round
@@ -20,7 +21,7 @@ def new_round(code: str) -> ResponseReturnValue:
     membership = lead_or_404(code)
     available = questionnaire_library(current_app)
     form = NewRoundForm()
-    form.questionnaires.choices = [(f.questionnaire.id, f.questionnaire.title) for f in available]
+    form.questionnaires.choices = [SelectChoice(f.questionnaire.id, f.questionnaire.title) for f in available]
     if form.validate_on_submit():
         assessment = start_round(db.session(), membership.organisation, current_user(), form.title.data or "",
                                  list(form.questionnaires.data or []), available)

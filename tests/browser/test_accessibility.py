@@ -1,0 +1,171 @@
+"""axe-core on every page type, in each state a respondent or lead meets it: zero violations allowed.
+
+axe runs its default rules plus every WCAG 2.2 AA rule (target-size is off by default). The pages
+here only read, or make writes no other test here looks at (a started response, an audit event),
+so the module shares one demo council.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LEAD, MEMBER, OFFICER, Demo, LiveServer, demo_database, sign_in
+
+pytestmark = pytest.mark.browser
+
+PROCUREMENT = "procurement-maturity"
+AXE = Axe()
+
+
+@pytest.fixture(scope="module")
+def demo(live_server: LiveServer) -> Iterator[Demo]:
+    """One demo council for the whole module (overrides the per-test one)."""
+    with demo_database(live_server) as shared:
+        yield shared
+
+
+def axe_violations(page: Page) -> int:
+    """Run axe on the page as it is now, print its report and return the number of violations."""
+    page.evaluate(AXE.axe_script)
+    wcag22aa = page.evaluate("axe.getRules(['wcag22aa']).map(rule => rule.ruleId)")
+    results = AXE.run(page, options={
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": True} for rule in wcag22aa},
+    })
+    print(f"axe: {page.url} -> {results.violations_count} violations")
+    if results.violations_count:
+        print(results.generate_report())
+    return int(results.violations_count)
+
+
+def sign_in_page(page: Page, demo: Demo) -> None:
+    page.goto("/sign-in")
+
+
+def sign_in_with_errors(page: Page, demo: Demo) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def home(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your councils")
+
+
+def council_rounds(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto("/councils/DEMO/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assessment rounds")
+
+
+def new_round(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto("/councils/DEMO/rounds/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start a new round")
+
+
+def new_round_with_errors(page: Page, demo: Demo) -> None:
+    new_round(page, demo)
+    page.get_by_role("button", name="Start the round").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def task_list(page: Page, demo: Demo) -> None:
+    # The member has one questionnaire in progress and the rest not started.
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url())
+    expect(page.locator(".govuk-task-list").first).to_be_visible()
+
+
+def task_list_submitted(page: Page, demo: Demo) -> None:
+    sign_in(page, OFFICER)
+    page.goto(demo.round_url())
+    expect(page.get_by_role("link", name=re.compile("^See your results")).first).to_be_visible()
+
+
+def section(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url(PROCUREMENT, "showing-leadership"))
+    expect(page.get_by_role("button", name="Save and continue")).to_be_visible()
+
+
+def section_with_conditional_question(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url("financial-planning", "capital-and-assets"))
+    expect(page.locator("#question-commercial-governance")).to_be_hidden()
+
+
+def section_with_error(page: Page, demo: Demo) -> None:
+    # No shipped questionnaire has a number question, so the error is a comment over its 5,000 characters.
+    section(page, demo)
+    page.locator('input[name="engaging-councillors"][value="2"]').check()
+    page.locator('textarea[name="engaging-councillors--comment"]').fill("x" * 5001)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    expect(page.locator("#engaging-councillors--comment-error")).to_be_visible()
+
+
+def check_answers(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url(PROCUREMENT, "check"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+
+
+def check_answers_cannot_submit(page: Page, demo: Demo) -> None:
+    check_answers(page, demo)
+    page.get_by_role("button", name="Submit your answers").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def results(page: Page, demo: Demo) -> None:
+    sign_in(page, OFFICER)
+    page.goto(demo.round_url(PROCUREMENT, "results"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your results")
+
+
+def not_found(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    response = page.goto("/councils/DEMO/rounds/999999/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+
+
+def csrf_error(page: Page, demo: Demo) -> None:
+    page.goto("/sign-in")
+    page.locator('input[name="csrf_token"]').evaluate("input => { input.value = 'stale'; }")
+    page.get_by_label("Email address").fill(MEMBER)
+    page.get_by_label("Password", exact=True).fill("demo-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your page was out of date")
+
+
+PAGES: dict[str, Callable[[Page, Demo], None]] = {
+    "sign-in": sign_in_page,
+    "sign-in with errors": sign_in_with_errors,
+    "home": home,
+    "council rounds": council_rounds,
+    "new round": new_round,
+    "new round with errors": new_round_with_errors,
+    "task list": task_list,
+    "task list with submitted questionnaires": task_list_submitted,
+    "section": section,
+    "section with a conditional question": section_with_conditional_question,
+    "section with a validation error": section_with_error,
+    "check answers": check_answers,
+    "check answers, cannot submit": check_answers_cannot_submit,
+    "results": results,
+    "404": not_found,
+    "CSRF error": csrf_error,
+}
+
+
+@pytest.mark.parametrize("visit", PAGES.values(), ids=PAGES.keys())
+def test_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
+    visit(page, demo)
+    assert axe_violations(page) == 0, "see the axe report printed above"
