@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assess import create_app
+from assess import create_app, library
 from assess.library import (
     LibraryError,
     Problem,
@@ -379,8 +379,9 @@ def test_small_problems(tmp_path: Path, text: str, expected: list[str]) -> None:
 
 
 def test_merge_keys_share_settings_and_a_written_key_overrides_a_merged_one(tmp_path: Path) -> None:
-    text = BASE.replace("      - id: first\n", "      - id: first\n        <<: &usual {hint: Shared hint., comment: optional}\n"
-                                                "        comment: required\n")
+    text = BASE.replace("      - id: first\n", "      - id: first\n"
+                        "        <<: &usual {hint: Shared hint., comment: optional}\n"
+                        "        comment: required\n")
     text += ("      - id: second\n        <<: *usual\n        type: level\n        text: And now?\n"
              "        statements: {1: a, 2: b}\n")
     questionnaire, problems = load_text(tmp_path, text)
@@ -433,3 +434,51 @@ def test_read_yaml_reads_the_loader_way() -> None:
     assert read_yaml("a: [1\n", "answers.yaml") == (None, [Problem(
         "answers.yaml", 2, 1, "not valid YAML: expected ',' or ']', but got '<stream end>'; "
         "check the indentation and quoting on this line")])
+
+
+def test_loading_again_rereads_the_file_and_hands_out_independent_copies(tmp_path: Path) -> None:
+    path = tmp_path / "full.yaml"
+    path.write_text(FULL.read_text())
+    first, _ = load_file(path)
+    assert first is not None
+    first.definition["title"] = "Changed by a caller"
+    second, _ = load_file(path)
+    assert second is not None and second.definition["title"] == "Full example"
+    path.write_text(FULL.read_text().replace("title: Full example", "title: Edited"))
+    third, _ = load_file(path)
+    assert third is not None and third.questionnaire.title == "Edited"
+
+
+ALL_FIXTURES = sorted(QUESTIONNAIRES.rglob("*.yaml"))
+
+
+def test_the_pure_python_parser_reads_every_fixture_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = [load_file(path) for path in ALL_FIXTURES]
+    library._load_text.cache_clear()
+    monkeypatch.setattr(library, "_FastLoader", None)
+    try:
+        slow = [load_file(path) for path in ALL_FIXTURES]
+    finally:
+        library._load_text.cache_clear()
+    assert slow == fast
+
+
+class BrokenScorer:
+    name = "weighted-mean"
+
+    def check(self, questionnaire: Questionnaire) -> list[object]:
+        raise ZeroDivisionError("division by zero")
+
+
+def test_a_scorer_that_fails_its_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(library, "get_scorer", lambda name: BrokenScorer())
+    library._load_text.cache_clear()
+    try:
+        loaded, problems = load_paths([FULL, VALID / "staged.yaml"])
+    finally:
+        library._load_text.cache_clear()
+    assert loaded == []
+    message = ("scorer failed to check this questionnaire (ZeroDivisionError('division by zero')): "
+               "report it to the scorer's authors")
+    assert lines(problems) == [f"{FULL}:23:3: the weighted-mean {message}",
+                               f"{VALID / 'staged.yaml'}:10:3: the staged {message}"]

@@ -98,7 +98,8 @@ def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefi
     label_w = 230.0
     bar_area = max(300.0, 78.0 * len(scale))
     end_texts = [level_text(r.level, r.label, top) for r in profile.sections]
-    end_w = max(_text_width(t, small) for t in [*end_texts, "No level"]) + 16
+    # Room after the longest bar for its level; a very long level label wraps rather than widening the chart.
+    end_w = min(max(_text_width(t, small) for t in [*end_texts, "No level"]) + 16, 230.0)
     left, right = label_w + 12, label_w + 12 + bar_area
     width = right + end_w + 8
     step = bar_area / (top - low + 1)
@@ -115,7 +116,9 @@ def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefi
     bar_h = 20.0
     for result, end_text in zip(profile.sections, end_texts, strict=True):
         lines = _wrap(result.title, label_w, font, 5)
-        row_h = max(bar_h + 12, 16 * len(lines) + 10)
+        text_x = (x_of(result.level) if result.level is not None else left) + 6
+        end_lines = _wrap(end_text, width - text_x - 4, small, 3)
+        row_h = max(bar_h + 12, 16 * len(lines) + 10, 14 * len(end_lines) + 10)
         mid = y + row_h / 2
         text_top = mid - (len(lines) - 1) * 8 + 4.5
         rows.append(
@@ -130,16 +133,14 @@ def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefi
                 f'<rect x="{left:.1f}" y="{mid - bar_h / 2:.1f}" width="{end - left:.1f}" height="{bar_h:.1f}" '
                 f'fill="{colour}" stroke="{INK}" stroke-width="1"/>'
             )
-            text_x = end + 6
         else:
             rows.append(
                 f'<line x1="{left:.1f}" y1="{mid - bar_h / 2:.1f}" x2="{left:.1f}" y2="{mid + bar_h / 2:.1f}" '
                 f'stroke="{INK}" stroke-width="3"/>'
             )
-            text_x = left + 6
         rows.append(
-            f'<text x="{text_x:.1f}" y="{mid + 4:.1f}" font-size="{small}" fill="{INK}" '
-            f'font-weight="bold">{_e(end_text)}</text>'
+            f'<text font-size="{small}" fill="{INK}" font-weight="bold" stroke="#ffffff" stroke-width="3" '
+            f'paint-order="stroke">{_tspans(end_lines, text_x, mid + 4 - (len(end_lines) - 1) * 7, 14)}</text>'
         )
         y += row_h
     plot_bottom = y + 4
