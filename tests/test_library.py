@@ -480,5 +480,5 @@ def test_a_scorer_that_fails_its_check_is_reported_not_raised(monkeypatch: pytes
     assert loaded == []
     message = ("scorer failed to check this questionnaire (ZeroDivisionError('division by zero')): "
                "report it to the scorer's authors")
-    assert lines(problems) == [f"{FULL}:23:3: the weighted-mean {message}",
+    assert lines(problems) == [f"{FULL}:22:3: the weighted-mean {message}",
                                f"{VALID / 'staged.yaml'}:10:3: the staged {message}"]
