@@ -8,21 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 from alembic import command as alembic_command
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
 from assess import create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
-from assess.library import LibraryError, load_file, load_paths
+from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.migrations import alembic_config
 from assess.models import OrganisationRole, RespondentGroup, SiteRole
 from assess.reports.commands import report_command
 from assess.services import demo as demo_service
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.questionnaires import VersionConflict, record_library
-from assess.services.users import add_membership, add_user
+from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user
 from scoring import Profile, get_scorer
 
 
@@ -34,7 +33,21 @@ def _create_app() -> Flask:
         raise click.ClickException(f"the questionnaire library has problems:\n{error}") from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Group(FlaskGroup):
+    """Flask's group, except that listing the commands (for --help) survives a broken library."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except click.ClickException as error:
+            # Flask would print a traceback here; `validate` (which needs no app) lists the problems.
+            first_line = error.format_message().splitlines()[0].rstrip(":")
+            click.secho(f"Error: {first_line}; run `assess validate FOLDER` to list them.\n", err=True, fg="red")
+            return sorted(AppGroup.list_commands(self, ctx))
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Self-assessment maturity questionnaires for English councils."""
 
@@ -63,7 +76,16 @@ def score(questionnaire_file: Path, answers_file: Path, as_json: bool) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         sys.exit(1)
-    raw = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    # Read the way questionnaires are read, so `yes`/`no`/`on` stay the text they look like.
+    try:
+        raw, yaml_problems = read_yaml(answers_file.read_text(encoding="utf-8"), str(answers_file))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{answers_file}: cannot read the file: {error}") from None
+    if yaml_problems:
+        for yaml_problem in yaml_problems:
+            click.echo(str(yaml_problem), err=True)
+        sys.exit(1)
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise click.UsageError(f"{answers_file}: expected a mapping of question id to answer")
     questionnaire = loaded.questionnaire
@@ -177,7 +199,14 @@ def add_user_command(email: str, name: str, password: str, roles: tuple[str, ...
 @click.option("--password", help="Give every demo account this password (otherwise each gets a random one).")
 def demo(password: str | None) -> None:
     """Create the demo council (code DEMO), its accounts and a round to look at; prints the accounts."""
-    accounts = demo_service.create_demo(db.session(), questionnaire_library(current_app), password)
+    if password is not None and len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise click.BadParameter(f"passwords must be at least {MINIMUM_PASSWORD_LENGTH} characters long",
+                                 param_hint="--password")
+    try:
+        accounts = demo_service.create_demo(db.session(), questionnaire_library(current_app), password)
+    except VersionConflict as conflict:
+        click.echo(str(conflict), err=True)
+        sys.exit(1)
     click.echo(demo_service.describe(accounts))
 
 

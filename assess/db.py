@@ -32,17 +32,26 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+        if value is None:
+            return None
+        # A naive value is taken as UTC, as it reads back on SQLite; PostgreSQL would otherwise
+        # take it in the server's time zone.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        # SQLite keeps no zone; every value written here was UTC.
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        if value is None:
+            return None
+        # SQLite keeps no zone (every value written here was UTC); PostgreSQL answers in the
+        # session's time zone, which need not be UTC.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine for a database URL, with SQLite set up for concurrent use."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # psycopg 3 is the driver installed; `postgres://` is the spelling many hosts hand out.
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            url = "postgresql+psycopg://" + url.removeprefix(scheme)
     options: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}

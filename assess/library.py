@@ -116,6 +116,15 @@ if getattr(yaml, "__with_libyaml__", False):  # pragma: no branch
     _FastLoader = cast(type[yaml.SafeLoader], _CLoader)
 
 
+#: Far more values than any questionnaire needs (the largest shipped file has about 500): a file
+#: whose aliases of aliases expand beyond it is refused rather than read without end.
+MAXIMUM_VALUES = 100_000
+
+
+class _TooBig(Exception):
+    """A file that expands (through aliases) to more than MAXIMUM_VALUES values."""
+
+
 class _FileChecker:
     """Collects the problems of one file, placing each at the line of the path it concerns."""
 
@@ -123,6 +132,8 @@ class _FileChecker:
         self.name = name
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
+        self._open: set[int] = set()  # the collections being built, to catch an alias inside itself
+        self._built = 0  # values built, to stop aliases of aliases expanding without end
 
     def add(self, path: Path_, message: str) -> None:
         """Record a problem at a path (or at its nearest parent that is in the file)."""
@@ -138,6 +149,32 @@ class _FileChecker:
     def construct(self, loader: yaml.SafeLoader, node: Node, path: Path_) -> Any:
         """Build JSON-compatible data from a YAML node, remembering each path's position."""
         self.mark(path, node)
+        self._built += 1
+        if self._built > MAXIMUM_VALUES:
+            raise _TooBig()
+        if id(node) in self._open:
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            self.problems.append(Problem(self.name, line, column, "this block contains an alias (*name) to "
+                                                                  "itself: write the value out instead"))
+            return None
+        if isinstance(node, MappingNode | SequenceNode):
+            self._open.add(id(node))
+            try:
+                return self._construct_collection(loader, node, path)
+            finally:
+                self._open.discard(id(node))
+        assert isinstance(node, ScalarNode)
+        value = loader.construct_object(node)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value is not None and not isinstance(value, str | int | float | bool):
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            self.problems.append(Problem(self.name, line, column, f"{node.tag} values are not allowed here: "
+                                                                  "write plain text, a number or true/false"))
+            return None
+        return value
+
+    def _construct_collection(self, loader: yaml.SafeLoader, node: MappingNode | SequenceNode, path: Path_) -> Any:
         if isinstance(node, MappingNode):
             # Keys written in this mapping (not brought in by a `<<:` merge): only these can clash.
             own = {id(key_node) for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge"}
@@ -163,18 +200,7 @@ class _FileChecker:
                 self.mark((*path, key), key_node)
                 result[key] = self.construct(loader, value_node, (*path, key))
             return result
-        if isinstance(node, SequenceNode):
-            return [self.construct(loader, item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, ScalarNode)
-        value = loader.construct_object(node)
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if value is not None and not isinstance(value, str | int | float | bool):
-            line, column = node.start_mark.line + 1, node.start_mark.column + 1
-            self.problems.append(Problem(self.name, line, column, f"{node.tag} values are not allowed here: "
-                                                                  "write plain text, a number or true/false"))
-            return None
-        return value
+        return [self.construct(loader, item, (*path, i)) for i, item in enumerate(node.value)]
 
     def read(self, text: str) -> Any:
         """The data of a YAML document (None for an empty one); raises yaml.YAMLError."""
@@ -187,6 +213,7 @@ class _FileChecker:
         return self._read(_Loader, text)
 
     def _read(self, loader_class: type[yaml.SafeLoader], text: str) -> Any:
+        self._built = 0
         loader = loader_class(text)
         try:
             node = loader.get_single_node()
@@ -194,8 +221,11 @@ class _FileChecker:
         finally:
             loader.dispose()
 
-    def yaml_problem(self, text: str, error: yaml.YAMLError) -> Problem:
+    def yaml_problem(self, text: str, error: yaml.YAMLError | _TooBig) -> Problem:
         """A YAML error as a problem at its place in the file."""
+        if isinstance(error, _TooBig):
+            return Problem(self.name, 1, 1, f"the file expands to more than {MAXIMUM_VALUES} values through "
+                                            "aliases (*name): write the values out instead")
         if isinstance(error, yaml.MarkedYAMLError):
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -218,7 +248,7 @@ def read_yaml(text: str, name: str = "<string>") -> tuple[Any, list[Problem]]:
     checker = _FileChecker(name)
     try:
         data = checker.read(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, _TooBig) as error:
         return None, [checker.yaml_problem(text, error)]
     return (None if checker.problems else data), checker.problems
 
@@ -275,7 +305,7 @@ def _load_text(path: Path, name: str, text: str, _scorers: tuple[str, ...]) -> t
     checker = _FileChecker(name)
     try:
         data = checker.read(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, _TooBig) as error:
         return None, [checker.yaml_problem(text, error)]
     if not isinstance(data, dict):
         checker.add((), "a questionnaire file must be a mapping with id, version, title, scale, scoring, sections")
@@ -485,9 +515,16 @@ def _check_condition(
         return
     kind = target["type"]
     if "at_least" in condition:
+        at_least = condition["at_least"]
         if kind not in ("level", "number"):
             checker.add((*path, "at_least"), f"at_least only works with level or number questions; "
                                              f"'{target_id}' is {kind}: use equals or in")
+        elif kind == "level" and at_least > max(levels):
+            checker.add((*path, "at_least"), f"'{target_id}' can never be at least {at_least}: "
+                                             f"the highest level is {max(levels)}")
+        elif kind == "number" and "max" in target and at_least > target["max"]:
+            checker.add((*path, "at_least"), f"'{target_id}' can never be at least {at_least}: "
+                                             f"its max is {target['max']}")
         return
     if kind in ("text", "number"):
         return

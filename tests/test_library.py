@@ -369,6 +369,22 @@ def test_base_is_valid(tmp_path: Path) -> None:
     (BASE + "      - id: second\n        type: level\n        text: Done?\n        statements: {1: a, 2: b}\n"
             "        show_if: {question: first, at_least: 1, equals: 2}\n",
      ["small.yaml:21:9: show_if needs `question:` and exactly one of `equals:`, `in:` or `at_least:`"]),
+    (BASE + "      - id: second\n        type: level\n        text: Done?\n        statements: {1: a, 2: b}\n"
+            "        show_if: {question: first, at_least: 3}\n",
+     ["small.yaml:21:36: 'first' can never be at least 3: the highest level is 2"]),
+    (BASE + "      - id: count\n        type: number\n        text: How many?\n        max: 10\n"
+            "      - id: second\n        type: text\n        text: Why?\n"
+            "        show_if: {question: count, at_least: 11}\n",
+     ["small.yaml:24:36: 'count' can never be at least 11: its max is 10"]),
+    (BASE + "      - id: second\n        type: text\n        text: Why?\n"
+            "        show_if: {question: first, equals: 3}\n",
+     ["small.yaml:20:36: 'first' can never be 3: use one of 1, 2"]),
+    (BASE.replace("version: 1", "version: 1\ndescription: &loop [*loop]"),
+     ["small.yaml:3:14: this block contains an alias (*name) to itself: write the value out instead"]),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
+     ["small.yaml:1:1: the file expands to more than 100000 values through aliases (*name): "
+      "write the values out instead"]),
     (BASE.replace("title: Small", "title: Small\nresources:\n  - title: Guide\n    url: ftp://example.org"),
      ["small.yaml:6:5: 'ftp://example.org' is not a web address: start it with https://"]),
 ])

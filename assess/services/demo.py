@@ -21,7 +21,7 @@ from assess.models import (
     SiteRole,
     User,
 )
-from assess.services.questionnaires import record_library
+from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.users import add_membership, add_user
 from scoring import Answer, Questionnaire, visible_questions
@@ -91,7 +91,8 @@ def create_demo(session: Session, library: Library, password: str | None = None)
     officer, member = users["officer@demo.example"], users["member@demo.example"]
     for position, link in enumerate(assessment.questionnaires):
         version = link.questionnaire_version
-        questionnaire = library.get(version.questionnaire_id)
+        # The version the round offers, which need not be the library's current one.
+        questionnaire = questionnaire_of(version)
         response = individual_response(session, assessment, version, officer, RespondentGroup.OFFICER)
         if response.status != ResponseStatus.SUBMITTED:
             save_answers(session, response, demo_answers(questionnaire, seed=version.questionnaire_id), officer)

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from assess.models import Organisation
 
 REQUIRED_COLUMNS = ("code", "name", "type", "region")
-GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
+#: The longest value each text column can hold (PostgreSQL refuses longer ones).
+MAXIMUM_LENGTHS = {"code": 20, "name": 200, "official_name": 300, "type": 60, "region": 60}
+GSS_CODE = re.compile(r"[EWSN][0-9]{8}")
 
 
 @dataclass
@@ -33,29 +35,40 @@ class RegisterError(Exception):
 
 def read_register(path: Path) -> tuple[list[dict[str, str]], int]:
     """Read a register CSV: its rows (with line numbers under '_line') and the count."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RegisterError(f"{path}: missing column(s) {', '.join(missing)}; the header needs "
-                                f"{', '.join(REQUIRED_COLUMNS)} (and optionally official_name, gss_code, "
-                                "population_2020)")
-        rows = [{**row, "_line": str(reader.line_num)} for row in reader]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RegisterError(f"{path}: missing column(s) {', '.join(missing)}; the header needs "
+                                    f"{', '.join(REQUIRED_COLUMNS)} (and optionally official_name, gss_code, "
+                                    "population_2020)")
+            rows = [{**row, "_line": str(reader.line_num)} for row in reader]
+    except UnicodeDecodeError as error:
+        raise RegisterError(f"{path}: cannot read the file as UTF-8 text ({error}); save it as UTF-8 CSV") from None
+    except csv.Error as error:
+        raise RegisterError(f"{path}: not a readable CSV file: {error}") from None
     return rows, len(rows)
 
 
 def _row_problem(row: Mapping[str, str | None]) -> str | None:
+    if None in row:
+        # Checked first: a stray comma shifts every later field, so other complaints would mislead.
+        return "the row has more fields than the header"
     for column in REQUIRED_COLUMNS:
         if not (row.get(column) or "").strip():
             return f"'{column}' is empty"
+    for column, longest in MAXIMUM_LENGTHS.items():
+        if len((row.get(column) or "").strip()) > longest:
+            return f"'{column}' is longer than {longest} characters"
     gss = (row.get("gss_code") or "").strip()
-    if gss and not GSS_CODE.match(gss):
+    if gss and not GSS_CODE.fullmatch(gss):
         return f"gss_code '{gss}' is not an ONS code like E07000223"
     population = (row.get("population_2020") or row.get("population") or "").strip()
-    if population and not population.isdigit():
+    if population and not re.fullmatch(r"[0-9]+", population):
         return f"population '{population}' is not a whole number"
-    if None in row:
-        return "the row has more fields than the header"
+    if population and int(population) > 2**31 - 1:
+        return f"population '{population}' is too large"
     return None
 
 
@@ -68,12 +81,17 @@ def import_register(
     """
     summary = ImportSummary()
     existing = {o.code: o for o in session.scalars(select(Organisation))}
+    lines_by_code: dict[str, str] = {}
     for row in rows:
         progress()
         problem = _row_problem(row)
+        code = (row.get("code") or "").strip()
+        if problem is None and code in lines_by_code:
+            problem = f"code '{code}' is already on line {lines_by_code[code]}"
         if problem:
             summary.skipped.append(f"line {row['_line']}: {problem}; row skipped")
             continue
+        lines_by_code[code] = row["_line"]
         population = (row.get("population_2020") or row.get("population") or "").strip()
         values = {
             "name": row["name"].strip(),
@@ -83,7 +101,6 @@ def import_register(
             "region": row["region"].strip(),
             "population": int(population) if population else None,
         }
-        code = row["code"].strip()
         organisation = existing.get(code)
         if organisation is None:
             organisation = existing[code] = Organisation(code=code, **values)

@@ -1,0 +1,511 @@
+"""The `assess` command line: validate, score, db upgrade, questionnaires sync, orgs import, users add, demo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import Engine, func, inspect, select, text
+from werkzeug.security import check_password_hash
+
+from assess import create_app, db
+from assess.cli import main
+from assess.db import Base, make_engine
+from assess.models import (
+    Membership,
+    Organisation,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Score,
+    User,
+)
+from tests.conftest import FIXTURES, REGISTER, empty_tables
+
+QUESTIONNAIRES = FIXTURES / "questionnaires"
+VALID = QUESTIONNAIRES / "valid"
+INVALID = QUESTIONNAIRES / "invalid"
+FULL = VALID / "full.yaml"
+ANSWERS = FIXTURES / "answers"
+REGISTERS = FIXTURES / "registers"
+
+
+@pytest.fixture
+def fixture_app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Like the `app` fixture, but serving the small fixture library rather than the shipped one."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret key", "DATABASE_URL": database_url,
+                      "QUESTIONNAIRES": str(VALID)})
+    app.instance_path = str(tmp_path)
+    yield app
+    app.extensions["assess.engine"].dispose()
+    empty_tables(migrated_engine)
+
+
+@pytest.fixture
+def fixture_runner(fixture_app: Flask) -> FlaskCliRunner:
+    return fixture_app.test_cli_runner()
+
+
+def count(app: Flask, model: type[Base]) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(model)) or 0
+
+
+# validate
+
+
+def test_validate_valid_files() -> None:
+    result = CliRunner().invoke(main, ["validate", str(VALID)])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "2 valid, 0 invalid\n")
+
+
+def test_validate_lists_every_problem_and_fails() -> None:
+    paths = [str(VALID), str(INVALID / "statements-levels.yaml"), str(INVALID / "missing-key.yaml")]
+    result = CliRunner().invoke(main, ["validate", *paths])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{INVALID / 'missing-key.yaml'}:2:1: missing required key 'title': add `title:` here",
+        f"{INVALID / 'statements-levels.yaml'}:17:9: no statement for level 3: add `3: ...` "
+        "(one statement per scale level)",
+        f"{INVALID / 'statements-levels.yaml'}:20:11: level 4 is not on the scale (1, 2, 3): remove it",
+    ]
+    assert result.stderr == "2 valid, 2 invalid\n"
+
+
+def test_validate_the_whole_invalid_folder() -> None:
+    result = CliRunner().invoke(main, ["validate", str(INVALID)])
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 19
+    assert all(line.startswith(str(INVALID) + "/") for line in result.stdout.splitlines())
+    assert result.stderr == "0 valid, 17 invalid\n"
+
+
+def test_validate_defaults_to_the_questionnaires_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "questionnaires").mkdir()
+    shutil.copy(FULL, tmp_path / "questionnaires")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 valid, 0 invalid\n")
+
+
+def test_validate_a_missing_path(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert result.stdout == f"{tmp_path / 'nothing'}:1:1: no such file or folder\n"
+    assert result.stderr == "0 valid, 1 invalid\n"
+
+
+# score
+
+EXPECTED_PROFILE = {
+    "id": "full-example",
+    "version": 1,
+    "method": "weighted-mean",
+    "level": 3,
+    "label": "Established",
+    "value": 3.22,
+    "sections": [
+        {"id": "strategy", "level": 3, "label": "Established", "value": 3.33, "answered": 2, "applicable": 2,
+         "explanation": "Weighted mean of 2 answers is 3.33, which rounds down to Established."},
+        {"id": "delivery", "level": 3, "label": "Established", "value": 3.0, "answered": 2, "applicable": 2,
+         "explanation": "Weighted mean of 2 answers is 3, which is Established."},
+    ],
+    "explanation": "Weighted mean of 2 sections is 3.22, which rounds down to Established.",
+}
+
+
+def test_score_json() -> None:
+    result = CliRunner().invoke(main, ["score", str(FULL), str(ANSWERS / "full-complete.yaml"), "--json"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    profile = json.loads(result.stdout)
+    assert profile == EXPECTED_PROFILE
+    assert list(profile) == ["id", "version", "method", "level", "label", "value", "sections", "explanation"]
+    assert [list(s) for s in profile["sections"]] == [
+        ["id", "level", "label", "value", "answered", "applicable", "explanation"]] * 2
+
+
+def test_score_table() -> None:
+    result = CliRunner().invoke(main, ["score", str(FULL), str(ANSWERS / "full-complete.yaml")])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "full-example version 1, scored by weighted-mean\n"
+        "\n"
+        "strategy  Established (3.33)            2/2 answered  "
+        "Weighted mean of 2 answers is 3.33, which rounds down to Established.\n"
+        "delivery  Established (3)               2/2 answered  Weighted mean of 2 answers is 3, which is Established.\n"
+        "\n"
+        "Overall   Established (3.22)  Weighted mean of 2 sections is 3.22, which rounds down to Established.\n"
+    )
+
+
+def test_score_partial_answers() -> None:
+    result = CliRunner().invoke(main, ["score", str(FULL), str(ANSWERS / "full-partial.yaml"), "--json"])
+    assert result.exit_code == 0
+    profile = json.loads(result.stdout)
+    assert (profile["level"], profile["label"], profile["value"]) == (1, "Starting", 1.0)
+    assert profile["sections"][1] == {"id": "delivery", "level": None, "label": None, "value": None, "answered": 0,
+                                      "applicable": 1, "explanation": "No scored answers yet."}
+
+
+def test_score_reports_every_bad_answer() -> None:
+    answers = ANSWERS / "full-bad.yaml"
+    result = CliRunner().invoke(main, ["score", str(FULL), str(answers)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{answers}: has-strategy: answer yes or no",
+        f"{answers}: strategy-age: enter a number, like 12 or 3.5",
+        f"{answers}: strategy-use: choose one of the levels 1, 2, 3, 4",
+        f"{answers}: partners: 'army' is not an option: choose from nhs, police, voluntary",
+        f"{answers}: delivery-model: this question does not offer 'not applicable'",
+        f"{answers}: no-such-question: no such question in 'full-example'",
+    ]
+
+
+def test_score_reads_answers_the_questionnaire_way(tmp_path: Path) -> None:
+    # `on` is not a yes in this format (it would be in YAML 1.1); `true` is.
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("has-strategy: on\n")
+    result = CliRunner().invoke(main, ["score", str(FULL), str(answers)])
+    assert (result.exit_code, result.stderr) == (1, f"{answers}: has-strategy: answer yes or no\n")
+    answers.write_text("has-strategy: true\ndelivery-model: in-house\n")
+    result = CliRunner().invoke(main, ["score", str(FULL), str(answers), "--json"])
+    assert result.exit_code == 0
+    assert [s["value"] for s in json.loads(result.stdout)["sections"]] == [4.0, 2.0]
+
+
+def test_score_reports_broken_answers_yaml(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("has-strategy: yes\nhas-strategy: no\n")
+    result = CliRunner().invoke(main, ["score", str(FULL), str(answers)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"{answers}:2:1: duplicate key 'has-strategy': keep only one of them\n"
+    answers.write_text("- just\n- a list\n")
+    result = CliRunner().invoke(main, ["score", str(FULL), str(answers)])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: {answers}: expected a mapping of question id to answer\n")
+
+
+def test_score_an_invalid_questionnaire() -> None:
+    path = INVALID / "unknown-method.yaml"
+    result = CliRunner().invoke(main, ["score", str(path), str(ANSWERS / "full-partial.yaml")])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"{path}:8:3: unknown scoring method 'average': "
+                             "use one of outcomes, staged, weakest-link, weighted-mean\n")
+
+
+# db upgrade
+
+
+def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.sqlite"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{database}",
+                      "QUESTIONNAIRES": str(VALID)})
+    try:
+        for _ in range(2):  # the second run finds nothing to do
+            result = app.test_cli_runner().invoke(main, ["db", "upgrade"])
+            assert (result.exit_code, result.stdout) == (0, "Database is up to date.\n")
+    finally:
+        app.extensions["assess.engine"].dispose()
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+    finally:
+        engine.dispose()
+
+
+# questionnaires sync
+
+
+def test_questionnaires_sync(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
+    result = fixture_runner.invoke(main, ["questionnaires", "sync"])
+    assert (result.exit_code, result.stdout) == (0, "recorded   full-example version 1\n"
+                                                    "recorded   staged-example version 1\n")
+    result = fixture_runner.invoke(main, ["questionnaires", "sync"])
+    assert (result.exit_code, result.stdout) == (0, "unchanged  full-example version 1\n"
+                                                    "unchanged  staged-example version 1\n")
+    assert count(fixture_app, QuestionnaireVersion) == 2
+
+
+def test_questionnaires_sync_refuses_a_changed_file(migrated_engine: Engine, database_url: str,
+                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    shutil.copy(FULL, folder)
+    settings = {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url, "QUESTIONNAIRES": str(folder)}
+    try:
+        before = create_app(settings)
+        assert before.test_cli_runner().invoke(main, ["questionnaires", "sync"]).exit_code == 0
+        before.extensions["assess.engine"].dispose()
+        (folder / "full.yaml").write_text(FULL.read_text().replace("title: Full example", "title: Renamed"))
+        after = create_app(settings)
+        result = after.test_cli_runner().invoke(main, ["questionnaires", "sync"])
+        after.extensions["assess.engine"].dispose()
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (f"{folder / 'full.yaml'}: 'full-example' version 1 is already recorded with "
+                                 "different content; raise `version` to 2 to publish the change (responses keep "
+                                 "the version they answered)\n")
+    finally:
+        empty_tables(migrated_engine)
+
+
+# orgs import
+
+
+def test_orgs_import_of_the_register(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["orgs", "import", str(REGISTER)])
+    assert (result.exit_code, result.stdout) == (0, "317 created, 0 updated, 0 unchanged, 0 skipped\n")
+    assert "Importing organisations" in result.stderr
+    result = runner.invoke(main, ["orgs", "import", str(REGISTER)])
+    assert (result.exit_code, result.stdout) == (0, "0 created, 0 updated, 317 unchanged, 0 skipped\n")
+    assert count(app, Organisation) == 317
+    with app.app_context():
+        adur = db.session().scalar(select(Organisation).filter_by(code="ADU"))
+        assert adur is not None
+        assert (adur.name, adur.official_name, adur.gss_code, adur.type, adur.region, adur.population) == (
+            "Adur", "Adur District Council", "E07000223", "Non-metropolitan district", "South East", 64187)
+        types = db.session().scalars(select(Organisation.type).distinct()).all()
+        assert len(types) >= 5
+
+
+def test_orgs_import_skips_bad_rows(app: Flask, runner: FlaskCliRunner) -> None:
+    register = REGISTERS / "with-bad-rows.csv"
+    result = runner.invoke(main, ["orgs", "import", str(register)])
+    assert (result.exit_code, result.stdout) == (0, "2 created, 0 updated, 0 unchanged, 5 skipped\n")
+    assert [line for line in result.stderr.splitlines() if line.startswith(str(register))] == [
+        f"{register}: line 3: 'name' is empty; row skipped",
+        f"{register}: line 4: gss_code 'X1234' is not an ONS code like E07000223; row skipped",
+        f"{register}: line 5: population 'about 70k' is not a whole number; row skipped",
+        f"{register}: line 6: the row has more fields than the header; row skipped",
+        f"{register}: line 8: code 'GDA' is already on line 2; row skipped",
+    ]
+    with app.app_context():
+        rows = db.session().execute(select(Organisation.code, Organisation.name, Organisation.official_name,
+                                           Organisation.gss_code, Organisation.population)
+                                    .order_by(Organisation.code)).all()
+    assert [tuple(row) for row in rows] == [
+        ("GDA", "Goodtown", "Goodtown Borough Council", "E07000901", 100000),
+        ("GDB", "Goodville", None, None, None),
+    ]
+    # Running it again changes nothing, and says the same about the same rows.
+    again = runner.invoke(main, ["orgs", "import", str(register)])
+    assert again.stdout == "0 created, 0 updated, 2 unchanged, 5 skipped\n"
+
+
+def test_orgs_import_updates_changed_rows(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    header = "code,name,type,region,population\n"
+    register.write_text(header + "AAA,Alpha,Unitary authority,London,100\nBBB,Beta,Unitary authority,London,200\n")
+    assert runner.invoke(main, ["orgs", "import", str(register)]).stdout == (
+        "2 created, 0 updated, 0 unchanged, 0 skipped\n")
+    register.write_text(header + "AAA,Alpha,Unitary authority,London,150\nBBB,Beta,Unitary authority,London,200\n")
+    assert runner.invoke(main, ["orgs", "import", str(register)]).stdout == (
+        "0 created, 1 updated, 1 unchanged, 0 skipped\n")
+    with app.app_context():
+        assert db.session().scalar(select(Organisation.population).filter_by(code="AAA")) == 150
+
+
+def test_orgs_import_refuses_a_register_without_a_column(app: Flask, runner: FlaskCliRunner) -> None:
+    register = REGISTERS / "missing-column.csv"
+    result = runner.invoke(main, ["orgs", "import", str(register)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {register}: missing column(s) region; the header needs code, name, type, "
+                             "region (and optionally official_name, gss_code, population_2020)\n")
+    assert count(app, Organisation) == 0
+
+
+def test_orgs_import_refuses_a_file_that_is_not_utf8(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    register = tmp_path / "latin1.csv"
+    register.write_bytes("code,name,type,region\nAAA,Bourne\xe9,Unitary authority,London\n".encode("latin-1"))
+    result = runner.invoke(main, ["orgs", "import", str(register)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {register}: cannot read the file as UTF-8 text (")
+    assert result.stderr.endswith("); save it as UTF-8 CSV\n")
+
+
+# users add
+
+
+def import_fixture_councils(runner: FlaskCliRunner) -> None:
+    assert runner.invoke(main, ["orgs", "import", str(REGISTERS / "with-bad-rows.csv")]).exit_code == 0
+
+
+def test_users_add_with_roles_and_membership(app: Flask, runner: FlaskCliRunner) -> None:
+    import_fixture_councils(runner)
+    result = runner.invoke(main, ["users", "add", " Ann.Lee@Example.org ", "--name", "Ann Lee",
+                                  "--password", "correct horse battery", "--role", "facilitator", "--role", "admin",
+                                  "--member-of", "GDA", "--org-role", "lead", "--group", "member"])
+    assert (result.exit_code, result.stdout) == (0, "Saved ann.lee@example.org (member of GDA)\n")
+    with app.app_context():
+        user = db.session().scalar(select(User).filter_by(email="ann.lee@example.org"))
+        assert user is not None
+        assert (user.name, user.site_roles, user.active) == ("Ann Lee", ["admin", "facilitator"], True)
+        assert user.password_hash is not None and check_password_hash(user.password_hash, "correct horse battery")
+        [membership] = db.session().scalars(select(Membership).filter_by(user_id=user.id)).all()
+        assert (membership.organisation.code, membership.role.value, membership.group.value) == (
+            "GDA", "lead", "member")
+
+
+def test_users_add_again_updates_the_same_user(app: Flask, runner: FlaskCliRunner) -> None:
+    import_fixture_councils(runner)
+    first = ["users", "add", "bo@example.org", "--name", "Bo", "--password", "first password", "--role", "analyst"]
+    assert runner.invoke(main, first).exit_code == 0
+    second = ["users", "add", "BO@example.org", "--name", "Bo Smith", "--password", "second password",
+              "--member-of", "GDB"]
+    result = runner.invoke(main, second)
+    assert (result.exit_code, result.stdout) == (0, "Saved bo@example.org (member of GDB)\n")
+    with app.app_context():
+        [user] = db.session().scalars(select(User)).all()
+        assert (user.name, user.site_roles) == ("Bo Smith", ["analyst"])
+        assert user.password_hash is not None and check_password_hash(user.password_hash, "second password")
+        assert [(m.role.value, m.group.value) for m in user.memberships] == [("respondent", "officer")]
+
+
+def test_users_add_asks_for_the_password(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["users", "add", "cy@example.org", "--name", "Cy"],
+                           input="a long password\na long password\n")
+    assert result.exit_code == 0
+    assert result.stdout.endswith("Saved cy@example.org\n")
+    assert count(app, User) == 1
+
+
+def test_users_add_refuses_a_short_password(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["users", "add", "dee@example.org", "--name", "Dee", "--password", "short"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        "Error: Invalid value for --password: passwords must be at least 10 characters long\n")
+    assert count(app, User) == 0
+
+
+def test_users_add_refuses_an_unknown_organisation(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["users", "add", "eve@example.org", "--name", "Eve", "--password", "long enough pw",
+                                  "--member-of", "NOPE"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for --member-of: no organisation has the code 'NOPE'\n")
+    assert count(app, User) == 0
+
+
+def test_users_add_refuses_an_unknown_role(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["users", "add", "fay@example.org", "--name", "Fay", "--password", "long enough pw",
+                                  "--role", "superuser"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--role': 'superuser' is not one of 'admin', 'analyst', 'facilitator'." in result.stderr
+
+
+# demo
+
+DEMO_EMAILS = ["lead@demo.example", "officer@demo.example", "member@demo.example", "facilitator@demo.example",
+               "analyst@demo.example", "admin@demo.example"]
+
+
+def demo_counts(app: Flask) -> tuple[int, ...]:
+    return tuple(count(app, model) for model in (User, Organisation, Membership, Response, Score,
+                                                 QuestionnaireVersion))
+
+
+def check_demo_output(output: str, password: str) -> None:
+    lines = output.splitlines()
+    assert lines[:3] == ["Demo council: Demo Borough (code DEMO), round 'Before the 2027 peer challenge'", "",
+                         "Demo accounts:"]
+    assert [line.split()[0] for line in lines[3:]] == DEMO_EMAILS
+    assert all(f"  password: {password}  (" in line for line in lines[3:])
+
+
+def check_officer_submitted(app: Flask, questionnaires: int) -> None:
+    with app.app_context():
+        session = db.session()
+        officer = session.scalar(select(User).filter_by(email="officer@demo.example"))
+        assert officer is not None
+        responses = session.scalars(select(Response).filter_by(respondent_id=officer.id)).all()
+        assert len(responses) == questionnaires
+        for response in responses:
+            assert response.status == ResponseStatus.SUBMITTED
+            assert response.submitted_at is not None and response.submitted_at.tzinfo is not None
+            sections = response.questionnaire_version.definition["sections"]
+            assert sorted((s.section_id or "") for s in response.scores) == sorted(
+                ["", *(section["id"] for section in sections)])
+            overall = next(s for s in response.scores if s.section_id is None)
+            assert overall.level is not None and overall.explanation
+        member = session.scalar(select(User).filter_by(email="member@demo.example"))
+        assert member is not None
+        [started] = session.scalars(select(Response).filter_by(respondent_id=member.id)).all()
+        assert started.status == ResponseStatus.IN_PROGRESS
+
+
+def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
+    result = fixture_runner.invoke(main, ["demo", "--password", "demo password 1"])
+    assert result.exit_code == 0, result.output
+    check_demo_output(result.stdout, "demo password 1")
+    # 6 users, the council, 3 memberships, 2 officer responses + 1 member response, 2 x (overall + sections)
+    # scores (full-example has 2 sections, staged-example 1), 2 versions.
+    assert demo_counts(fixture_app) == (6, 1, 3, 3, 5, 2)
+    check_officer_submitted(fixture_app, 2)
+    again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
+    assert again.exit_code == 0, again.output
+    check_demo_output(again.stdout, "demo password 2")
+    assert demo_counts(fixture_app) == (6, 1, 3, 3, 5, 2)
+    with fixture_app.app_context():
+        lead = db.session().scalar(select(User).filter_by(email="lead@demo.example"))
+        assert lead is not None and lead.password_hash is not None
+        assert check_password_hash(lead.password_hash, "demo password 2")
+
+
+def test_demo_on_the_shipped_library(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["demo", "--password", "demo password 1"])
+    assert result.exit_code == 0, result.output
+    check_demo_output(result.stdout, "demo password 1")
+    shipped = len(app.extensions["assess.library"].files)
+    counts = demo_counts(app)
+    assert counts[:4] == (6, 1, 3, shipped + 1)
+    check_officer_submitted(app, shipped)
+    again = runner.invoke(main, ["demo", "--password", "demo password 1"])
+    assert again.exit_code == 0, again.output
+    assert demo_counts(app) == counts
+
+
+def test_demo_random_passwords(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
+    result = fixture_runner.invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    passwords = [line.split("password: ")[1].split("  (")[0] for line in result.stdout.splitlines()[3:]]
+    assert len(passwords) == 6 and len(set(passwords)) == 6
+    assert all(len(p) >= 12 for p in passwords)
+
+
+def test_demo_refuses_a_short_password(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
+    result = fixture_runner.invoke(main, ["demo", "--password", "short"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for --password: passwords must be at least 10 characters long\n")
+    assert demo_counts(fixture_app) == (0, 0, 0, 0, 0, 0)
+
+
+# a broken library
+
+
+def test_help_survives_a_broken_library() -> None:
+    result = CliRunner().invoke(main, ["--help"], env={"ASSESS_QUESTIONNAIRES": str(INVALID),
+                                                       "ASSESS_SECRET_KEY": "not written to instance/"})
+    assert result.exit_code == 0
+    assert result.stderr == ("Error: the questionnaire library has problems; "
+                             "run `assess validate FOLDER` to list them.\n\n")
+    commands = result.stdout.split("Commands:\n")[1].split()
+    assert {"db", "demo", "orgs", "questionnaires", "score", "users", "validate"} <= set(commands)
+
+
+def test_a_command_that_needs_the_library_reports_its_problems(tmp_path: Path) -> None:
+    shutil.copy(FULL, tmp_path)
+    shutil.copy(INVALID / "duplicate-key.yaml", tmp_path)
+    env = {"ASSESS_QUESTIONNAIRES": str(tmp_path), "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "ASSESS_SECRET_KEY": "not written to instance/"}
+    result = CliRunner().invoke(main, ["questionnaires", "sync"], env=env)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: the questionnaire library has problems:\n"
+                             f"{tmp_path / 'duplicate-key.yaml'}:17:9: duplicate key 'text': keep only one of them\n")
