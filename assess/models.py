@@ -13,10 +13,12 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -209,7 +211,13 @@ class Response(Base):
     """One respondent's (or the team's consensus) answers to one questionnaire version."""
 
     __tablename__ = "response"
-    __table_args__ = (UniqueConstraint("assessment_id", "questionnaire_version_id", "respondent_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "questionnaire_version_id", "respondent_id", "kind"),
+        # The constraint above cannot hold one consensus per round and version: its respondent is
+        # NULL, and NULLs never clash. A partial index does.
+        Index("uq_response_one_consensus", "assessment_id", "questionnaire_version_id", unique=True,
+              sqlite_where=text("kind = 'consensus'"), postgresql_where=text("kind = 'consensus'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)

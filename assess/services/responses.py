@@ -96,6 +96,9 @@ def save_answers(
         raise ResponseLocked("this response has been submitted; its answers can no longer change")
     if expected_version is not None and expected_version != response.lock_version:
         raise EditConflict(response.id)
+    unknown = set(changes) - {q.id for q in questionnaire_for(response).questions}
+    if unknown:
+        raise ValueError(f"no such question in this questionnaire: {', '.join(sorted(unknown))}")
     existing = {a.question_id: a for a in response.answers}
     for question_id, answer in changes.items():
         row = existing.get(question_id)

@@ -110,7 +110,8 @@ def section_form_class(section: Section) -> type[SectionForm]:
         if question.comment != "none":
             optional = " (optional)" if question.comment == "optional" else ""
             fields[question.id + COMMENT_SUFFIX] = TextAreaField(
-                f"Comment or evidence{optional}", widget=GovTextArea(), validators=[Length(max=5000)])
+                f"Comment or evidence{optional}", widget=GovTextArea(),
+                validators=[Length(max=5000, message="Comment or evidence must be 5,000 characters or fewer")])
     return type(f"Section_{section.id}", (SectionForm,), fields)
 
 

@@ -106,7 +106,7 @@ def section_with_error(page: Page, demo: Demo) -> None:
     page.locator('textarea[name="engaging-councillors--comment"]').fill("x" * 5001)
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_be_focused()
-    expect(page.locator("#engaging-councillors--comment-error")).to_be_visible()
+    expect(page.locator("#engaging-councillors--comment-error")).to_contain_text("must be 5,000 characters or fewer")
 
 
 def check_answers(page: Page, demo: Demo) -> None:

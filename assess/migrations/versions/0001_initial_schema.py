@@ -171,6 +171,7 @@ def upgrade() -> None:
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_response_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_response_questionnaire_version_id'), ['questionnaire_version_id'], unique=False)
+        batch_op.create_index('uq_response_one_consensus', ['assessment_id', 'questionnaire_version_id'], unique=True, sqlite_where=sa.text("kind = 'consensus'"), postgresql_where=sa.text("kind = 'consensus'"))
 
     op.create_table('target',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -238,6 +239,7 @@ def downgrade() -> None:
 
     op.drop_table('target')
     with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_index('uq_response_one_consensus')
         batch_op.drop_index(batch_op.f('ix_response_questionnaire_version_id'))
         batch_op.drop_index(batch_op.f('ix_response_assessment_id'))
 
