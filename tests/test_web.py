@@ -290,3 +290,18 @@ def test_passwords_are_stored_as_scrypt_hashes(app: Flask, monkeypatch: pytest.M
         user = add_user(db.session(), "hashed@example.org", "Hashed", "correct horse battery")
         assert user.password_hash is not None and user.password_hash.startswith("scrypt:")
         assert "correct horse battery" not in user.password_hash
+
+
+def test_a_change_from_check_your_answers_returns_there(client: FlaskClient, demo: Demo) -> None:
+    sign_in(client, "member@demo.example")
+    check = html(client.get(demo.round_url + "procurement-maturity/check"))
+    change = re.search(r'href="([^"]+enablers\?change=yes)#developing-talent"', check)
+    assert change, "each Change link says it came from Check your answers"
+    page = html(client.get(change.group(1)))
+    assert "Back to check your answers" in page
+    saved = submit_form(client, change.group(1), {"developing-talent": "3", "action": "continue"})
+    assert saved.headers["Location"].endswith("procurement-maturity/check")
+    with client.application.app_context():
+        statement = questionnaire_library(client.application).get("procurement-maturity").question(
+            "developing-talent").statements[3]
+    assert f"Mature: {statement}" in html(client.get(saved.headers["Location"]))

@@ -147,6 +147,9 @@ def _int(value: object) -> int | None:
 def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_id: str) -> str:
     if request.form.get("action") == "later":
         return url_for(".round_tasks", code=code, round_id=round_id)
+    if request.args.get("change"):
+        # Came from a Change link on Check your answers: go back there (the GOV.UK pattern).
+        return url_for(".check", code=code, round_id=round_id, questionnaire_id=questionnaire.id)
     ids = [s.id for s in questionnaire.sections]
     position = ids.index(section_id)
     if position + 1 < len(ids):
