@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres browser bench clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/assess run --port $(PORT)
 
 ## Set up and run everything CI checks: lint, types and the whole test suite (browser tests included)
-test: setup browser lint typecheck pytest
+test: setup system-packages lint typecheck pytest
 
 lint: setup
 	$(BIN)/ruff check assess scoring tests bench
@@ -35,15 +35,18 @@ pytest: setup
 	$(BIN)/pytest -q
 
 ## The suite again on PostgreSQL (ASSESS_TEST_DATABASE_URL must name a database it may empty)
-test-postgres: setup browser
+test-postgres: setup system-packages
 	@test -n "$$ASSESS_TEST_DATABASE_URL" || { echo "set ASSESS_TEST_DATABASE_URL"; exit 2; }
 	$(BIN)/pytest -q
 
-## Debian's Chromium for the browser tests (Playwright's own download does not work everywhere)
-browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Chromium: run 'sudo apt-get install chromium'"; exit 1; fi; }
+## Debian packages the tests use: Chromium for browser tests (Playwright's own download does not
+## work everywhere), qpdf and poppler-utils to check and render the PDFs
+SYSTEM_PACKAGES := chromium qpdf poppler-utils
+system-packages:
+	@missing=""; for tool in chromium qpdf pdftoppm; do command -v $$tool >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "The tests need: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; fi
 
 ## Benchmarks (not part of the test suite)
 bench: setup

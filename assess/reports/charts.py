@@ -221,7 +221,8 @@ def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None
         lx, ly = point(i, 1.0 + 30 / radius)
         cos = math.cos(angle(i))
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
-        lines = _wrap(name, label_room + 40 if anchor != "middle" else 200, 12.5, 3)
+        room = {"start": width - lx, "end": lx, "middle": 220.0}[anchor] - 6
+        lines = _wrap(name, room / 1.1, 12.5, 3)  # bold glyphs run wider than _wrap's estimate
         sin = math.sin(angle(i))
         first = ly + 4 - (len(lines) - 1) * 15 * (0.5 if abs(sin) < 0.5 else (1.0 if sin < 0 else 0.0))
         parts.append(

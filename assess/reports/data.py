@@ -286,7 +286,7 @@ def build_report(
         round=RoundInfo(
             id=assessment.id,
             title=assessment.title,
-            status=str(assessment.status.value if assessment.status else "open"),
+            status=str(assessment.status or "open"),
             created=assessment.created_at.date() if assessment.created_at else None,
             opens_on=assessment.opens_on,
             closes_on=assessment.closes_on,
@@ -321,7 +321,7 @@ def _respondents(responses: Sequence[Response], questionnaire_count: int) -> tup
     for key, count in submitted.items():
         response = people[key]
         name = response.respondent.name if response.respondent else "A former respondent"
-        group = response.respondent_group.value if response.respondent_group else None
+        group = str(response.respondent_group) if response.respondent_group else None
         result.append(Respondent(name, group, count, questionnaire_count))
     return tuple(sorted(result, key=lambda r: r.name.lower()))
 
@@ -330,9 +330,9 @@ def source_of(response: Response) -> SourceResponse:
     """A response described as a source of figures."""
     return SourceResponse(
         id=response.id,
-        kind=response.kind.value,
+        kind=str(response.kind),
         respondent=response.respondent.name if response.respondent else None,
-        group=response.respondent_group.value if response.respondent_group else None,
+        group=str(response.respondent_group) if response.respondent_group else None,
         submitted=response.submitted_at,
     )
 

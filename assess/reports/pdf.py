@@ -86,6 +86,7 @@ STYLES = {
     "question": _style("question", fontName=BOLD, fontSize=9.5, leading=12.5, spaceBefore=6, spaceAfter=2,
                        keepWithNext=1),
     "answer": _style("answer", fontSize=9, leading=12, leftIndent=10, spaceAfter=1),
+    "answer-keep": _style("answer-keep", fontSize=9, leading=12, leftIndent=10, spaceAfter=1, keepWithNext=1),
     "dl-term": _style("dl-term", fontName=BOLD, fontSize=10, leading=13.5),
 }
 
@@ -427,16 +428,18 @@ def _appendix(report: ReportData) -> list[Flowable]:
                 answer = escape(row.answer)
                 if row.level is not None:
                     answer = f"<b>{escape(level_text(row.level, row.level_label, part.top))}:</b> {answer}"
-                block.append(_pm(f"<i>Answer:</i> {answer}", "answer"))
+                extra = []
                 if row.comment:
-                    block.append(_pm(f"<i>Comment:</i> {escape(row.comment)}", "answer"))
+                    extra.append(f"<i>Comment:</i> {escape(row.comment)}")
                 if row.spread:
                     spread = "; ".join(f"{escape(s.answer)} ({s.count})" for s in row.spread)
-                    block.append(_pm(f"<i>Individual answers:</i> {spread}", "answer"))
+                    extra.append(f"<i>Individual answers:</i> {spread}")
+                # Question, answer and comment stay together (the last may run on to the next page).
+                block.append(_pm(f"<i>Answer:</i> {answer}", "answer-keep" if extra else "answer"))
+                block += [_pm(text, "answer-keep" if i < len(extra) - 1 else "answer") for i, text in enumerate(extra)]
                 block.append(HRFlowable(width="100%", thickness=0.3, color=RULE, spaceBefore=3, spaceAfter=0))
-                # Keep a question with its answer unless the block is too long to move as one.
-                long_block = sum(len(b.text) for b in block if isinstance(b, Paragraph)) > 1500
-                story.extend(block if long_block else [KeepTogether(block)])
+                # The question's style keeps it with its answer; a long comment may run on to the next page.
+                story.extend(block)
     return story
 
 
@@ -460,7 +463,7 @@ def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: 
     label_w = 0.3 * width
     texts = [level_text(r.level, r.label, top) for r in profile.sections]
     # Room after the longest bar for its level; a long level label wraps rather than squeezing the bars.
-    end_w = min(max(stringWidth(t, BOLD, small) for t in texts) + 8, 0.25 * width)
+    end_w: float = min(max(stringWidth(t, BOLD, small) for t in texts) + 8, 0.25 * width)
     left = label_w + 8
     bar_area = width - left - end_w - 2
     step = bar_area / (top - low + 1)
@@ -468,7 +471,10 @@ def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: 
     def x_of(level: int) -> float:
         return left + (level - low + 1) * step
 
-    axis = [_lines(s.label, REGULAR, small, step - 3, 3) for s in scale]
+    # Axis labels wrap between ticks; shrink them when a single word would not fit.
+    longest = max(stringWidth(word, REGULAR, 1) for s in scale for word in s.label.split() or [""])
+    axis_size = max(5.0, min(small, (step - 3) / longest)) if longest else small
+    axis = [_lines(s.label, REGULAR, axis_size, step - 3, 3) for s in scale]
     axis_h = 12 + 9 * max(len(a) for a in axis)
     rows = []
     for result, text in zip(profile.sections, texts, strict=True):
@@ -485,7 +491,7 @@ def section_bars_drawing(questionnaire: Questionnaire, profile: Profile, width: 
         d.add(Line(x, axis_h, x, height, strokeColor=RULE, strokeWidth=0.5, strokeDashArray=[2, 2]))
         d.add(String(x, axis_h - 10, str(level), fontName=BOLD, fontSize=small, textAnchor="middle", fillColor=INK))
         for j, line in enumerate(lines):
-            d.add(String(x, axis_h - 19 - 9 * j, line, fontName=REGULAR, fontSize=small, textAnchor="middle",
+            d.add(String(x, axis_h - 19 - 9 * j, line, fontName=REGULAR, fontSize=axis_size, textAnchor="middle",
                          fillColor=INK))
     y = height
     for result, title, text_x, level_lines, row_h in rows:

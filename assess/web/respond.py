@@ -107,7 +107,8 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     session = db.session()
     response = page.own_response()
     if response.status == ResponseStatus.SUBMITTED or assessment.status != AssessmentStatus.OPEN:
-        flash("These answers have been submitted and can no longer be changed.")
+        flash("These answers have been submitted and can no longer be changed."
+              if response.status == ResponseStatus.SUBMITTED else "This round is no longer taking answers.")
         return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
     form_class = section_form_class(section)
     stored = answers_of(response)
