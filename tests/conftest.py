@@ -61,19 +61,25 @@ def empty_tables(engine: Engine) -> None:
             connection.execute(table.delete())
 
 
+def _app_on_test_database(engine: Engine, database_url: str, instance: Path, **settings: Any) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret key", "DATABASE_URL": database_url, **settings})
+    app.instance_path = str(instance)
+    yield app
+    app.extensions["assess.engine"].dispose()
+    empty_tables(engine)
+
+
 @pytest.fixture
 def app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app on the migrated test database, emptied after the test."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test secret key",
-        "DATABASE_URL": database_url,
-        "RATELIMIT_STORAGE": "memory",
-    })
-    app.instance_path = str(tmp_path)
-    yield app
-    app.extensions["assess.engine"].dispose()
-    empty_tables(migrated_engine)
+    yield from _app_on_test_database(migrated_engine, database_url, tmp_path)
+
+
+@pytest.fixture
+def fixture_app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Like `app`, but serving the small fixture library (tests/fixtures/questionnaires/valid)."""
+    yield from _app_on_test_database(migrated_engine, database_url, tmp_path,
+                                     QUESTIONNAIRES=str(FIXTURES / "questionnaires" / "valid"))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,17 +33,6 @@ INVALID = QUESTIONNAIRES / "invalid"
 FULL = VALID / "full.yaml"
 ANSWERS = FIXTURES / "answers"
 REGISTERS = FIXTURES / "registers"
-
-
-@pytest.fixture
-def fixture_app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """Like the `app` fixture, but serving the small fixture library rather than the shipped one."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test secret key", "DATABASE_URL": database_url,
-                      "QUESTIONNAIRES": str(VALID)})
-    app.instance_path = str(tmp_path)
-    yield app
-    app.extensions["assess.engine"].dispose()
-    empty_tables(migrated_engine)
 
 
 @pytest.fixture

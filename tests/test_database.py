@@ -15,7 +15,6 @@ from flask import Flask
 from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from assess import create_app
 from assess.db import Base, make_engine
 from assess.library import load_library
 from assess.migrations import alembic_config
@@ -37,19 +36,9 @@ from assess.services.responses import (
     submit_response,
 )
 from scoring import Answer
-from tests.conftest import FIXTURES, empty_tables
+from tests.conftest import FIXTURES
 
 VALID = FIXTURES / "questionnaires" / "valid"
-
-
-@pytest.fixture
-def fixture_app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url,
-                      "QUESTIONNAIRES": str(VALID)})
-    app.instance_path = str(tmp_path)
-    yield app
-    app.extensions["assess.engine"].dispose()
-    empty_tables(migrated_engine)
 
 
 @pytest.fixture
