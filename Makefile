@@ -50,6 +50,7 @@ system-packages:
 
 ## Benchmarks (not part of the test suite)
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:

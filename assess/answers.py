@@ -119,22 +119,25 @@ def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer])
     return missing
 
 
-def describe_answer(questionnaire: Questionnaire, question: Question, answer: Answer | None) -> str:
-    """An answer in words, as the respondent chose it."""
+def describe_answer(
+    questionnaire: Questionnaire, question: Question, answer: Answer | None, *, with_level: bool = True,
+) -> str:
+    """An answer in words, as the respondent chose it (a level's statement led by its label, unless not wanted)."""
     if answer is None or not answer.is_given:
         return "Not answered"
     if answer.not_applicable:
         return "Not applicable"
     value = answer.value
     if question.type == "level" and isinstance(value, int):
-        return f"{questionnaire.label(value)}: {question.statements.get(value, '')}"
+        statement = question.statements.get(value, str(value))
+        return f"{questionnaire.label(value)}: {statement}" if with_level else statement
     if question.type == "yes-no":
         return "Yes" if value == "yes" else "No"
     if question.type in ("choice", "multi-choice"):
         chosen = value if isinstance(value, tuple) else (str(value),)
-        return ", ".join(o.label for o in question.options if o.value in chosen)
-    if question.type == "number":
-        return f"{value:g} {question.unit or ''}".strip() if isinstance(value, int | float) else str(value)
+        return "; ".join(o.label for o in question.options if o.value in chosen) or "None chosen"
+    if question.type == "number" and isinstance(value, int | float):
+        return f"{value:,g}" + (f" {question.unit}" if question.unit else "")
     return str(value)
 
 
@@ -149,11 +152,12 @@ def describe_condition(questionnaire: Questionnaire, question: Question) -> str:
                   else f"{condition.at_least:g} or more")
     else:
         values = [condition.equals] if condition.equals is not None else list(condition.in_ or ())
-        wanted = " or ".join(
-            f"‘{describe_answer(questionnaire, target, Answer(_typed(target, v))).split(':')[0]}’" for v in values
-        )
+        wanted = " or ".join(f"‘{_value_name(questionnaire, target, v)}’" for v in values)
     return f"Answer this only if your answer to ‘{target.text}’ is {wanted}."
 
 
-def _typed(question: Question, value: str | int | float) -> AnswerValue:
-    return (value,) if question.type == "multi-choice" and isinstance(value, str) else value
+def _value_name(questionnaire: Questionnaire, question: Question, value: str | int | float) -> str:
+    if question.type == "level" and isinstance(value, int):
+        return questionnaire.label(value) or str(value)
+    typed: AnswerValue = (value,) if question.type == "multi-choice" and isinstance(value, str) else value
+    return describe_answer(questionnaire, question, Answer(typed))

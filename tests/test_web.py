@@ -305,3 +305,27 @@ def test_a_change_from_check_your_answers_returns_there(client: FlaskClient, dem
         statement = questionnaire_library(client.application).get("procurement-maturity").question(
             "developing-talent").statements[3]
     assert f"Mature: {statement}" in html(client.get(saved.headers["Location"]))
+
+
+def test_the_maturity_profile_downloads_hold_only_what_the_person_may_see(
+    client: FlaskClient, demo: Demo, app: Flask,
+) -> None:
+    sign_in(client, "member@demo.example")
+    # The member has submitted nothing, and must never see the officer's answers instead.
+    assert client.get(demo.round_url + "profile").status_code == 404
+    assert client.get(demo.round_url + "profile.pdf").status_code == 404
+
+    sign_in(client, "officer@demo.example")
+    pdf = client.get(demo.round_url + "profile.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert 'filename="maturity-profile-DEMO-round-' in pdf.headers["Content-Disposition"]
+    page = html(client.get(demo.round_url + "profile"))
+    assert "Tom Hughes" in page and "Cyber security" in page and 'role="img"' in page
+    assert "profile.pdf" in html(client.get(demo.round_url + "cyber/results"))
+
+    sign_in(client, "lead@demo.example")  # a lead sees the council's latest submitted answers
+    assert "Tom Hughes" in html(client.get(demo.round_url + "profile"))
+    with app.app_context():
+        db.session().add(Organisation(code="ELSE", name="Elsewhere", type="County", region="London"))
+        db.session().commit()
+    assert client.get(f"/councils/ELSE/rounds/{demo.round_id}/profile.pdf").status_code == 404

@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assess.answers import describe_answer
 from assess.models import (
     Assessment,
     Organisation,
@@ -34,7 +35,7 @@ from assess.models import (
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of, score
 from scoring import Answer, Profile, Questionnaire, SectionResult, visible_questions
-from scoring.model import Question, Resource
+from scoring.model import Resource
 
 
 class NoSubmittedResponse(LookupError):
@@ -211,24 +212,39 @@ class ReportData:
 Chooser = Callable[[QuestionnaireVersion, Sequence[Response]], Response | None]
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
 def _submitted(responses: Sequence[Response]) -> list[Response]:
     return [r for r in responses if r.status == ResponseStatus.SUBMITTED]
 
 
-def default_chooser(respondent: User | None = None) -> Chooser:
-    """Consensus if submitted, else ``respondent``'s own submitted response, else the latest submitted one."""
+def respondent_chooser(respondent: User) -> Chooser:
+    """Consensus if submitted, else the respondent's own submitted response; never anyone else's."""
 
     def choose(version: QuestionnaireVersion, responses: Sequence[Response]) -> Response | None:
         submitted = _submitted(responses)
         consensus = [r for r in submitted if r.kind == ResponseKind.CONSENSUS]
+        own = [r for r in submitted if r.kind == ResponseKind.INDIVIDUAL and r.respondent_id == respondent.id]
+        return next(iter(consensus or own), None)
+
+    return choose
+
+
+def default_chooser(respondent: User | None = None) -> Chooser:
+    """Consensus if submitted, else ``respondent``'s own submitted response, else the latest submitted one."""
+    preferred = respondent_chooser(respondent) if respondent is not None else None
+
+    def choose(version: QuestionnaireVersion, responses: Sequence[Response]) -> Response | None:
+        chosen = preferred(version, responses) if preferred else None
+        if chosen is not None:
+            return chosen
+        submitted = _submitted(responses)
+        consensus = [r for r in submitted if r.kind == ResponseKind.CONSENSUS]
+        individual = [r for r in submitted if r.kind == ResponseKind.INDIVIDUAL]
         if consensus:
             return consensus[0]
-        individual = [r for r in submitted if r.kind == ResponseKind.INDIVIDUAL]
-        if respondent is not None:
-            own = [r for r in individual if r.respondent_id == respondent.id]
-            if own:
-                return own[0]
-        return max(individual, key=lambda r: (r.submitted_at or datetime.min, r.id), default=None)
+        return max(individual, key=lambda r: (r.submitted_at or EARLIEST, r.id), default=None)
 
     return choose
 
@@ -403,28 +419,6 @@ def applicable_resources(questionnaire: Questionnaire, profile: Profile) -> tupl
     return tuple(items)
 
 
-def answer_text(questionnaire: Questionnaire, question: Question, answer: Answer | None) -> str:
-    """An answer as the respondent saw it: the statement, option label, yes/no, number or text."""
-    if answer is None or not answer.is_given:
-        return "Not answered"
-    if answer.not_applicable:
-        return "Not applicable"
-    value = answer.value
-    if question.type == "level" and isinstance(value, int):
-        return question.statements.get(value, str(value))
-    if question.type == "yes-no":
-        return str(value).capitalize()
-    if question.type == "choice":
-        option = question.option(str(value))
-        return option.label if option else str(value)
-    if question.type == "multi-choice":
-        chosen = value if isinstance(value, tuple) else (str(value),)
-        return "; ".join(o.label for o in question.options if o.value in chosen) or "None chosen"
-    if question.type == "number" and isinstance(value, int | float):
-        return f"{value:,g}" + (f" {question.unit}" if question.unit else "")
-    return str(value)
-
-
 def answer_rows(
     questionnaire: Questionnaire, answers: dict[str, Answer], spreads: dict[str, tuple[SpreadItem, ...]]
 ) -> tuple[AnswerRow, ...]:
@@ -444,7 +438,7 @@ def answer_rows(
                 section_id=section.id,
                 question_id=question.id,
                 question=question.text,
-                answer=answer_text(questionnaire, question, answer),
+                answer=describe_answer(questionnaire, question, answer, with_level=False),
                 level=level,
                 level_label=questionnaire.label(level),
                 not_applicable=bool(answer and answer.not_applicable),
@@ -466,7 +460,7 @@ def _spreads(
                 if question.type == "level" and answer is not None and isinstance(answer.value, int):
                     counts[f"{answer.value} {questionnaire.label(answer.value) or ''}".strip()] += 1
                 else:
-                    counts[answer_text(questionnaire, question, answer)] += 1
+                    counts[describe_answer(questionnaire, question, answer, with_level=False)] += 1
         if counts:
             result[question.id] = tuple(SpreadItem(text, n) for text, n in sorted(counts.items()))
     return result

@@ -25,7 +25,7 @@ from assess.models import (
 from assess.services.questionnaires import questionnaire_of
 from scoring import Answer as ScoredAnswer
 from scoring import Profile, Questionnaire, get_scorer
-from scoring.model import Resource, Section
+from scoring.model import Section
 
 
 class EditConflict(Exception):
@@ -190,17 +190,3 @@ def section_progress(questionnaire: Questionnaire, answers: Mapping[str, ScoredA
         result.append(SectionProgress(section, status))
     return result
 
-
-def applicable_resources(questionnaire: Questionnaire, profile: Profile) -> list[Resource]:
-    """The resources to signpost for these results: always-relevant ones, and those whose section
-    (or, with no section named, the whole questionnaire) is at or below their max_level."""
-    chosen = []
-    for resource in questionnaire.resources:
-        target = resource.applies_to
-        if target is None or target.max_level is None:
-            chosen.append(resource)
-            continue
-        level = profile.section(target.section).level if target.section else profile.level
-        if level is not None and level <= target.max_level:
-            chosen.append(resource)
-    return chosen

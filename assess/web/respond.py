@@ -11,15 +11,31 @@ from flask.typing import ResponseReturnValue
 
 from assess import db
 from assess.answers import missing_answers
-from assess.models import Assessment, AssessmentQuestionnaire, AssessmentStatus, Membership, Response, ResponseStatus
+from assess.models import (
+    Assessment,
+    AssessmentQuestionnaire,
+    AssessmentStatus,
+    Membership,
+    OrganisationRole,
+    Response,
+    ResponseStatus,
+)
 from assess.reports.charts import section_bars_svg
+from assess.reports.data import (
+    NoSubmittedResponse,
+    ReportData,
+    applicable_resources,
+    build_report,
+    default_chooser,
+    respondent_chooser,
+)
+from assess.reports.downloads import html_response, pdf_response
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import (
     EditConflict,
     Incomplete,
     ResponseLocked,
     answers_of,
-    applicable_resources,
     individual_response,
     save_answers,
     score,
@@ -237,3 +253,37 @@ def results(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
                            visible=visible_questions(questionnaire, answers),
                            chart=section_bars_svg(questionnaire, profile),
                            resources=applicable_resources(questionnaire, profile))
+
+
+def _round_report(code: str, round_id: int) -> ReportData:
+    """The round's maturity profile as the signed-in person may see it.
+
+    A lead's report falls back to the latest submitted response of anyone in the council; a
+    respondent's report only ever holds the consensus or their own answers.
+    """
+    membership = membership_or_404(code)
+    assessment = assessment_or_404(membership, round_id)
+    user = current_user()
+    choose = default_chooser(user) if membership.role == OrganisationRole.LEAD else respondent_chooser(user)
+    try:
+        return build_report(db.session(), assessment, choose=choose)
+    except NoSubmittedResponse:
+        abort(404)
+
+
+@blueprint.route("/councils/<code>/rounds/<int:round_id>/profile")
+@login_required
+def profile(code: str, round_id: int) -> ResponseReturnValue:
+    """The maturity profile of a round as an accessible web page (the PDF's twin)."""
+    return html_response(
+        _round_report(code, round_id),
+        pdf_url=url_for(".profile_pdf", code=code, round_id=round_id),
+        back_url=url_for(".round_tasks", code=code, round_id=round_id),
+    )
+
+
+@blueprint.route("/councils/<code>/rounds/<int:round_id>/profile.pdf")
+@login_required
+def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
+    """The maturity profile of a round as a PDF download."""
+    return pdf_response(_round_report(code, round_id))

@@ -127,6 +127,13 @@ def results(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your results")
 
 
+def maturity_profile(page: Page, demo: Demo) -> None:
+    sign_in(page, OFFICER)
+    page.goto(demo.round_url("profile"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Maturity profile")
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+
+
 def not_found(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
     response = page.goto("/councils/DEMO/rounds/999999/")
@@ -158,6 +165,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "check answers": check_answers,
     "check answers, cannot submit": check_answers_cannot_submit,
     "results": results,
+    "maturity profile (HTML twin of the PDF)": maturity_profile,
     "404": not_found,
     "CSRF error": csrf_error,
 }
