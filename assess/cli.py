@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from alembic import command as alembic_command
@@ -208,11 +207,6 @@ def demo(password: str | None) -> None:
         click.echo(str(conflict), err=True)
         sys.exit(1)
     click.echo(demo_service.describe(accounts))
-
-
-def run_command(args: list[str], **extra: Any) -> None:
-    """Run the CLI in-process (used by `make run` helpers and tests)."""
-    main.main(args=args, standalone_mode=False, **extra)
 
 
 main.add_command(report_command)
