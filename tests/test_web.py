@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -329,3 +330,23 @@ def test_the_maturity_profile_downloads_hold_only_what_the_person_may_see(
         db.session().add(Organisation(code="ELSE", name="Elsewhere", type="County", region="London"))
         db.session().commit()
     assert client.get(f"/councils/ELSE/rounds/{demo.round_id}/profile.pdf").status_code == 404
+
+
+def test_vendored_assets_match_the_govuk_frontend_the_macros_render(client: FlaskClient) -> None:
+    """The Jinja macros and the compiled CSS/JS must be one GOV.UK Frontend version, or markup and styles drift."""
+    from importlib.metadata import metadata, version
+
+    static = Path(__file__).resolve().parent.parent / "assess" / "static" / "govuk"
+    vendored = (static / "VERSION").read_text().split()[-1]
+    macros_readme = metadata("govuk-frontend-jinja")["Description"] or ""
+    frontend_of_macros = re.search(r"GOV\.UK%20Frontend-v([0-9.]+)-", macros_readme)
+    assert frontend_of_macros and frontend_of_macros.group(1) == vendored == "5.14.0"
+    assert version("govuk-frontend-wtf").startswith("3.2.")  # built against GOV.UK Frontend 5.x
+
+
+def test_the_service_is_branded_as_itself_not_as_gov_uk(client: FlaskClient) -> None:
+    page = html(client.get("/sign-in"))
+    assert "<title>Sign in – Council self-assessment</title>" in page
+    assert "govuk-header__logotype" not in page and "crown" not in page.lower()
+    css = (Path(__file__).resolve().parent.parent / "assess/static/govuk/govuk-frontend.min.css").read_text()
+    assert "GDS Transport" not in css and "@font-face" not in css
