@@ -23,6 +23,10 @@ from assess.services import users
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "english-councils.csv"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+QUESTIONNAIRES = FIXTURES / "questionnaires"
+VALID = QUESTIONNAIRES / "valid"
+INVALID = QUESTIONNAIRES / "invalid"
+FULL = VALID / "full.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +83,7 @@ def app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[
 def fixture_app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """Like `app`, but serving the small fixture library (tests/fixtures/questionnaires/valid)."""
     yield from _app_on_test_database(migrated_engine, database_url, tmp_path,
-                                     QUESTIONNAIRES=str(FIXTURES / "questionnaires" / "valid"))
+                                     QUESTIONNAIRES=str(VALID))
 
 
 @pytest.fixture

@@ -25,12 +25,8 @@ from assess.models import (
     Score,
     User,
 )
-from tests.conftest import FIXTURES, REGISTER, empty_tables
+from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, empty_tables
 
-QUESTIONNAIRES = FIXTURES / "questionnaires"
-VALID = QUESTIONNAIRES / "valid"
-INVALID = QUESTIONNAIRES / "invalid"
-FULL = VALID / "full.yaml"
 ANSWERS = FIXTURES / "answers"
 REGISTERS = FIXTURES / "registers"
 

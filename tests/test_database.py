@@ -36,9 +36,7 @@ from assess.services.responses import (
     submit_response,
 )
 from scoring import Answer
-from tests.conftest import FIXTURES
-
-VALID = FIXTURES / "questionnaires" / "valid"
+from tests.conftest import VALID
 
 
 @pytest.fixture

@@ -27,12 +27,8 @@ from scoring.model import (
     Section,
     ShowIf,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FULL, INVALID, QUESTIONNAIRES, VALID
 
-QUESTIONNAIRES = FIXTURES / "questionnaires"
-VALID = QUESTIONNAIRES / "valid"
-INVALID = QUESTIONNAIRES / "invalid"
-FULL = VALID / "full.yaml"
 FULL_TRUE_FALSE = QUESTIONNAIRES / "variants" / "full-true-false.yaml"
 
 #: Every invalid fixture and exactly the LINE:COL: message lines the loader reports for it.

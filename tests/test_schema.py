@@ -12,11 +12,10 @@ from click.testing import CliRunner
 
 from assess.cli import main
 from assess.library import SCHEMA_PATH, load_file, read_yaml
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import QUESTIONNAIRES, ROOT
 
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-QUESTIONNAIRES = FIXTURES / "questionnaires"
 ALL_FIXTURES = sorted(QUESTIONNAIRES.rglob("*.yaml"))
 
 #: Fixtures whose YAML cannot be read at all (so there is nothing to check against the schema).

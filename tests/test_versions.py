@@ -20,10 +20,7 @@ from assess.services.questionnaires import (
     questionnaire_of,
     record_library,
 )
-from tests.conftest import FIXTURES
-
-VALID = FIXTURES / "questionnaires" / "valid"
-FULL = VALID / "full.yaml"
+from tests.conftest import FIXTURES, FULL, VALID
 
 
 @pytest.fixture

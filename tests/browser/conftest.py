@@ -52,7 +52,8 @@ TIMEOUT_MS = 10_000
 def _chromium_present() -> None:
     """Skip every browser test, before starting anything, when Debian's Chromium is not installed."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (`make system-packages`) to run browser tests")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (`make system-packages`) "
+                    "to run browser tests")
 
 
 class _QuietHandler(WSGIRequestHandler):
