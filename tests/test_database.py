@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -222,3 +223,35 @@ def test_make_engine_uses_psycopg_3(url: str, driver: str) -> None:
         assert engine.url.drivername == driver
     finally:
         engine.dispose()
+
+
+def test_simultaneous_saves_from_threads_let_exactly_one_through(sessions: sessionmaker[Session]) -> None:
+    """Real concurrency: six connections load the same response, then all save at once."""
+    response_id = make_response(sessions)
+    writers = 6
+    loaded = threading.Barrier(writers)
+    outcomes: dict[int, str] = {}
+
+    def save(writer: int) -> None:
+        with sessions() as session:
+            response = session.get(Response, response_id)
+            assert response is not None
+            version = response.lock_version
+            loaded.wait(timeout=30)
+            try:
+                save_answers(session, response, {"notes": Answer(f"writer {writer}")}, None, expected_version=version)
+                outcomes[writer] = "saved"
+            except EditConflict:
+                outcomes[writer] = "refused"
+
+    threads = [threading.Thread(target=save, args=(writer,)) for writer in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["refused"] * (writers - 1) + ["saved"]
+    winner = next(writer for writer, outcome in outcomes.items() if outcome == "saved")
+    with sessions() as check:
+        stored = check.get(Response, response_id)
+        assert stored is not None
+        assert answers_of(stored) == {"notes": Answer(f"writer {winner}")} and stored.lock_version == 2
