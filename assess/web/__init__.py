@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, render_template
+from flask import Flask, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from assess.answers import describe_answer, describe_condition
 from assess.web import access, auth, manage, respond
@@ -19,10 +20,7 @@ class SessionInterface(SecureCookieSessionInterface):
     """Session cookies marked Secure whenever the request came over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        from flask import request
-
-        secure_request: Request = request
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or secure_request.is_secure
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +55,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/http.html", error=error), error.code or 500
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
