@@ -10,12 +10,11 @@ from flask import Flask
 from assess import config, db
 from assess.library import Library, load_library
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the web app; refuses to start if the questionnaire library has any problem."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    app = Flask(__name__, instance_relative_config=True)
     config.configure(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.extensions["assess.library"] = load_library(Path(app.config["QUESTIONNAIRES"]))

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+#: The standard questionnaire library, shipped inside the package.
+SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires"
 
 #: Environment variables read at start-up, and the setting each one fills.
 ENVIRONMENT_SETTINGS = {
@@ -25,7 +26,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     instance = Path(app.instance_path)
     app.config.from_mapping(
         DATABASE_URL=f"sqlite:///{instance / 'assess.sqlite'}",
-        QUESTIONNAIRES=str(REPOSITORY_ROOT / "questionnaires"),
+        QUESTIONNAIRES=str(SHIPPED_QUESTIONNAIRES),
         SERVICE_NAME="Council self-assessment",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

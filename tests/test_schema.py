@@ -89,7 +89,7 @@ def test_schema_accepts_yes_no_written_as_booleans() -> None:
     assert [e.message for e in VALIDATOR.iter_errors(data)] == ["None is not of type 'string', 'number', 'boolean'"]
 
 
-SHIPPED = sorted((ROOT / "questionnaires").glob("*.yaml"))
+SHIPPED = sorted((ROOT / "assess" / "questionnaires").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -101,7 +101,7 @@ def test_shipped_files_the_loader_accepts_pass_the_schema(path: Path) -> None:
 
 
 def test_shipped_library_is_valid() -> None:
-    result = CliRunner().invoke(main, ["validate", str(ROOT / "questionnaires")])
+    result = CliRunner().invoke(main, ["validate", str(ROOT / "assess" / "questionnaires")])
     assert result.stdout == ""
     assert result.stderr == f"{len(SHIPPED)} valid, 0 invalid\n"
     assert result.exit_code == 0

@@ -10,7 +10,7 @@ from assess.library import Library, load_library
 from scoring import Answer, Questionnaire, get_scorer
 from scoring.model import Question
 
-LIBRARY_FOLDER = Path(__file__).resolve().parent.parent / "questionnaires"
+LIBRARY_FOLDER = Path(__file__).resolve().parent.parent / "assess" / "questionnaires"
 EXPECTED = {
     "leadership.yaml": "leadership",
     "financial-planning.yaml": "financial-planning",

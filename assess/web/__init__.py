@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -25,9 +25,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register templates, CSRF protection, sessions, error pages and the blueprints."""
-    assert app.template_folder is not None
+    assert app.jinja_loader is not None  # the package's own templates folder
     app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(app.template_folder),
+        app.jinja_loader,
         PrefixLoader({
             "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
