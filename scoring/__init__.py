@@ -25,7 +25,7 @@ arguments) or an instance::
 Once the package is installed, :func:`get_scorer` and :func:`available_scorers` find it.
 """
 
-from scoring.base import Scorer, ScorerProblem
+from scoring.base import Scorer, ScorerProblem, scorer_version
 from scoring.model import Answer, Questionnaire, question_score, visible_questions
 from scoring.registry import BUILTIN_SCORERS, UnknownScorer, available_scorers, get_scorer
 from scoring.results import Profile, SectionResult
@@ -42,5 +42,6 @@ __all__ = [
     "available_scorers",
     "get_scorer",
     "question_score",
+    "scorer_version",
     "visible_questions",
 ]

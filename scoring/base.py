@@ -31,6 +31,9 @@ class Scorer(Protocol):
     scored question) and returns every problem it finds (an empty list when all is well).
     ``score`` is only ever called with questionnaires that passed ``check``; it must treat
     hidden questions (``show_if`` false) and not-applicable answers as absent.
+
+    A scorer may also have a ``version`` (text): raise it whenever a change to the method can
+    change a level. Stored scores record it, and ``assess rescore`` recomputes them after a change.
     """
 
     name: str
@@ -38,6 +41,11 @@ class Scorer(Protocol):
     def check(self, questionnaire: Questionnaire) -> list[ScorerProblem]: ...
 
     def score(self, questionnaire: Questionnaire, answers: Answers) -> Profile: ...
+
+
+def scorer_version(scorer: Scorer) -> str:
+    """The scorer's ``version`` (optional for plug-ins; "1" when it has none), recorded with stored scores."""
+    return str(getattr(scorer, "version", "1"))
 
 
 def options_of(questionnaire: Questionnaire) -> Mapping[str, Any]:

@@ -54,6 +54,8 @@ class BuiltinScorer(ABC):
     """Shared shape of the built-in scorers: option-key checking and the walk over sections."""
 
     name: str
+    #: Raised whenever a change to the method can change a level, so stored scores say what made them.
+    version = "1"
     option_keys: tuple[str, ...] = ()
 
     def check(self, questionnaire: Questionnaire) -> list[ScorerProblem]:
