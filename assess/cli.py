@@ -11,16 +11,21 @@ from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
-from assess import create_app, db, questionnaire_library
+from assess import configured_app, create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
+from assess.doctor import checks
 from assess.library import LibraryError, load_file, load_paths, read_yaml
-from assess.migrations import alembic_config
-from assess.models import OrganisationRole, RespondentGroup, SiteRole
+from assess.migrations import alembic_config, current_revision, head, next_revision_id
+from assess.models import Assessment, OrganisationRole, RespondentGroup, SiteRole
+from assess.policy import NotAllowed
 from assess.reports.commands import report_command
 from assess.services import demo as demo_service
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.questionnaires import VersionConflict, record_library
-from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user
+from assess.services.responses import rescore as rescore_responses
+from assess.services.responses import submitted_responses
+from assess.services.rounds import NotAFacilitator, assign_facilitator
+from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user, user_by_email
 from scoring import Profile, get_scorer
 
 
@@ -51,11 +56,20 @@ def main() -> None:
     """Self-assessment maturity questionnaires for English councils."""
 
 
+def _settings_app() -> Flask:
+    """The app as far as its settings and database, even when the questionnaire library has problems."""
+    try:
+        return click.get_current_context().ensure_object(ScriptInfo).load_app()
+    except click.ClickException:
+        # The library has problems; the command at hand does not need it.
+        return configured_app()
+
+
 @main.command(with_appcontext=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check questionnaire files or folders; print every problem as FILE:LINE:COL: message."""
-    targets = list(paths) or [Path("questionnaires")]
+    """Check questionnaire files or folders (default: the configured library); print every problem as FILE:LINE:COL."""
+    targets = list(paths) or [Path(_settings_app().config["QUESTIONNAIRES"])]
     loaded, problems = load_paths(targets)
     for problem in sorted(problems):
         click.echo(str(problem))
@@ -116,11 +130,42 @@ def db_group() -> None:
     """Manage the database schema."""
 
 
-@db_group.command()
+@db_group.command(with_appcontext=False)
 def upgrade() -> None:
-    """Bring the database schema up to date (Alembic migrations)."""
-    alembic_command.upgrade(alembic_config(db.engine()), "head")
+    """Bring the database schema up to date (Alembic migrations); needs no questionnaire library."""
+    app = _settings_app()
+    with app.app_context():
+        alembic_command.upgrade(alembic_config(db.engine()), "head")
     click.echo("Database is up to date.")
+    library = Path(app.config["QUESTIONNAIRES"])
+    _, problems = load_paths([library])
+    if problems:
+        click.secho(f"Note: the questionnaire library {library} has {len(problems)} problem(s), so the app will not "
+                    "start; run `assess validate` to list them.", err=True, fg="yellow")
+
+
+@db_group.command(with_appcontext=False)
+@click.option("-m", "--message", required=True, help="What the change does, for example 'add invitations'.")
+@click.option("--empty", is_flag=True, help="Write an empty revision (no comparison of models and database).")
+def revision(message: str, empty: bool) -> None:
+    """Write a new migration: the differences between the models and an up-to-date database."""
+    with _settings_app().app_context():
+        config = alembic_config(db.engine())
+        if not empty and current_revision(db.engine()) != head(config):
+            raise click.ClickException("the database is not up to date: run `assess db upgrade` first, so the "
+                                       "new revision holds only the new changes")
+        script = alembic_command.revision(config, message=message, autogenerate=not empty,
+                                          rev_id=next_revision_id(config))
+    path = script.path if script is not None and not isinstance(script, list) else "?"
+    click.echo(f"Wrote {path}: review it (rename constraints, move data) before you commit it.")
+
+
+@db_group.command(with_appcontext=False)
+def current() -> None:
+    """Print the database's schema revision and the newest one."""
+    with _settings_app().app_context():
+        now, newest = current_revision(db.engine()), head(alembic_config(db.engine()))
+    click.echo(f"{now or 'none (empty database)'}" + (" (up to date)" if now == newest else f"; newest is {newest}"))
 
 
 @main.group()
@@ -131,11 +176,13 @@ def questionnaires() -> None:
 @questionnaires.command()
 def sync() -> None:
     """Record every questionnaire in the library as a version that responses can point at."""
+    session = db.session()
     try:
-        recorded = record_library(db.session(), questionnaire_library(current_app))
+        recorded = record_library(session, questionnaire_library(current_app))
     except VersionConflict as conflict:
         click.echo(str(conflict), err=True)
         sys.exit(1)
+    session.commit()
     for item in recorded:
         click.echo(f"{item.outcome:<9}  {item.file.questionnaire.id} version {item.file.questionnaire.version}")
 
@@ -155,6 +202,7 @@ def import_organisations(register: Path) -> None:
         raise click.ClickException(str(error)) from None
     with click.progressbar(length=count, label="Importing organisations", file=sys.stderr) as bar:
         summary = import_register(db.session(), rows, progress=lambda: bar.update(1))
+    db.session().commit()
     for problem in summary.skipped:
         click.echo(f"{register}: {problem}", err=True)
     click.echo(f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
@@ -201,12 +249,76 @@ def demo(password: str | None) -> None:
     if password is not None and len(password) < MINIMUM_PASSWORD_LENGTH:
         raise click.BadParameter(f"passwords must be at least {MINIMUM_PASSWORD_LENGTH} characters long",
                                  param_hint="--password")
+    session = db.session()
     try:
-        accounts = demo_service.create_demo(db.session(), questionnaire_library(current_app), password)
+        accounts = demo_service.create_demo(session, questionnaire_library(current_app), password)
     except VersionConflict as conflict:
         click.echo(str(conflict), err=True)
         sys.exit(1)
+    session.commit()
     click.echo(demo_service.describe(accounts))
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
+def rescore(dry_run: bool) -> None:
+    """Recompute every submitted response's stored scores (after a scorer or plug-in changes); list the changes."""
+    session = db.session()
+    responses = submitted_responses(session)
+    with click.progressbar(length=len(responses), label="Rescoring", file=sys.stderr) as bar:
+        changes = []
+        for chunk in range(0, len(responses), 100):
+            batch = responses[chunk:chunk + 100]
+            changes += rescore_responses(session, batch)
+            bar.update(len(batch))
+    for change in changes:
+        click.echo(f"response {change.response_id} {change.questionnaire_id} {change.section_id or '(overall)'}: "
+                   f"{change.before} -> {change.after}")
+    if dry_run:
+        session.rollback()
+        click.echo(f"{len(responses)} response(s) rescored, {len(changes)} score(s) would change; nothing was saved")
+    else:
+        session.commit()
+        click.echo(f"{len(responses)} response(s) rescored, {len(changes)} score(s) changed")
+
+
+@main.group()
+def rounds() -> None:
+    """Work with assessment rounds."""
+
+
+@rounds.command(name="assign-facilitator")
+@click.argument("organisation_code")
+@click.argument("round_id", type=int)
+@click.argument("facilitator_email")
+@click.option("--by", "by_email", required=True, help="Email of the council's lead or an admin making the assignment.")
+def assign_facilitator_command(organisation_code: str, round_id: int, facilitator_email: str, by_email: str) -> None:
+    """Assign a facilitator to a council's round, on the authority of its lead or an admin."""
+    session = db.session()
+    assessment = session.get(Assessment, round_id) if 0 < round_id < 2**31 else None
+    by, facilitator = user_by_email(session, by_email), user_by_email(session, facilitator_email)
+    if assessment is None or assessment.organisation.code != organisation_code:
+        raise click.ClickException(f"{organisation_code} has no round with id {round_id}")
+    if by is None or facilitator is None:
+        raise click.ClickException(f"no account has the email {by_email if by is None else facilitator_email}")
+    try:
+        assign_facilitator(session, assessment, facilitator, by)
+    except NotAllowed:
+        raise click.ClickException(f"{by.email} is neither {organisation_code}'s lead nor an admin") from None
+    except NotAFacilitator as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"{facilitator.email} now facilitates '{assessment.title}' ({organisation_code})")
+
+
 main.add_command(report_command)
+
+
+@main.command(with_appcontext=False)
+def doctor() -> None:
+    """Print the settings in force (instance folder, database, questionnaire library) and check each."""
+    results = checks(_settings_app())
+    width = max(len(name) for name, _, _ in results)
+    for name, what, ready in results:
+        click.echo(f"{name:<{width}}  {what}" + ("" if ready else "  [needs attention]"))
+    sys.exit(0 if all(ready for _, _, ready in results) else 1)

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -69,6 +71,20 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def insert_unless_exists(session: Session, model: type[Base], **values: Any) -> bool:
+    """Insert a row unless one with the same unique key exists (even one not yet committed); True if inserted.
+
+    ON CONFLICT DO NOTHING makes two simultaneous first saves safe without a failed transaction.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    table = model.__table__
+    # RETURNING says whether a row went in: drivers do not all report a row count for this statement.
+    inserted = session.execute(insert(table).values(**values).on_conflict_do_nothing()  # type: ignore[arg-type]
+                               .returning(*table.primary_key))
+    return inserted.first() is not None
 
 
 def init_app(app: Flask) -> None:

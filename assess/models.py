@@ -173,6 +173,8 @@ class Assessment(Base):
     """One assessment round for one organisation."""
 
     __tablename__ = "assessment"
+    # Sector figures select published rounds by how they are shared.
+    __table_args__ = (Index("ix_assessment_status_sharing", "status", "sharing"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -190,6 +192,23 @@ class Assessment(Base):
         back_populates="assessment", order_by="AssessmentQuestionnaire.position", cascade="all, delete-orphan"
     )
     responses: Mapped[list[Response]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+
+
+class Assignment(Base):
+    """A facilitator assigned to one assessment round (by the council's lead or an admin)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("assessment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class AssessmentQuestionnaire(Base):
@@ -217,6 +236,7 @@ class Response(Base):
         # NULL, and NULLs never clash. A partial index does.
         Index("uq_response_one_consensus", "assessment_id", "questionnaire_version_id", unique=True,
               sqlite_where=text("kind = 'consensus'"), postgresql_where=text("kind = 'consensus'")),
+        Index("ix_response_assessment_kind_status", "assessment_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,19 +246,36 @@ class Response(Base):
     respondent_group: Mapped[RespondentGroup | None] = mapped_column(_enum(RespondentGroup))
     kind: Mapped[ResponseKind] = mapped_column(_enum(ResponseKind), default=ResponseKind.INDIVIDUAL)
     status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus), default=ResponseStatus.NOT_STARTED)
-    # Raised on every save; a save that names an older counter is refused (optimistic locking).
-    lock_version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": lock_version}
 
     assessment: Mapped[Assessment] = relationship(back_populates="responses")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     respondent: Mapped[User | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     scores: Mapped[list[Score]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    sections: Mapped[list[ResponseSection]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class ResponseSection(Base):
+    """One section of a response as last saved: its version counter locks that section's page.
+
+    Each save of a section page names the version it was shown at; a save that names an older
+    one is refused, so two tabs (or two facilitators) on different sections never conflict.
+    """
+
+    __tablename__ = "response_section"
+    __table_args__ = (UniqueConstraint("response_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship(back_populates="sections")
 
 
 class Answer(Base):
@@ -261,19 +298,32 @@ class Answer(Base):
 
 
 class Score(Base):
-    """A scorer's stored result for a response: the questionnaire (section_id None) or one section."""
+    """A scorer's stored result for a response: the questionnaire (section_id None) or one section.
+
+    Stored scores are what results, reports and sector figures read; `assess rescore` renews them.
+    """
 
     __tablename__ = "score"
-    __table_args__ = (UniqueConstraint("response_id", "section_id"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "section_id"),
+        # NULLs never clash in the constraint above, so the overall row needs its own unique index.
+        Index("uq_score_one_overall", "response_id", unique=True,
+              sqlite_where=text("section_id IS NULL"), postgresql_where=text("section_id IS NULL")),
+        Index("ix_score_version_section", "questionnaire_version_id", "section_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
     section_id: Mapped[str | None] = mapped_column(String(100))
     level: Mapped[int | None] = mapped_column(Integer, index=True)
     value: Mapped[float | None] = mapped_column(Float)
     answered: Mapped[int] = mapped_column(Integer, default=0)
     applicable: Mapped[int] = mapped_column(Integer, default=0)
     explanation: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(100))
+    scorer_version: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="scores")
 
@@ -331,5 +381,6 @@ class AuditEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(60), index=True)
-    subject: Mapped[str | None] = mapped_column(String(200))
+    # Long enough for any email address (254) with a prefix such as "user:".
+    subject: Mapped[str | None] = mapped_column(String(320))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

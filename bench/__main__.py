@@ -116,6 +116,7 @@ def setup_database(folder: Path) -> Any:
     with app.app_context():
         command.upgrade(alembic_config(db.engine()), "head")
         create_demo(db.session(), questionnaire_library(app), "bench-password-1")
+        db.session().commit()
     return app
 
 
@@ -192,6 +193,7 @@ def create_councils(app: Any, count: int) -> list[int]:
         Assessment,
         AssessmentQuestionnaire,
         Organisation,
+        OrganisationRole,
         RespondentGroup,
         Response,
         ResponseKind,
@@ -202,6 +204,7 @@ def create_councils(app: Any, count: int) -> list[int]:
     from assess.services.organisations import import_register, read_register
     from assess.services.questionnaires import record_library
     from assess.services.responses import save_answers, submit_response
+    from assess.services.users import add_membership
 
     with app.app_context():
         session = db.session()
@@ -221,6 +224,7 @@ def create_councils(app: Any, count: int) -> list[int]:
                                          for i, v in enumerate(versions)]
             session.add_all([officer, assessment])
             session.flush()
+            add_membership(session, officer, council, OrganisationRole.RESPONDENT, RespondentGroup.OFFICER)
             for version in versions:
                 questionnaire = questionnaire_library(app).get(version.questionnaire_id)
                 response = Response(assessment=assessment, questionnaire_version=version, respondent=officer,
@@ -232,6 +236,7 @@ def create_councils(app: Any, count: int) -> list[int]:
                              officer)
                 submit_response(session, response, officer)
             ids.append(assessment.id)
+            session.commit()
             session.expunge_all()
         return ids
 

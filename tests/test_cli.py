@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash
 from assess import create_app, db
 from assess.cli import main
 from assess.db import Base, make_engine
+from assess.migrations import alembic_config, head
 from assess.models import (
     Membership,
     Organisation,
@@ -70,12 +71,22 @@ def test_validate_the_whole_invalid_folder() -> None:
     assert result.stderr == "0 valid, 17 invalid\n"
 
 
-def test_validate_defaults_to_the_questionnaires_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "questionnaires").mkdir()
-    shutil.copy(FULL, tmp_path / "questionnaires")
-    monkeypatch.chdir(tmp_path)
+def test_validate_defaults_to_the_configured_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "library").mkdir()
+    shutil.copy(FULL, tmp_path / "library")
+    monkeypatch.setenv("ASSESS_QUESTIONNAIRES", str(tmp_path / "library"))
+    monkeypatch.setenv("ASSESS_INSTANCE_PATH", str(tmp_path / "instance"))
     result = CliRunner().invoke(main, ["validate"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 valid, 0 invalid\n")
+
+
+def test_validate_lists_the_problems_of_a_broken_configured_library(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSESS_QUESTIONNAIRES", str(INVALID))
+    monkeypatch.setenv("ASSESS_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 1
+    assert str(INVALID / "unknown-key.yaml") in result.stdout and result.stderr.endswith(" invalid\n")
 
 
 def test_validate_a_missing_path(tmp_path: Path) -> None:
@@ -201,7 +212,8 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path: Path) -> None:
     try:
         assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+            newest = head(alembic_config(engine))
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [newest]
     finally:
         engine.dispose()
 

@@ -70,6 +70,7 @@ def test_recorded_definition_rebuilds_the_same_questionnaire(session: Session) -
 
 def test_changed_content_under_the_same_version_is_refused(session: Session, tmp_path: Path) -> None:
     record_library(session, library_of(tmp_path / "lib", ("full.yaml", FULL.read_text())))
+    session.commit()
     changed = FULL.read_text().replace("label: Leading", "label: Excelling")
     staged = (VALID / "staged.yaml").read_text()
     library = library_of(tmp_path / "lib", ("full.yaml", changed), ("staged.yaml", staged))
@@ -79,7 +80,8 @@ def test_changed_content_under_the_same_version_is_refused(session: Session, tmp
         f"{tmp_path / 'lib' / 'full.yaml'}: 'full-example' version 1 is already recorded with different content; "
         "raise `version` to 2 to publish the change (responses keep the version they answered)"
     )
-    # Nothing of that library was recorded, not even the file that did not conflict.
+    # The caller rolls back: nothing of that library is recorded, not even the file that did not conflict.
+    session.rollback()
     assert stored(session) == [("full-example", 1, "Full example")]
 
 

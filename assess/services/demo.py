@@ -23,6 +23,7 @@ from assess.models import (
 )
 from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import individual_response, save_answers, submit_response
+from assess.services.rounds import assign_facilitator
 from assess.services.users import add_membership, add_user
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import AnswerValue, Question
@@ -49,14 +50,14 @@ ACCOUNTS = (
     ("member@demo.example", "Cllr Jean Evans", OrganisationRole.RESPONDENT, RespondentGroup.MEMBER, (),
      "respondent (elected member): part-way through"),
     ("facilitator@demo.example", "Sam Okafor", None, None, (SiteRole.FACILITATOR,),
-     "facilitator for peer challenges"),
+     "facilitator assigned to the demo round"),
     ("analyst@demo.example", "Alex Morgan", None, None, (SiteRole.ANALYST,), "sector analyst"),
     ("admin@demo.example", "Admin User", None, None, (SiteRole.ADMIN,), "site administrator"),
 )
 
 
 def create_demo(session: Session, library: Library, password: str | None = None) -> list[DemoAccount]:
-    """Create (or refresh) the demo council, its accounts and an open round; return the accounts.
+    """Create (or refresh) the demo council, its accounts and an open round with its facilitator; the accounts.
 
     Running it again resets the demo accounts' passwords and leaves the answers as they are.
     """
@@ -86,7 +87,7 @@ def create_demo(session: Session, library: Library, password: str | None = None)
             for i, version in enumerate(versions.values())
         ]
         session.add(assessment)
-        session.commit()
+        session.flush()
 
     officer, member = users["officer@demo.example"], users["member@demo.example"]
     for position, link in enumerate(assessment.questionnaires):
@@ -99,7 +100,7 @@ def create_demo(session: Session, library: Library, password: str | None = None)
             submit_response(session, response, officer)
         if position == 0:
             _start_member_response(session, assessment, version, questionnaire, member)
-    session.commit()
+    assign_facilitator(session, assessment, users["facilitator@demo.example"], users["lead@demo.example"])
     return accounts
 
 

@@ -112,7 +112,7 @@ def import_register(
             summary.updated += 1
         else:
             summary.unchanged += 1
-    session.commit()
+    session.flush()
     return summary
 
 

@@ -57,7 +57,7 @@ def record_version(session: Session, loaded: LoadedFile) -> Recorded:
 
 
 def record_library(session: Session, library: Library) -> list[Recorded]:
-    """Record every file of a library, refusing (and recording nothing) if any conflicts."""
+    """Record every file of a library; VersionConflict, listing every conflict, if any (the caller rolls back)."""
     results: list[Recorded] = []
     conflicts: list[str] = []
     for loaded in library:
@@ -66,9 +66,7 @@ def record_library(session: Session, library: Library) -> list[Recorded]:
         except VersionConflict as conflict:
             conflicts.append(str(conflict))
     if conflicts:
-        session.rollback()
         raise VersionConflict("\n".join(conflicts))
-    session.commit()
     return results
 
 

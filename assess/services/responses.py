@@ -1,39 +1,59 @@
-"""Responses: saving answers (refusing conflicting edits), submitting, and storing scores."""
+"""Responses: saving answers a section at a time (refusing conflicting edits), submitting, stored scores.
+
+Every function here enforces its own rules (who may change a response, whether the round is still
+taking answers, whether the response is submitted), so the web, the CLI and the API obey the same
+ones. Functions flush; the caller (a request or a command) commits once, so an answer save, its
+audit event and its scores succeed or fail together, and rolls back after any exception.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from assess.answers import from_stored, missing_answers, to_stored
+from assess.db import insert_unless_exists
 from assess.models import (
     Answer,
     Assessment,
+    AssessmentStatus,
     AuditEvent,
     QuestionnaireVersion,
     Response,
     ResponseKind,
+    ResponseSection,
     ResponseStatus,
     Score,
     User,
     utcnow,
 )
+from assess.policy import Action, require
 from assess.services.questionnaires import questionnaire_of
 from scoring import Answer as ScoredAnswer
-from scoring import Profile, Questionnaire, get_scorer
+from scoring import Profile, Questionnaire, SectionResult, get_scorer, scorer_version
 from scoring.model import Section
 
 
 class EditConflict(Exception):
-    """Someone else saved the response since this edit started; nothing was overwritten."""
+    """Someone else saved this section since the page was shown; nothing was overwritten."""
 
 
 class ResponseLocked(Exception):
-    """The response is submitted (or its round no longer open) and cannot change."""
+    """The response is submitted, or its round no longer takes answers: it cannot change."""
+
+
+class RoundNotOpen(ResponseLocked):
+    """The round no longer takes these answers: individual ones close at review, agreed ones at publishing."""
+
+
+#: The round states in which each kind of response can still change.
+CHANGEABLE_IN = {
+    ResponseKind.INDIVIDUAL: (AssessmentStatus.OPEN,),
+    ResponseKind.CONSENSUS: (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW),
+}
 
 
 class Incomplete(Exception):
@@ -49,122 +69,277 @@ def questionnaire_for(response: Response) -> Questionnaire:
     return questionnaire_of(response.questionnaire_version)
 
 
-def answers_of(response: Response) -> dict[str, ScoredAnswer]:
-    """A response's answers, by question id, as scorers see them."""
+def answers_of(response: Response | None) -> dict[str, ScoredAnswer]:
+    """A response's answers, by question id, as scorers see them (none for no response)."""
+    if response is None:
+        return {}
     return {a.question_id: from_stored(a.value, a.not_applicable, a.comment) for a in response.answers}
+
+
+def find_individual_response(
+    session: Session, assessment: Assessment, version: QuestionnaireVersion, respondent: User,
+) -> Response | None:
+    """The respondent's own response to a questionnaire in a round, if they have saved anything."""
+    return session.scalar(select(Response).filter_by(
+        assessment_id=assessment.id, questionnaire_version_id=version.id, respondent_id=respondent.id,
+        kind=ResponseKind.INDIVIDUAL,
+    ))
 
 
 def individual_response(
     session: Session, assessment: Assessment, version: QuestionnaireVersion, respondent: User, group: str | None,
 ) -> Response:
-    """The respondent's own response to a questionnaire in a round, created when first needed."""
-    response = session.scalar(
-        select(Response).filter_by(
-            assessment_id=assessment.id,
-            questionnaire_version_id=version.id,
-            respondent_id=respondent.id,
-            kind=ResponseKind.INDIVIDUAL,
-        )
+    """The respondent's own response to a questionnaire in a round, created on their first save."""
+    require(session, respondent, Action.ANSWER, assessment)
+    # Two tabs saving for the first time at once must not both create one (nor fail).
+    insert_unless_exists(
+        session, Response, assessment_id=assessment.id, questionnaire_version_id=version.id,
+        respondent_id=respondent.id, respondent_group=group, kind=ResponseKind.INDIVIDUAL,
+        status=ResponseStatus.NOT_STARTED, updated_at=utcnow(),
     )
-    if response is None:
-        response = Response(
-            assessment=assessment,
-            questionnaire_version=version,
-            respondent=respondent,
-            respondent_group=group,
-            kind=ResponseKind.INDIVIDUAL,
-            status=ResponseStatus.NOT_STARTED,
-        )
-        session.add(response)
-        session.flush()
+    response = find_individual_response(session, assessment, version, respondent)
+    assert response is not None
     return response
 
 
-def save_answers(
+def section_version(response: Response | None, section_id: str) -> int:
+    """How many times a section of a response has been saved (0: never); a page carries it to lock."""
+    if response is None:
+        return 0
+    return next((s.version for s in response.sections if s.section_id == section_id), 0)
+
+
+def save_section(
     session: Session,
     response: Response,
+    section_id: str,
     changes: Mapping[str, ScoredAnswer],
-    by: User | None,
+    by: User,
     expected_version: int | None = None,
 ) -> None:
-    """Store answers to some questions of a response in one transaction.
+    """Store the answers of one section page.
 
-    ``expected_version`` is the response's lock_version when the page was shown: if anyone
-    saved since, EditConflict is raised and nothing is written.
+    ``expected_version`` is the section's version when the page was shown: if anyone saved that
+    section since, EditConflict is raised and nothing is written. Saves of other sections of the
+    same response never conflict with it.
     """
-    if response.status == ResponseStatus.SUBMITTED:
-        raise ResponseLocked("this response has been submitted; its answers can no longer change")
-    if expected_version is not None and expected_version != response.lock_version:
-        raise EditConflict(response.id)
-    unknown = set(changes) - {q.id for q in questionnaire_for(response).questions}
+    require(session, by, Action.CHANGE_RESPONSE, response)
+    section = _section(questionnaire_for(response), section_id)
+    unknown = set(changes) - {q.id for q in section.questions}
     if unknown:
-        raise ValueError(f"no such question in this questionnaire: {', '.join(sorted(unknown))}")
+        raise ValueError(f"no such question in section '{section_id}': {', '.join(sorted(unknown))}")
+    _claim_for_change(session, response)
+    _claim_section(session, response, section_id, expected_version, by)
     existing = {a.question_id: a for a in response.answers}
+    changed: list[str] = []
     for question_id, answer in changes.items():
         row = existing.get(question_id)
         if row is None:
             row = Answer(question_id=question_id)
             response.answers.append(row)
+        before = (row.value, bool(row.not_applicable), row.comment)
         row.value = None if answer.not_applicable else to_stored(answer.value)
         row.not_applicable = answer.not_applicable
         row.comment = (answer.comment or "").strip() or None
-        row.changed_by_id = by.id if by else None
-        row.changed_at = utcnow()
-    if response.status == ResponseStatus.NOT_STARTED:
-        response.status = ResponseStatus.IN_PROGRESS
-        response.started_at = utcnow()
-    # Touching the response raises lock_version, so a concurrent save of the same response fails.
-    response.updated_at = utcnow()
+        if (row.value, row.not_applicable, row.comment) != before:
+            row.changed_by_id = by.id
+            row.changed_at = utcnow()
+            changed.append(question_id)
+    if changed:
+        session.add(AuditEvent(action="answers-saved", user_id=by.id,
+                               organisation_id=response.assessment.organisation_id, subject=f"response:{response.id}",
+                               detail={"section": section_id, "changed": changed}))
+    session.flush()
+
+
+def save_answers(session: Session, response: Response, changes: Mapping[str, ScoredAnswer], by: User) -> None:
+    """Store answers to questions of any sections (a whole import, the demo): one save a section, unlocked."""
+    questionnaire = questionnaire_for(response)
+    by_section: dict[str, dict[str, ScoredAnswer]] = {}
+    for question_id, answer in changes.items():
+        try:
+            section = questionnaire.section_of(question_id)
+        except KeyError:
+            raise ValueError(f"no such question in this questionnaire: {question_id}") from None
+        by_section.setdefault(section.id, {})[question_id] = answer
+    for section_id, section_changes in by_section.items():
+        save_section(session, response, section_id, section_changes, by)
+
+
+def _section(questionnaire: Questionnaire, section_id: str) -> Section:
     try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise EditConflict(response.id) from None
+        return questionnaire.section(section_id)
+    except KeyError:
+        raise ValueError(f"no such section in '{questionnaire.id}': {section_id}") from None
 
 
-def submit_response(session: Session, response: Response, by: User | None) -> Profile:
+def _ensure_round_takes(response: Response) -> tuple[AssessmentStatus, ...]:
+    """The round states in which the response can change; RoundNotOpen if its round is in none of them."""
+    states = CHANGEABLE_IN[response.kind]
+    if response.assessment.status not in states:
+        raise RoundNotOpen("this round is no longer taking these answers")
+    return states
+
+
+def _claim_for_change(session: Session, response: Response) -> None:
+    """Mark the response in progress, only if it is still open to change (one conditional UPDATE).
+
+    The UPDATE takes the response's row lock, so a submit and a save of the same response never
+    interleave: whichever comes second sees the other's result.
+    """
+    states = _ensure_round_takes(response)
+    now = utcnow()
+    result = session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status != ResponseStatus.SUBMITTED,
+               Response.assessment_id.in_(select(Assessment.id).where(Assessment.status.in_(states))))
+        .values(status=case((Response.status == ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS.value),
+                            else_=Response.status),
+                started_at=func.coalesce(Response.started_at, now), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(response, ["status", "started_at", "updated_at"])
+    if getattr(result, "rowcount", 0) != 1:
+        raise ResponseLocked("this response has been submitted; its answers can no longer change")
+
+
+def _claim_section(session: Session, response: Response, section_id: str, expected: int | None, by: User) -> None:
+    """Raise the section's version from the one the page was shown at; EditConflict if it moved on."""
+    now = utcnow()
+    if expected is None:
+        expected = section_version(response, section_id)
+    if expected == 0:
+        claimed = insert_unless_exists(session, ResponseSection, response_id=response.id, section_id=section_id,
+                                       version=1, saved_at=now, saved_by_id=by.id)
+    else:
+        result = session.execute(
+            update(ResponseSection)
+            .where(ResponseSection.response_id == response.id, ResponseSection.section_id == section_id,
+                   ResponseSection.version == expected)
+            .values(version=expected + 1, saved_at=now, saved_by_id=by.id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = getattr(result, "rowcount", 0) == 1
+    session.expire(response, ["sections"])
+    if not claimed:
+        raise EditConflict(response.id)
+
+
+def submit_response(session: Session, response: Response, by: User) -> Profile:
     """Submit a complete response: lock its answers, score it and store the scores."""
+    require(session, by, Action.CHANGE_RESPONSE, response)
     if response.status == ResponseStatus.SUBMITTED:
         raise ResponseLocked("this response has already been submitted")
+    _ensure_round_takes(response)
     questionnaire = questionnaire_for(response)
-    missing = missing_answers(questionnaire, answers_of(response))
-    if missing:
-        raise Incomplete([(question.id, reason) for question, reason in missing])
+    _raise_if_incomplete(questionnaire, response)
+    _claim_for_change(session, response)
+    # Read again under the row lock: a save that finished just before this one counts.
+    session.expire(response, ["answers"])
+    _raise_if_incomplete(questionnaire, response)
+    now = utcnow()
     response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = utcnow()
+    response.submitted_at = now
     profile = store_scores(session, response)
-    session.add(AuditEvent(
-        action="response-submitted",
-        user_id=by.id if by else None,
-        organisation_id=response.assessment.organisation_id,
-        subject=f"response:{response.id}",
-    ))
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise EditConflict(response.id) from None
+    session.add(AuditEvent(action="response-submitted", user_id=by.id,
+                           organisation_id=response.assessment.organisation_id, subject=f"response:{response.id}"))
+    session.flush()
     return profile
 
 
+def _raise_if_incomplete(questionnaire: Questionnaire, response: Response) -> None:
+    missing = missing_answers(questionnaire, answers_of(response))
+    if missing:
+        raise Incomplete([(question.id, reason) for question, reason in missing])
+
+
 def score(response: Response) -> Profile:
-    """Score a response with its questionnaire's scorer."""
+    """Score a response afresh with its questionnaire's scorer (stored scores are what pages read)."""
     questionnaire = questionnaire_for(response)
     return get_scorer(questionnaire.scoring.method).score(questionnaire, answers_of(response))
 
 
 def store_scores(session: Session, response: Response) -> Profile:
     """Replace a response's stored scores: one row for the questionnaire and one per section."""
-    profile = score(response)
+    questionnaire = questionnaire_for(response)
+    scorer = get_scorer(questionnaire.scoring.method)
+    profile = scorer.score(questionnaire, answers_of(response))
+    common = {"response_id": response.id, "questionnaire_version_id": response.questionnaire_version_id,
+              "method": profile.method, "scorer_version": scorer_version(scorer), "computed_at": utcnow()}
     session.execute(delete(Score).where(Score.response_id == response.id))
-    session.add(Score(response_id=response.id, section_id=None, level=profile.level, value=profile.value,
+    session.expire(response, ["scores"])
+    session.add(Score(section_id=None, level=profile.level, value=profile.value,
                       answered=sum(s.answered for s in profile.sections),
-                      applicable=sum(s.applicable for s in profile.sections), explanation=profile.explanation))
-    for section in profile.sections:
-        session.add(Score(response_id=response.id, section_id=section.id, level=section.level, value=section.value,
-                          answered=section.answered, applicable=section.applicable,
-                          explanation=section.explanation))
+                      applicable=sum(s.applicable for s in profile.sections), explanation=profile.explanation,
+                      **common))
+    session.add_all(Score(section_id=s.id, level=s.level, value=s.value, answered=s.answered,
+                          applicable=s.applicable, explanation=s.explanation, **common) for s in profile.sections)
+    session.flush()
     return profile
+
+
+class NotScored(LookupError):
+    """The response has no stored scores (it has not been submitted)."""
+
+
+def stored_profile(response: Response) -> Profile:
+    """The response's maturity profile as stored when it was scored: what results and reports show."""
+    questionnaire = questionnaire_for(response)
+    rows = {score.section_id: score for score in response.scores}
+    overall = rows.get(None)
+    if overall is None:
+        raise NotScored(response.id)
+    sections = tuple(
+        SectionResult(id=section.id, title=section.title, level=row.level, label=questionnaire.label(row.level),
+                      value=row.value, answered=row.answered, applicable=row.applicable,
+                      explanation=row.explanation)
+        for section in questionnaire.sections if (row := rows.get(section.id)) is not None
+    )
+    return Profile(questionnaire_id=questionnaire.id, version=questionnaire.version, method=overall.method,
+                   level=overall.level, label=questionnaire.label(overall.level), value=overall.value,
+                   sections=sections, explanation=overall.explanation)
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """A stored score that rescoring changed."""
+
+    response_id: int
+    questionnaire_id: str
+    section_id: str | None
+    before: str
+    after: str
+
+
+def submitted_responses(session: Session) -> list[Response]:
+    """Every submitted response (individual and agreed), with what scoring needs loaded, oldest first."""
+    return list(session.scalars(
+        select(Response).where(Response.status == ResponseStatus.SUBMITTED)
+        .options(selectinload(Response.answers), selectinload(Response.scores),
+                 selectinload(Response.questionnaire_version))
+        .order_by(Response.id)
+    ))
+
+
+def rescore(session: Session, responses: Sequence[Response]) -> list[ScoreChange]:
+    """Recompute the stored scores of submitted responses; what changed (level, value or explanation)."""
+    changes: list[ScoreChange] = []
+    for response in responses:
+        if response.status != ResponseStatus.SUBMITTED:
+            continue
+        before = {s.section_id: _describe(s.level, s.value, s.explanation, response) for s in response.scores}
+        store_scores(session, response)
+        for score_row in response.scores:
+            after = _describe(score_row.level, score_row.value, score_row.explanation, response)
+            if before.get(score_row.section_id) != after:
+                changes.append(ScoreChange(response.id, response.questionnaire_version.questionnaire_id,
+                                           score_row.section_id, before.get(score_row.section_id, "none"), after))
+    return changes
+
+
+def _describe(level: int | None, value: float | None, explanation: str, response: Response) -> str:
+    label = questionnaire_for(response).label(level) or "no level"
+    return f"{label}" + (f" ({value:g})" if value is not None else "") + f": {explanation}"
 
 
 @dataclass(frozen=True)
@@ -189,4 +364,3 @@ def section_progress(questionnaire: Questionnaire, answers: Mapping[str, ScoredA
             status = "completed"
         result.append(SectionProgress(section, status))
     return result
-

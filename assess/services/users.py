@@ -102,8 +102,8 @@ def authenticate(session: Session, email: str, password: str, max_attempts: int,
     valid = check_password_hash(user.password_hash if user and user.password_hash else _UNKNOWN_USER_HASH, password)
     if user is None or not valid or not user.active or not user.password_hash:
         session.add(AuditEvent(action="sign-in-failed", subject=email))
-        session.commit()
+        session.flush()
         return None
     session.add(AuditEvent(action="signed-in", subject=email, user_id=user.id))
-    session.commit()
+    session.flush()
     return user

@@ -7,10 +7,11 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
 from assess.answers import describe_answer, describe_condition
+from assess.policy import NotAllowed
 from assess.web import access, auth, manage, respond
 
 csrf = CSRFProtect()
@@ -53,6 +54,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_template("errors/http.html", error=error), error.code or 500
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(_error: NotAllowed) -> tuple[str, int]:
+        # 404 rather than 403, so that nobody can learn which councils and rounds exist.
+        return http_error(NotFound())
 
     @app.after_request
     def security_headers(response: Response) -> Response:

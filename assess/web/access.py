@@ -1,4 +1,4 @@
-"""Who is signed in, and which organisations' pages they may see (any other answers 404)."""
+"""Who is signed in, and looking up what a page is about through the access policy (else 404)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,31 @@ from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from assess import db
-from assess.models import Assessment, AssessmentQuestionnaire, Membership, Organisation, OrganisationRole, User
+from assess.models import Assessment, AssessmentQuestionnaire, Organisation, User
+from assess.policy import Action, require
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a whole number that fits the id columns, so a huge one is a 404, not a 500."""
+
+    def __init__(self, map: object) -> None:  # noqa: A002 (werkzeug's name)
+        super().__init__(map, min=1, max=2**31 - 1)  # type: ignore[arg-type]
+
+
 def init_app(app: Flask) -> None:
-    """Load the signed-in user for every request and offer it to templates."""
+    """Add the id converter, load the signed-in user for every request and offer it to templates."""
+    app.url_map.converters["id"] = IdConverter
 
     @app.before_request
     def load_user() -> None:
         user_id = session.get("user_id")
-        g.user = db.session().get(User, user_id) if user_id is not None else None
+        g.user = db.session().get(User, user_id) if isinstance(user_id, int) else None
         if g.user is not None and not g.user.active:
             session.clear()
             g.user = None
@@ -30,7 +40,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_user() -> dict[str, object]:
         return {"current_user": g.get("user"), "service_name": app.config["SERVICE_NAME"]}
-
 
 def current_user() -> User:
     """The signed-in user (only call behind login_required)."""
@@ -50,32 +59,21 @@ def login_required(view: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
-def membership_or_404(code: str) -> Membership:
-    """The signed-in user's membership of the organisation with this code; 404 if they have none.
-
-    404 rather than 403, so that nobody can learn which organisations use the service.
-    """
-    membership = db.session().scalar(
-        select(Membership).join(Organisation).where(Organisation.code == code, Membership.user_id == current_user().id)
-    )
-    if membership is None:
+def council_or_404(code: str, action: Action) -> Organisation:
+    """The council with this code, if the signed-in person may do the action there; 404 otherwise."""
+    organisation = db.session().scalar(select(Organisation).filter_by(code=code))
+    if organisation is None:
         abort(404)
-    return membership
+    require(db.session(), current_user(), action, organisation)
+    return organisation
 
 
-def lead_or_404(code: str) -> Membership:
-    """Like membership_or_404, for pages only the organisation's lead may use."""
-    membership = membership_or_404(code)
-    if membership.role != OrganisationRole.LEAD:
+def round_or_404(code: str, round_id: int, action: Action) -> Assessment:
+    """A round of the council with this code, if the signed-in person may do the action on it; 404 otherwise."""
+    assessment = db.session().get(Assessment, round_id)
+    if assessment is None or assessment.organisation.code != code:
         abort(404)
-    return membership
-
-
-def assessment_or_404(membership: Membership, assessment_id: int) -> Assessment:
-    """An assessment round of the member's organisation; 404 for any other."""
-    assessment = db.session().get(Assessment, assessment_id)
-    if assessment is None or assessment.organisation_id != membership.organisation_id:
-        abort(404)
+    require(db.session(), current_user(), action, assessment)
     return assessment
 
 

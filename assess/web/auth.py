@@ -16,8 +16,10 @@ blueprint = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only ever return to a page of this site, never to another host.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only ever return to a page of this site, never to another host, and never with control
+    # characters (a CR or LF would split the Location header).
+    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and target.isprintable() and "\\" not in target):
         return target
     return url_for("respond.home")
 
@@ -33,6 +35,7 @@ def sign_in() -> ResponseReturnValue:
                 max_attempts=current_app.config["SIGN_IN_ATTEMPTS"],
                 window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"],
             )
+            db.session().commit()  # the audit event of a failure counts towards the pause as well
         except TooManyAttempts:
             form.email.errors = [f"Too many failed attempts to sign in with this email address. Wait "
                                  f"{current_app.config['SIGN_IN_WINDOW_MINUTES']} minutes and try again"]

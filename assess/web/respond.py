@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from assess import db
 from assess.answers import missing_answers
@@ -16,10 +17,11 @@ from assess.models import (
     AssessmentQuestionnaire,
     AssessmentStatus,
     Membership,
-    OrganisationRole,
+    Organisation,
     Response,
     ResponseStatus,
 )
+from assess.policy import Action, Relation, allowed, councils_of, relations, visible_rounds
 from assess.reports.charts import section_bars_svg
 from assess.reports.data import (
     NoSubmittedResponse,
@@ -36,19 +38,15 @@ from assess.services.responses import (
     Incomplete,
     ResponseLocked,
     answers_of,
+    find_individual_response,
     individual_response,
-    save_answers,
-    score,
+    save_section,
+    section_version,
+    stored_profile,
     submit_response,
 )
-from assess.services.rounds import rounds_of, task
-from assess.web.access import (
-    assessment_or_404,
-    current_user,
-    login_required,
-    membership_or_404,
-    questionnaire_link_or_404,
-)
+from assess.services.rounds import task
+from assess.web.access import council_or_404, current_user, login_required, questionnaire_link_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
 from scoring import Answer, visible_questions
 from scoring.model import Questionnaire, Section, ShowIf
@@ -59,106 +57,148 @@ blueprint = Blueprint("respond", __name__)
 @blueprint.route("/")
 @login_required
 def home() -> str:
-    """The councils the signed-in person belongs to."""
-    memberships: list[Membership] = sorted(current_user().memberships, key=lambda m: m.organisation.name)
-    return render_template("respond/home.html", memberships=memberships)
+    """The councils the signed-in person belongs to or facilitates a round of."""
+    session = db.session()
+    user = current_user()
+    councils = [CouncilLink(o, relations(session, user, o)) for o in councils_of(session, user)]
+    return render_template("respond/home.html", councils=councils)
+
+
+@dataclass(frozen=True)
+class CouncilLink:
+    """A council on the home page, with how the person stands to it."""
+
+    organisation: Organisation
+    relations: frozenset[Relation]
+
+    @property
+    def description(self) -> str:
+        """"You are the lead", "You are a respondent" or "You facilitate a round"."""
+        if Relation.LEAD in self.relations:
+            return "You are the lead"
+        if Relation.RESPONDENT in self.relations:
+            return "You are a respondent"
+        return "You facilitate a round"
 
 
 @blueprint.route("/councils/<code>/")
 @login_required
 def council(code: str) -> str:
-    """A council's assessment rounds."""
-    membership = membership_or_404(code)
-    return render_template("respond/council.html", membership=membership,
-                           rounds=rounds_of(db.session(), membership.organisation))
+    """A council's assessment rounds that the person may see."""
+    organisation = council_or_404(code, Action.VIEW_COUNCIL)
+    session = db.session()
+    return render_template("respond/council.html", organisation=organisation,
+                           rounds=visible_rounds(session, current_user(), organisation),
+                           may_start=allowed(session, current_user(), Action.START_ROUND, organisation))
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/")
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/")
 @login_required
 def round_tasks(code: str, round_id: int) -> str:
-    """The respondent's task list: each questionnaire of the round with the status of its sections."""
-    membership = membership_or_404(code)
-    assessment = assessment_or_404(membership, round_id)
-    tasks = [task(db.session(), link, questionnaire_of(link.questionnaire_version), current_user())
-             for link in assessment.questionnaires]
-    return render_template("respond/round.html", membership=membership, assessment=assessment, tasks=tasks)
+    """The round: a respondent's task list, or for a facilitator what they can open."""
+    assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
+    session = db.session()
+    user = current_user()
+    answering = allowed(session, user, Action.ANSWER, assessment)
+    tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
+             for link in assessment.questionnaires] if answering else []
+    return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
+                           tasks=tasks, answering=answering,
+                           sees_everyone=allowed(session, user, Action.VIEW_RESPONSES, assessment))
 
 
 @dataclass(frozen=True)
 class _Page:
     """What every page of one questionnaire in a round works from (each part checked for access)."""
 
-    membership: Membership
     assessment: Assessment
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
+    response: Response | None  # the person's own response, once they have saved anything
 
-    def own_response(self) -> Response:
-        """The signed-in respondent's response to this questionnaire, created on first visit."""
+    @property
+    def organisation(self) -> Organisation:
+        """The round's council."""
+        return self.assessment.organisation
+
+    def response_for_saving(self) -> Response:
+        """The person's own response, created by their first save (never by showing a page)."""
+        if self.response is not None:
+            return self.response
         session = db.session()
-        response = individual_response(session, self.assessment, self.link.questionnaire_version, current_user(),
-                                       self.membership.group)
-        session.commit()
-        return response
+        membership = session.scalar(select(Membership).filter_by(
+            user_id=current_user().id, organisation_id=self.assessment.organisation_id))
+        return individual_response(session, self.assessment, self.link.questionnaire_version, current_user(),
+                                   membership.group if membership else None)
 
 
 def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
-    membership = membership_or_404(code)
-    assessment = assessment_or_404(membership, round_id)
+    assessment = round_or_404(code, round_id, Action.ANSWER)
     link = questionnaire_link_or_404(assessment, questionnaire_id)
-    return _Page(membership, assessment, link, questionnaire_of(link.questionnaire_version))
+    response = find_individual_response(db.session(), assessment, link.questionnaire_version, current_user())
+    return _Page(assessment, link, questionnaire_of(link.questionnaire_version), response)
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/<questionnaire_id>/<section_id>",
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
                  methods=["GET", "POST"])
 @login_required
 def section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
     """One section of a questionnaire as a question page; every save stores the whole page."""
     page = _page(code, round_id, questionnaire_id)
-    membership, assessment, questionnaire = page.membership, page.assessment, page.questionnaire
+    assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
     try:
         section = questionnaire.section(section_id)
     except KeyError:
         abort(404)
-    session = db.session()
-    response = page.own_response()
-    if response.status == ResponseStatus.SUBMITTED or assessment.status != AssessmentStatus.OPEN:
-        flash("These answers have been submitted and can no longer be changed."
-              if response.status == ResponseStatus.SUBMITTED else "This round is no longer taking answers.")
-        return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
+    if (response is not None and response.status == ResponseStatus.SUBMITTED) \
+            or assessment.status != AssessmentStatus.OPEN:
+        return _locked(page)
     form_class = section_form_class(section)
     stored = answers_of(response)
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
-        form.lock_version.data = str(response.lock_version)
-    else:
-        form = form_class()
-        if form.validate():
-            changes = read_form(form, section, skip=_hidden_by_earlier_pages(questionnaire, section, stored))
-            if not form.errors:
-                try:
-                    save_answers(session, response, changes, current_user(),
-                                 expected_version=_int(form.lock_version.data))
-                except EditConflict:
-                    session.refresh(response)
-                    form.lock_version.data = str(response.lock_version)
-                    conflict = ("These answers were changed in another window or tab after you opened this page, "
-                                "so your changes have not been saved. Check the answers below and save again")
-                    return render_template("respond/section.html", **_section_page(
-                        membership, assessment, questionnaire, section, form, stored, conflict)), 409
-                return redirect(_after_save(code, round_id, questionnaire, section.id))
-        return render_template("respond/section.html", **_section_page(
-            membership, assessment, questionnaire, section, form, stored)), 400
-    return render_template("respond/section.html", **_section_page(
-        membership, assessment, questionnaire, section, form, stored))
+        form.lock_version.data = str(section_version(response, section.id))
+        return render_template("respond/section.html", **_section_page(page, section, form, stored))
+    form = form_class()
+    changes = read_form(form, section, skip=_hidden_by_earlier_pages(questionnaire, section, stored)) \
+        if form.validate() else {}
+    if form.errors:
+        return render_template("respond/section.html", **_section_page(page, section, form, stored)), 400
+    session = db.session()
+    try:
+        save_section(session, page.response_for_saving(), section.id, changes, current_user(),
+                     expected_version=_int(form.lock_version.data))
+        session.commit()
+    except EditConflict:
+        session.rollback()
+        form.lock_version.data = str(section_version(page.response, section.id))
+        conflict = ("These answers were changed in another window or tab after you opened this page, "
+                    "so your changes have not been saved. Check the answers below and save again")
+        return render_template("respond/section.html", **_section_page(page, section, form, stored, conflict)), 409
+    except ResponseLocked:
+        session.rollback()
+        return _locked(page)
+    return redirect(_after_save(code, round_id, questionnaire, section.id))
+
+
+def _locked(page: _Page) -> ResponseReturnValue:
+    """Say why answers can no longer change, and show the results (or the task list)."""
+    submitted = page.response is not None and page.response.status == ResponseStatus.SUBMITTED
+    flash("These answers have been submitted and can no longer be changed." if submitted
+          else "This round is no longer taking answers.")
+    code, round_id = page.organisation.code, page.assessment.id
+    if submitted:
+        return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=page.questionnaire.id))
+    return redirect(url_for(".round_tasks", code=code, round_id=round_id))
 
 
 def _int(value: object) -> int | None:
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         return None
+    return number if 0 <= number < 2**31 else None
 
 
 def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_id: str) -> str:
@@ -175,14 +215,14 @@ def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_
     return url_for(".check", code=code, round_id=round_id, questionnaire_id=questionnaire.id)
 
 
-def _section_page(membership: Membership, assessment: Assessment, questionnaire: Questionnaire, section: Section,
-                  form: SectionForm, stored: Mapping[str, Answer], conflict: str | None = None) -> dict[str, object]:
+def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
+                  conflict: str | None = None) -> dict[str, object]:
     """What the section template needs: which questions are shown, and the conditions for the others."""
     in_section = {q.id for q in section.questions}
     return {
-        "membership": membership, "assessment": assessment, "questionnaire": questionnaire, "section": section,
-        "form": form, "conflict": conflict,
-        "hidden": _hidden_by_earlier_pages(questionnaire, section, stored),
+        "organisation": page.organisation, "assessment": page.assessment, "questionnaire": page.questionnaire,
+        "section": section, "form": form, "conflict": conflict,
+        "hidden": _hidden_by_earlier_pages(page.questionnaire, section, stored),
         "conditions": {q.id: _condition_json(q.show_if) for q in section.questions
                        if q.show_if and q.show_if.question in in_section},
     }
@@ -207,48 +247,50 @@ def _condition_json(condition: ShowIf) -> str:
     return json.dumps({"question": condition.question, **{k: v for k, v in rule.items() if v is not None}})
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/<questionnaire_id>/check", methods=["GET", "POST"])
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/check", methods=["GET", "POST"])
 @login_required
 def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
     """Check your answers, with Change links; submitting is refused until nothing required is missing."""
     page = _page(code, round_id, questionnaire_id)
-    membership, assessment, questionnaire = page.membership, page.assessment, page.questionnaire
-    session = db.session()
-    response = page.own_response()
-    if response.status == ResponseStatus.SUBMITTED:
+    assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
+    if response is not None and response.status == ResponseStatus.SUBMITTED:
         return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
     form = SectionForm()
     missing: list[tuple[str, str]] = []
     if request.method == "POST" and form.validate_on_submit():
+        session = db.session()
         try:
-            submit_response(session, response, current_user())
+            submit_response(session, page.response_for_saving(), current_user())
+            session.commit()
         except Incomplete as incomplete:
+            session.rollback()
             missing = incomplete.missing
-        except (EditConflict, ResponseLocked):
-            return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
+        except ResponseLocked:
+            session.rollback()
+            return _locked(page)
         else:
             flash("Your answers have been submitted.")
             return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
-    answers = answers_of(response)
-    html = render_template("respond/check.html", membership=membership, assessment=assessment,
+    answers = answers_of(page.response)
+    html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form,
                            visible=visible_questions(questionnaire, answers), missing=missing,
-                           incomplete=missing_answers(questionnaire, answers))
+                           incomplete=missing_answers(questionnaire, answers),
+                           open=assessment.status == AssessmentStatus.OPEN)
     return (html, 400) if missing else html
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/<questionnaire_id>/results")
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/results")
 @login_required
 def results(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
-    """The respondent's own results: levels, the scorer's explanations, a chart with its table, resources."""
+    """The respondent's own results, as stored when submitted: levels, explanations, a chart with its table."""
     page = _page(code, round_id, questionnaire_id)
-    membership, assessment, questionnaire = page.membership, page.assessment, page.questionnaire
-    response = page.own_response()
-    if response.status != ResponseStatus.SUBMITTED:
+    assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
+    if response is None or response.status != ResponseStatus.SUBMITTED:
         return redirect(url_for(".check", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
-    profile = score(response)
+    profile = stored_profile(response)
     answers = answers_of(response)
-    return render_template("respond/results.html", membership=membership, assessment=assessment,
+    return render_template("respond/results.html", organisation=page.organisation, assessment=assessment,
                            questionnaire=questionnaire, profile=profile, answers=answers,
                            visible=visible_questions(questionnaire, answers),
                            chart=section_bars_svg(questionnaire, profile),
@@ -258,20 +300,21 @@ def results(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
 def _round_report(code: str, round_id: int) -> ReportData:
     """The round's maturity profile as the signed-in person may see it.
 
-    A lead's report falls back to the latest submitted response of anyone in the council; a
-    respondent's report only ever holds the consensus or their own answers.
+    Whoever may see every response (the lead, the round's facilitator) gets the consensus or the
+    latest submitted response; anyone else only ever the consensus or their own answers.
     """
-    membership = membership_or_404(code)
-    assessment = assessment_or_404(membership, round_id)
+    assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
+    session = db.session()
     user = current_user()
-    choose = default_chooser(user) if membership.role == OrganisationRole.LEAD else respondent_chooser(user)
+    everyone = allowed(session, user, Action.VIEW_RESPONSES, assessment)
+    choose = default_chooser(user) if everyone else respondent_chooser(user)
     try:
-        return build_report(db.session(), assessment, choose=choose)
+        return build_report(session, assessment, choose=choose)
     except NoSubmittedResponse:
         abort(404)
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/profile")
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/profile")
 @login_required
 def profile(code: str, round_id: int) -> ResponseReturnValue:
     """The maturity profile of a round as an accessible web page (the PDF's twin)."""
@@ -282,7 +325,7 @@ def profile(code: str, round_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/councils/<code>/rounds/<int:round_id>/profile.pdf")
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/profile.pdf")
 @login_required
 def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
     """The maturity profile of a round as a PDF download."""

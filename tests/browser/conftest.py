@@ -136,6 +136,7 @@ def demo_database(server: LiveServer) -> Iterator[Demo]:
     with app.app_context():
         session = db.session()
         create_demo(session, questionnaire_library(app), PASSWORD)
+        session.commit()
         round_id = session.scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
     assert round_id is not None
     try:
