@@ -10,6 +10,8 @@ from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import AnswerValue, Question
 
 NOT_APPLICABLE = "n/a"
+#: The longest text answer a question takes when its file sets no `max_length`.
+DEFAULT_TEXT_LENGTH = 10_000
 
 
 class AnswerError(ValueError):
@@ -50,9 +52,15 @@ def coerce_value(question: Question, raw: Any) -> AnswerValue:
     if isinstance(raw, list | tuple | set | frozenset | dict):
         raise AnswerError("enter text, not a list")
     text = str(raw)
-    if question.max_length is not None and len(text) > question.max_length:
-        raise AnswerError(f"use {question.max_length} characters or fewer (this has {len(text)})")
+    limit = text_limit(question)
+    if len(text) > limit:
+        raise AnswerError(f"use {limit:,} characters or fewer (this has {len(text):,})")
     return text
+
+
+def text_limit(question: Question) -> int:
+    """The longest text answer a question takes: its own `max_length`, or 10,000 characters."""
+    return question.max_length or DEFAULT_TEXT_LENGTH
 
 
 def _number(question: Question, raw: Any) -> int | float:

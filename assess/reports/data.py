@@ -33,7 +33,7 @@ from assess.models import (
     User,
 )
 from assess.services.questionnaires import questionnaire_of
-from assess.services.responses import answers_of, score
+from assess.services.responses import answers_of, stored_profile
 from scoring import Answer, Profile, Questionnaire, SectionResult, visible_questions
 from scoring.model import Resource
 
@@ -275,7 +275,7 @@ def build_report(
     responses = session.scalars(
         select(Response)
         .where(Response.assessment_id == assessment.id)
-        .options(selectinload(Response.answers), selectinload(Response.respondent))
+        .options(selectinload(Response.answers), selectinload(Response.respondent), selectinload(Response.scores))
         .order_by(Response.id)
     ).all()
     by_version: dict[int, list[Response]] = {}
@@ -356,8 +356,8 @@ def source_of(response: Response) -> SourceResponse:
 def questionnaire_report(
     questionnaire: Questionnaire, response: Response, others: Sequence[Response] = ()
 ) -> QuestionnaireReport:
-    """One questionnaire's report from the chosen response (and, for a spread, the individual ones)."""
-    profile = score(response)
+    """One questionnaire's report from the chosen response's stored scores (and, for a spread, the individual ones)."""
+    profile = stored_profile(response)
     answers = answers_of(response)
     spreads = _spreads(questionnaire, [answers_of(r) for r in others]) if others else {}
     return assemble(questionnaire, profile, answers, (source_of(response),), spreads)

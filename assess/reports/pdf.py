@@ -101,6 +101,26 @@ def _pm(markup: str, style: str = "body") -> Paragraph:
     return Paragraph(markup, STYLES[style])
 
 
+#: The most text one paragraph of the appendix holds. reportlab wraps a paragraph again each time it
+#: splits it across a page, so one long paragraph costs time that grows with the square of its length;
+#: pieces of this size keep a long answer's cost in proportion to its length.
+LONGEST_PARAGRAPH = 1_500
+
+
+def text_pieces(text: str, longest: int = LONGEST_PARAGRAPH) -> list[str]:
+    """Text cut into pieces of at most `longest` characters: at line breaks, else at spaces, else anywhere."""
+    pieces: list[str] = []
+    for line in text.splitlines() or [""]:
+        while len(line) > longest:
+            cut = line.rfind(" ", 0, longest + 1)
+            cut = cut if cut > 0 else longest
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        if line.strip() or not pieces:
+            pieces.append(line)
+    return pieces
+
+
 def _bookmarked(paragraph: Paragraph, key: str, title: str, level: int) -> Paragraph:
     paragraph._assess_bookmark = (key, title, level)
     return paragraph
@@ -425,18 +445,21 @@ def _appendix(report: ReportData) -> list[Flowable]:
             for row in rows:
                 number += 1
                 block: list[Flowable] = [_p(f"{number}. {row.question}", "question")]
-                answer = escape(row.answer)
+                first, *rest = text_pieces(row.answer)
+                answer = escape(first)
                 if row.level is not None:
                     answer = f"<b>{escape(level_text(row.level, row.level_label, part.top))}:</b> {answer}"
-                extra = []
+                paragraphs = [f"<i>Answer:</i> {answer}", *map(escape, rest)]
                 if row.comment:
-                    extra.append(f"<i>Comment:</i> {escape(row.comment)}")
+                    first, *rest = text_pieces(row.comment)
+                    paragraphs += [f"<i>Comment:</i> {escape(first)}", *map(escape, rest)]
                 if row.spread:
                     spread = "; ".join(f"{escape(s.answer)} ({s.count})" for s in row.spread)
-                    extra.append(f"<i>Individual answers:</i> {spread}")
-                # Question, answer and comment stay together (the last may run on to the next page).
-                block.append(_pm(f"<i>Answer:</i> {answer}", "answer-keep" if extra else "answer"))
-                block += [_pm(text, "answer-keep" if i < len(extra) - 1 else "answer") for i, text in enumerate(extra)]
+                    paragraphs.append(f"<i>Individual answers:</i> {spread}")
+                # Question, answer and comment stay together (a long one may run on to the next page).
+                last = len(paragraphs) - 1
+                block += [_pm(text, "answer-keep" if i < last and len(paragraphs) <= 3 else "answer")
+                          for i, text in enumerate(paragraphs)]
                 block.append(HRFlowable(width="100%", thickness=0.3, color=RULE, spaceBefore=3, spaceAfter=0))
                 # The question's style keeps it with its answer; a long comment may run on to the next page.
                 story.extend(block)

@@ -253,12 +253,6 @@ def _raise_if_incomplete(questionnaire: Questionnaire, response: Response) -> No
         raise Incomplete([(question.id, reason) for question, reason in missing])
 
 
-def score(response: Response) -> Profile:
-    """Score a response afresh with its questionnaire's scorer (stored scores are what pages read)."""
-    questionnaire = questionnaire_for(response)
-    return get_scorer(questionnaire.scoring.method).score(questionnaire, answers_of(response))
-
-
 def store_scores(session: Session, response: Response) -> Profile:
     """Replace a response's stored scores: one row for the questionnaire and one per section."""
     questionnaire = questionnaire_for(response)

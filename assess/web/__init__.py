@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -10,7 +10,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
-from assess.answers import describe_answer, describe_condition
+from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.web import access, auth, manage, respond
 
@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["govukRebrand"] = False
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition)
+    app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition,
+                                 text_limit=text_limit)
     WTFormsHelpers(app)
     csrf.init_app(app)
     app.session_interface = SessionInterface()
@@ -59,6 +60,12 @@ def init_app(app: Flask) -> None:
     def not_allowed(_error: NotAllowed) -> tuple[str, int]:
         # 404 rather than 403, so that nobody can learn which councils and rounds exist.
         return http_error(NotFound())
+
+    @app.before_request
+    def refuse_control_characters_in_addresses() -> None:
+        # No page's address holds a control character; one would reach the database (which refuses NUL).
+        if not request.path.isprintable():
+            abort(404)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

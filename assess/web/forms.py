@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -36,9 +37,25 @@ from scoring.model import Question, Section
 
 COMMENT_SUFFIX = "--comment"
 NOT_APPLICABLE_SUFFIX = "--not-applicable"
+#: Control characters nobody types (NUL, backspace, escape...); tab and line breaks stay.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class SignInForm(FlaskForm):
+def without_control_characters(value: Any) -> Any:
+    """Text with control characters taken out (PostgreSQL refuses NUL in text); anything else unchanged."""
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form of the service: CSRF-protected, and every text field cleaned of control characters."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = [without_control_characters, *unbound_field.kwargs.get("filters", ())]
+            return super().bind_field(form, unbound_field, {**options, "filters": filters})  # type: ignore[misc]
+
+
+class SignInForm(Form):
     """Email address and password."""
 
     email = StringField("Email address", widget=GovTextInput(),
@@ -48,7 +65,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class NewRoundForm(FlaskForm):
+class NewRoundForm(Form):
     """A new assessment round: its name and questionnaires."""
 
     title = StringField(
@@ -66,7 +83,7 @@ class NewRoundForm(FlaskForm):
     submit = SubmitField("Start the round", widget=GovSubmitInput())
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     """Base of the forms built for each section; lock_version detects edits made elsewhere meanwhile."""
 
     lock_version = HiddenField()
@@ -90,9 +107,7 @@ def _answer_field(question: Question) -> Field:
                                    validators=[Optional()])
     if question.type == "number":
         return StringField(question.text, description=description, widget=GovTextInput())
-    if question.max_length:
-        return TextAreaField(question.text, description=description, widget=GovCharacterCount())
-    return TextAreaField(question.text, description=description, widget=GovTextArea())
+    return TextAreaField(question.text, description=description, widget=GovCharacterCount())
 
 
 def _options(question: Question) -> list[SelectChoice]:
