@@ -1,0 +1,153 @@
+"""Migrations: an empty database and every earlier revision upgrade to head and match the models, on both databases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask.testing import FlaskCliRunner
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from assess import create_app, migrations
+from assess.cli import main
+from assess.db import Base, make_engine
+from assess.migrations import alembic_config, head, next_revision_id, revisions
+from tests.conftest import VALID
+
+REVISIONS = revisions(alembic_config(make_engine("sqlite://")))
+
+
+@pytest.fixture
+def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
+    if not database_url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    name = f"{make_url(database_url).database}_migrations"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    drop()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch(scratch_url: str) -> Iterator[Engine]:
+    """An engine on the empty scratch database."""
+    engine = make_engine(scratch_url)
+    yield engine
+    engine.dispose()
+
+
+def differences(engine: Engine) -> list[object]:
+    """What Alembic finds different between the database's schema and the models."""
+    with engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                     Base.metadata))
+
+
+def test_revisions_are_numbered_in_order() -> None:
+    assert REVISIONS == [f"{n:04d}" for n in range(1, len(REVISIONS) + 1)]
+    assert REVISIONS[-1] == head(alembic_config(make_engine("sqlite://")))
+
+
+def test_the_migrated_test_database_matches_the_models(migrated_engine: Engine) -> None:
+    assert differences(migrated_engine) == []
+
+
+def test_an_empty_database_upgrades_to_head_and_matches_the_models(scratch: Engine) -> None:
+    command.upgrade(alembic_config(scratch), "head")
+    assert set(inspect(scratch).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+    assert differences(scratch) == []
+
+
+@pytest.mark.parametrize("earlier", REVISIONS[:-1])
+def test_each_earlier_revision_upgrades_to_head(scratch: Engine, earlier: str) -> None:
+    config = alembic_config(scratch)
+    command.upgrade(config, earlier)
+    command.upgrade(config, "head")
+    assert differences(scratch) == []
+
+
+def test_downgrade_to_base_and_upgrade_again(scratch: Engine) -> None:
+    config = alembic_config(scratch)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    assert inspect(scratch).get_table_names() == ["alembic_version"]
+    command.upgrade(config, "head")
+    assert differences(scratch) == []
+
+
+def test_0002_gives_old_scores_their_provenance_and_one_overall_row(scratch: Engine) -> None:
+    """Scores stored under 0001 (with the duplicate overall row 0001 allowed) survive the upgrade."""
+    config = alembic_config(scratch)
+    command.upgrade(config, "0001")
+    definition = json.dumps({"id": "q", "scoring": {"method": "weakest-link"}})
+    submitted = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    with scratch.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO organisation (id, code, name, type, region) VALUES (1, 'T', 'Test', 'County', 'London')"))
+        connection.execute(text(
+            "INSERT INTO questionnaire_version (id, questionnaire_id, version, title, content_hash, definition, "
+            "recorded_at) VALUES (1, 'q', 1, 'Q', 'hash', :definition, :at)"), {"definition": definition,
+                                                                              "at": submitted})
+        connection.execute(text(
+            "INSERT INTO assessment (id, organisation_id, title, status, sharing, created_at) "
+            "VALUES (1, 1, 'Round', 'open', 'private', :at)"), {"at": submitted})
+        connection.execute(text(
+            "INSERT INTO response (id, assessment_id, questionnaire_version_id, kind, status, lock_version, "
+            "submitted_at, updated_at) VALUES (1, 1, 1, 'individual', 'submitted', 3, :at, :at)"), {"at": submitted})
+        for score_id, section, level in ((1, None, 1), (2, None, 2), (3, "s", 2)):
+            connection.execute(text(
+                "INSERT INTO score (id, response_id, section_id, level, answered, applicable, explanation) "
+                "VALUES (:id, 1, :section, :level, 1, 1, '')"), {"id": score_id, "section": section, "level": level})
+    command.upgrade(config, "head")
+    with scratch.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT id, section_id, level, questionnaire_version_id, method, scorer_version FROM score ORDER BY id"
+        )).all()
+        computed = connection.execute(text("SELECT computed_at FROM score WHERE id = 2")).scalar()
+    assert [tuple(row) for row in rows] == [(2, None, 2, 1, "weakest-link", "1"), (3, "s", 2, 1, "weakest-link", "1")]
+    assert str(computed).startswith("2026-05-01")
+    assert differences(scratch) == []
+
+
+def test_db_revision_writes_the_next_numbered_revision(scratch_url: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrations.FOLDER, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "FOLDER", folder)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": scratch_url, "QUESTIONNAIRES": str(VALID)})
+    runner: FlaskCliRunner = app.test_cli_runner()
+    try:
+        refused = runner.invoke(main, ["db", "revision", "-m", "too early"])
+        assert refused.exit_code == 1 and "run `assess db upgrade` first" in refused.output
+        assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+        number = next_revision_id(alembic_config(app.extensions["assess.engine"]))
+        assert number == f"{len(REVISIONS) + 1:04d}"
+        result = runner.invoke(main, ["db", "revision", "-m", "add widgets"])
+        assert result.exit_code == 0, result.output
+        written = folder / "versions" / f"{number}_add_widgets.py"
+        assert f"down_revision: str | None = '{REVISIONS[-1]}'" in written.read_text()
+        # The models and the database agree, so the new revision changes nothing.
+        assert "op." not in written.read_text().split("def upgrade")[1]
+        assert runner.invoke(main, ["db", "current"]).output == f"{REVISIONS[-1]}; newest is {number}\n"
+    finally:
+        app.extensions["assess.engine"].dispose()
