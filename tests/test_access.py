@@ -1,0 +1,234 @@
+"""The access policy: every registered route, for every role, on its own council and on another; GET never writes.
+
+The matrix fails when the app has a route (and method) it gives no expected outcome for, so a new
+page cannot ship without its access being decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from assess import db, questionnaire_library
+from assess.models import (
+    Assessment,
+    AssessmentStatus,
+    Organisation,
+    OrganisationRole,
+    RespondentGroup,
+    Sharing,
+    SiteRole,
+    User,
+    utcnow,
+)
+from assess.policy import Action, allowed
+from assess.services.responses import individual_response, save_answers, submit_response
+from assess.services.rounds import assign_facilitator, start_round
+from assess.services.users import add_membership, add_user
+from scoring import Answer
+from tests.conftest import csrf_token
+
+PASSWORD = "matrix-password-1"
+PERSONAS = ("anonymous", "respondent", "lead", "facilitator", "analyst", "admin")
+
+
+@dataclass(frozen=True)
+class Places:
+    """The rounds of the council the personas belong to ("own") and of a council they do not ("other")."""
+
+    own: tuple[str, int]
+    other: tuple[str, int]
+
+
+def _council(session: Any, code: str) -> Organisation:
+    council = Organisation(code=code, name=f"{code} Council", type="District", region="London")
+    session.add(council)
+    session.flush()
+    return council
+
+
+@pytest.fixture
+def places(fixture_app: Flask) -> Places:
+    """Two councils with a round each; a respondent who has submitted full-example in the own council's round."""
+    with fixture_app.app_context():
+        session = db.session()
+        library = questionnaire_library(fixture_app)
+        own, other = _council(session, "OWN"), _council(session, "OTH")
+        users = {name: add_user(session, f"{name}@example.org", name.title(), PASSWORD, roles) for name, roles in (
+            ("respondent", ()), ("lead", ()), ("facilitator", (SiteRole.FACILITATOR,)),
+            ("analyst", (SiteRole.ANALYST,)), ("admin", (SiteRole.ADMIN,)), ("other-lead", ()),
+        )}
+        add_membership(session, users["respondent"], own, OrganisationRole.RESPONDENT, RespondentGroup.MEMBER)
+        add_membership(session, users["lead"], own, OrganisationRole.LEAD, RespondentGroup.OFFICER)
+        add_membership(session, users["other-lead"], other, OrganisationRole.LEAD, RespondentGroup.OFFICER)
+        questionnaires = ["full-example", "staged-example"]
+        own_round = start_round(session, own, users["lead"], "Own round", questionnaires, library)
+        other_round = start_round(session, other, users["other-lead"], "Other round", questionnaires, library)
+        assign_facilitator(session, own_round, users["facilitator"], users["lead"])
+        full = own_round.questionnaires[0].questionnaire_version
+        response = individual_response(session, own_round, full, users["respondent"], "member")
+        save_answers(session, response, {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All.")},
+                     users["respondent"])
+        submit_response(session, response, users["respondent"])
+        session.commit()
+        return Places(("OWN", own_round.id), ("OTH", other_round.id))
+
+
+def _client(app: Flask, persona: str) -> FlaskClient:
+    client = app.test_client()
+    if persona != "anonymous":
+        page = client.get("/sign-in").get_data(as_text=True)
+        signed_in = client.post("/sign-in", data={"email": f"{persona}@example.org", "password": PASSWORD,
+                                                  "csrf_token": csrf_token(page)})
+        assert signed_in.status_code == 302, persona
+    return client
+
+
+# (own council, other council) outcome for each persona, per route and method. "302" on its own is a
+# redirect; for the anonymous persona it is always the redirect to the sign-in page.
+ALL = dict.fromkeys(PERSONAS)
+MEMBERS_AND_FACILITATOR = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
+                           "facilitator": (200, 404), "analyst": (404, 404), "admin": (404, 404)}
+ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
+             "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
+EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
+    ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
+    ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),
+    ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    ("respond.council", "GET"): MEMBERS_AND_FACILITATOR,
+    ("respond.round_tasks", "GET"): MEMBERS_AND_FACILITATOR,
+    ("respond.section", "GET"): ANSWERING,
+    ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404), "lead": (302, 404)},  # saved, onwards
+    ("respond.check", "GET"): ANSWERING,
+    ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404), "lead": (400, 404)},  # not complete yet
+    # The respondent submitted full-example; the lead has not, so goes to check their answers first.
+    ("respond.results", "GET"): {**ANSWERING, "lead": (302, 404)},
+    ("respond.profile", "GET"): MEMBERS_AND_FACILITATOR,
+    ("respond.profile_pdf", "GET"): MEMBERS_AND_FACILITATOR,
+    ("manage.new_round", "GET"): {"anonymous": (302, 302), "respondent": (404, 404), "lead": (200, 404),
+                                  "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
+    ("manage.new_round", "POST"): {"anonymous": (302, 302), "respondent": (404, 404), "lead": (400, 404),
+                                   "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
+}
+
+#: Which questionnaire each page is tried with (the respondent submitted full-example).
+QUESTIONNAIRE = {"respond.results": "full-example"}
+
+
+def _routes(app: Flask) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+
+
+def test_every_route_has_an_expected_outcome_for_every_role(fixture_app: Flask) -> None:
+    assert _routes(fixture_app) == set(EXPECTED)
+    for outcomes in EXPECTED.values():
+        assert set(outcomes) == set(PERSONAS)
+
+
+@pytest.fixture
+def writes(fixture_app: Flask) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE or DELETE the app's engine runs while the test goes on."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(statement)
+
+    engine = fixture_app.extensions["assess.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, writes: list[str]) -> None:
+    client = _client(fixture_app, persona)
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
+    # GETs first: the POSTs change what some pages show.
+    for endpoint, method in sorted(EXPECTED, key=lambda key: (key[1] != "GET", key[0] == "auth.sign_out", key)):
+        rule = next(fixture_app.url_map.iter_rules(endpoint))
+        # A route about no council is tried once; one about a council, on both.
+        targets = (("own", places.own), ("other", places.other)) if "code" in rule.arguments else (("own", places.own),)
+        for where, (code, round_id) in targets:
+            with fixture_app.test_request_context():
+                values = {"code": code, "round_id": round_id, "section_id": "controls", "filename": "service.css",
+                          "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
+                url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+            before = len(writes)
+            if method == "GET":
+                response = client.get(url)
+                assert writes[before:] == [], f"GET {url} wrote to the database"
+            else:
+                response = client.post(url, data={"csrf_token": token, "email": "nobody@example.org",
+                                                  "password": "not the password"})
+            response.close()
+            expected = EXPECTED[(endpoint, method)][persona][0 if where == "own" else 1]
+            assert response.status_code == expected, f"{persona} {method} {url} ({where} council)"
+            if persona == "anonymous" and expected == 302 and endpoint != "auth.sign_out":
+                assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_a_facilitator_sees_only_the_rounds_they_are_assigned_to(fixture_app: Flask, places: Places) -> None:
+    with fixture_app.app_context():
+        session = db.session()
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        own = session.scalar(select(Organisation).filter_by(code="OWN"))
+        assert lead is not None and own is not None
+        start_round(session, own, lead, "A later round", ["staged-example"], questionnaire_library(fixture_app))
+        session.commit()
+    client = _client(fixture_app, "facilitator")
+    page = client.get("/councils/OWN/").get_data(as_text=True)
+    assert "Own round" in page and "A later round" not in page
+    assert "OWN Council" in client.get("/").get_data(as_text=True)
+
+
+@pytest.fixture
+def round_and_people(fixture_app: Flask, places: Places) -> Iterator[tuple[Any, Assessment, dict[str, User]]]:
+    """Inside an app context: the session, the own council's round and each persona's account."""
+    with fixture_app.app_context():
+        session = db.session()
+        people = {u.email.split("@")[0]: u for u in session.scalars(select(User))}
+        assessment = session.get(Assessment, places.own[1])
+        assert assessment is not None
+        yield session, assessment, people
+
+
+def test_published_profiles_follow_the_sharing_choice(round_and_people: tuple[Any, Assessment, dict[str, User]]) -> None:
+    session, assessment, people = round_and_people
+    may = {name: allowed(session, people[name], Action.VIEW_PUBLISHED_PROFILE, assessment)
+           for name in ("respondent", "analyst", "admin")}
+    assert may == {"respondent": False, "analyst": False, "admin": False}
+    assessment.status, assessment.published_at = AssessmentStatus.PUBLISHED, utcnow()
+    assessment.sharing = Sharing.ANONYMOUS
+    assert allowed(session, people["respondent"], Action.VIEW_PUBLISHED_PROFILE, assessment)
+    assert not allowed(session, people["analyst"], Action.VIEW_PUBLISHED_PROFILE, assessment)
+    assessment.sharing = Sharing.NAMED
+    assert allowed(session, people["analyst"], Action.VIEW_PUBLISHED_PROFILE, assessment)
+    # Never an individual response, whatever the sharing; the admin needs a membership like anyone.
+    individual = assessment.responses[0]
+    assert not allowed(session, people["analyst"], Action.VIEW_RESPONSE, individual)
+    assert not allowed(session, people["admin"], Action.VIEW_RESPONSE, individual)
+    assert allowed(session, people["lead"], Action.VIEW_RESPONSE, individual)
+    assert allowed(session, people["facilitator"], Action.VIEW_RESPONSE, individual)
+    assert allowed(session, people["respondent"], Action.VIEW_RESPONSE, individual)
+
+
+def test_site_roles_grant_their_own_actions_only(round_and_people: tuple[Any, Assessment, dict[str, User]]) -> None:
+    session, assessment, people = round_and_people
+    assert [name for name in people if allowed(session, people[name], Action.VIEW_SECTOR)] == ["analyst"]
+    assert [name for name in people if allowed(session, people[name], Action.ADMINISTER)] == ["admin"]
+    assert {name for name in people if allowed(session, people[name], Action.ASSIGN_FACILITATOR, assessment)} == {
+        "lead", "admin"}
+    assert {name for name in people if allowed(session, people[name], Action.FACILITATE, assessment)} == {
+        "lead", "facilitator"}
+    people["lead"].active = False
+    assert not allowed(session, people["lead"], Action.VIEW_ROUND, assessment)
