@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
 from assess import configured_app, create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
+from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.doctor import checks
 from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
@@ -185,6 +187,19 @@ def sync() -> None:
     session.commit()
     for item in recorded:
         click.echo(f"{item.outcome:<9}  {item.file.questionnaire.id} version {item.file.questionnaire.version}")
+
+
+@questionnaires.command(with_appcontext=False)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def copy(folder: Path) -> None:
+    """Copy the standard questionnaire library installed with assess into FOLDER, to keep and change your own."""
+    if folder.exists() and any(folder.iterdir()):
+        raise click.ClickException(f"{folder} is not empty: choose a new folder, so that nothing is overwritten")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(SHIPPED_QUESTIONNAIRES.glob("*.yaml"))
+    for file in files:
+        shutil.copy2(file, folder / file.name)
+    click.echo(f"Copied {len(files)} questionnaires to {folder}; set ASSESS_QUESTIONNAIRES={folder} to use them.")
 
 
 @main.group()

@@ -51,8 +51,13 @@ def _instance_secret_key(instance: Path) -> str:
     A fixed default would let anyone forge session cookies, so a new installation makes its own.
     """
     key_file = instance / "secret_key"
-    if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created exclusively and readable by the owner only: two workers starting at once keep one key.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return key_file.read_text().strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,18 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, MetaData, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
-from assess import create_app
+from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
 from assess.migrations import alembic_config
+from assess.models import Organisation, OrganisationRole, RespondentGroup, SiteRole
 from assess.services import users
+from assess.services.responses import individual_response, save_answers, submit_response
+from assess.services.rounds import assign_facilitator, start_round
+from assess.services.users import add_membership, add_user
+from scoring import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "english-councils.csv"
@@ -56,6 +63,29 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     command.upgrade(alembic_config(engine), "head")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
+    if not database_url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    name = f"{make_url(database_url).database}_migrations"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    drop()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
 
 
 def empty_tables(engine: Engine) -> None:
@@ -108,7 +138,72 @@ def csrf_token(page: str) -> str:
     return match.group(1) or match.group(2)
 
 
+HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page's forms (the CSRF token, a section's lock_version), by name."""
+    fields = (dict(ATTRIBUTE.findall(tag)) for tag in HIDDEN_INPUT.findall(page))
+    return {field["name"]: field.get("value", "") for field in fields if "name" in field}
+
+
 def submit_form(client: FlaskClient, url: str, data: dict[str, Any], page_url: str | None = None) -> Any:
-    """Post a form the way a browser does: fetch the page for its CSRF token first."""
+    """Post a form the way a browser does: fetch the page first, and send its hidden fields with the data."""
     page = client.get(page_url or url)
-    return client.post(url, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))})
+    return client.post(url, data={**hidden_fields(page.get_data(as_text=True)), **data})
+
+
+PLACES_PASSWORD = "places-password-1"
+
+
+@dataclass(frozen=True)
+class Places:
+    """The rounds of the council the personas belong to ("own") and of a council they do not ("other")."""
+
+    own: tuple[str, int]
+    other: tuple[str, int]
+
+
+def _council(session: Any, code: str) -> Organisation:
+    council = Organisation(code=code, name=f"{code} Council", type="District", region="London")
+    session.add(council)
+    session.flush()
+    return council
+
+
+@pytest.fixture
+def places(fixture_app: Flask) -> Places:
+    """Two councils with a round each; a respondent who has submitted full-example in the own council's round."""
+    with fixture_app.app_context():
+        session = db.session()
+        library = questionnaire_library(fixture_app)
+        own, other = _council(session, "OWN"), _council(session, "OTH")
+        roles = {"facilitator": (SiteRole.FACILITATOR,), "analyst": (SiteRole.ANALYST,), "admin": (SiteRole.ADMIN,)}
+        people = {name: add_user(session, f"{name}@example.org", name.title(), PLACES_PASSWORD, roles.get(name, ()))
+                  for name in ("respondent", "lead", "facilitator", "analyst", "admin", "other-lead")}
+        add_membership(session, people["respondent"], own, OrganisationRole.RESPONDENT, RespondentGroup.MEMBER)
+        add_membership(session, people["lead"], own, OrganisationRole.LEAD, RespondentGroup.OFFICER)
+        add_membership(session, people["other-lead"], other, OrganisationRole.LEAD, RespondentGroup.OFFICER)
+        questionnaires = ["full-example", "staged-example"]
+        own_round = start_round(session, own, people["lead"], "Own round", questionnaires, library)
+        other_round = start_round(session, other, people["other-lead"], "Other round", questionnaires, library)
+        assign_facilitator(session, own_round, people["facilitator"], people["lead"])
+        full = own_round.questionnaires[0].questionnaire_version
+        response = individual_response(session, own_round, full, people["respondent"], "member")
+        answers = {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All of it.")}
+        save_answers(session, response, answers, people["respondent"])
+        submit_response(session, response, people["respondent"])
+        session.commit()
+        return Places(("OWN", own_round.id), ("OTH", other_round.id))
+
+
+def signed_in_client(app: Flask, persona: str) -> FlaskClient:
+    """A test client signed in as one of the `places` people (persona@example.org), or nobody ('anonymous')."""
+    client = app.test_client()
+    if persona != "anonymous":
+        page = client.get("/sign-in").get_data(as_text=True)
+        signed_in = client.post("/sign-in", data={"email": f"{persona}@example.org", "password": PLACES_PASSWORD,
+                                                  "csrf_token": csrf_token(page)})
+        assert signed_in.status_code == 302, persona
+    return client

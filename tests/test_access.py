@@ -7,12 +7,10 @@ page cannot ship without its access being decided here.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask, url_for
-from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from assess import db, questionnaire_library
@@ -20,74 +18,15 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     Organisation,
-    OrganisationRole,
-    RespondentGroup,
     Sharing,
-    SiteRole,
     User,
     utcnow,
 )
 from assess.policy import Action, allowed
-from assess.services.responses import individual_response, save_answers, submit_response
-from assess.services.rounds import assign_facilitator, start_round
-from assess.services.users import add_membership, add_user
-from scoring import Answer
-from tests.conftest import csrf_token
+from assess.services.rounds import start_round
+from tests.conftest import Places, csrf_token, signed_in_client
 
-PASSWORD = "matrix-password-1"
 PERSONAS = ("anonymous", "respondent", "lead", "facilitator", "analyst", "admin")
-
-
-@dataclass(frozen=True)
-class Places:
-    """The rounds of the council the personas belong to ("own") and of a council they do not ("other")."""
-
-    own: tuple[str, int]
-    other: tuple[str, int]
-
-
-def _council(session: Any, code: str) -> Organisation:
-    council = Organisation(code=code, name=f"{code} Council", type="District", region="London")
-    session.add(council)
-    session.flush()
-    return council
-
-
-@pytest.fixture
-def places(fixture_app: Flask) -> Places:
-    """Two councils with a round each; a respondent who has submitted full-example in the own council's round."""
-    with fixture_app.app_context():
-        session = db.session()
-        library = questionnaire_library(fixture_app)
-        own, other = _council(session, "OWN"), _council(session, "OTH")
-        users = {name: add_user(session, f"{name}@example.org", name.title(), PASSWORD, roles) for name, roles in (
-            ("respondent", ()), ("lead", ()), ("facilitator", (SiteRole.FACILITATOR,)),
-            ("analyst", (SiteRole.ANALYST,)), ("admin", (SiteRole.ADMIN,)), ("other-lead", ()),
-        )}
-        add_membership(session, users["respondent"], own, OrganisationRole.RESPONDENT, RespondentGroup.MEMBER)
-        add_membership(session, users["lead"], own, OrganisationRole.LEAD, RespondentGroup.OFFICER)
-        add_membership(session, users["other-lead"], other, OrganisationRole.LEAD, RespondentGroup.OFFICER)
-        questionnaires = ["full-example", "staged-example"]
-        own_round = start_round(session, own, users["lead"], "Own round", questionnaires, library)
-        other_round = start_round(session, other, users["other-lead"], "Other round", questionnaires, library)
-        assign_facilitator(session, own_round, users["facilitator"], users["lead"])
-        full = own_round.questionnaires[0].questionnaire_version
-        response = individual_response(session, own_round, full, users["respondent"], "member")
-        save_answers(session, response, {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All.")},
-                     users["respondent"])
-        submit_response(session, response, users["respondent"])
-        session.commit()
-        return Places(("OWN", own_round.id), ("OTH", other_round.id))
-
-
-def _client(app: Flask, persona: str) -> FlaskClient:
-    client = app.test_client()
-    if persona != "anonymous":
-        page = client.get("/sign-in").get_data(as_text=True)
-        signed_in = client.post("/sign-in", data={"email": f"{persona}@example.org", "password": PASSWORD,
-                                                  "csrf_token": csrf_token(page)})
-        assert signed_in.status_code == 302, persona
-    return client
 
 
 # (own council, other council) outcome for each persona, per route and method. "302" on its own is a
@@ -151,7 +90,7 @@ def writes(fixture_app: Flask) -> Iterator[list[str]]:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, writes: list[str]) -> None:
-    client = _client(fixture_app, persona)
+    client = signed_in_client(fixture_app, persona)
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     # GETs first: the POSTs change what some pages show.
     for endpoint, method in sorted(EXPECTED, key=lambda key: (key[1] != "GET", key[0] == "auth.sign_out", key)):
@@ -168,8 +107,8 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                 response = client.get(url)
                 assert writes[before:] == [], f"GET {url} wrote to the database"
             else:
-                response = client.post(url, data={"csrf_token": token, "email": "nobody@example.org",
-                                                  "password": "not the password"})
+                response = client.post(url, data={"csrf_token": token, "lock_version": "0",
+                                                  "email": "nobody@example.org", "password": "not the password"})
             response.close()
             expected = EXPECTED[(endpoint, method)][persona][0 if where == "own" else 1]
             assert response.status_code == expected, f"{persona} {method} {url} ({where} council)"
@@ -185,14 +124,17 @@ def test_a_facilitator_sees_only_the_rounds_they_are_assigned_to(fixture_app: Fl
         assert lead is not None and own is not None
         start_round(session, own, lead, "A later round", ["staged-example"], questionnaire_library(fixture_app))
         session.commit()
-    client = _client(fixture_app, "facilitator")
+    client = signed_in_client(fixture_app, "facilitator")
     page = client.get("/councils/OWN/").get_data(as_text=True)
     assert "Own round" in page and "A later round" not in page
     assert "OWN Council" in client.get("/").get_data(as_text=True)
 
 
+RoundAndPeople = tuple[Any, Assessment, dict[str, User]]
+
+
 @pytest.fixture
-def round_and_people(fixture_app: Flask, places: Places) -> Iterator[tuple[Any, Assessment, dict[str, User]]]:
+def round_and_people(fixture_app: Flask, places: Places) -> Iterator[RoundAndPeople]:
     """Inside an app context: the session, the own council's round and each persona's account."""
     with fixture_app.app_context():
         session = db.session()
@@ -202,7 +144,7 @@ def round_and_people(fixture_app: Flask, places: Places) -> Iterator[tuple[Any, 
         yield session, assessment, people
 
 
-def test_published_profiles_follow_the_sharing_choice(round_and_people: tuple[Any, Assessment, dict[str, User]]) -> None:
+def test_published_profiles_follow_the_sharing_choice(round_and_people: RoundAndPeople) -> None:
     session, assessment, people = round_and_people
     may = {name: allowed(session, people[name], Action.VIEW_PUBLISHED_PROFILE, assessment)
            for name in ("respondent", "analyst", "admin")}
@@ -222,7 +164,7 @@ def test_published_profiles_follow_the_sharing_choice(round_and_people: tuple[An
     assert allowed(session, people["respondent"], Action.VIEW_RESPONSE, individual)
 
 
-def test_site_roles_grant_their_own_actions_only(round_and_people: tuple[Any, Assessment, dict[str, User]]) -> None:
+def test_site_roles_grant_their_own_actions_only(round_and_people: RoundAndPeople) -> None:
     session, assessment, people = round_and_people
     assert [name for name in people if allowed(session, people[name], Action.VIEW_SECTOR)] == ["analyst"]
     assert [name for name in people if allowed(session, people[name], Action.ADMINISTER)] == ["admin"]

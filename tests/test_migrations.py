@@ -14,7 +14,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask.testing import FlaskCliRunner
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from assess import create_app, migrations
 from assess.cli import main
@@ -23,29 +22,6 @@ from assess.migrations import alembic_config, head, next_revision_id, revisions
 from tests.conftest import VALID
 
 REVISIONS = revisions(alembic_config(make_engine("sqlite://")))
-
-
-@pytest.fixture
-def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
-    if not database_url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
-        return
-    name = f"{make_url(database_url).database}_migrations"
-    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    drop()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop()
-        admin.dispose()
 
 
 @pytest.fixture

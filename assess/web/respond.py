@@ -166,9 +166,12 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     if form.errors:
         return render_template("respond/section.html", **_section_page(page, section, form, stored)), 400
     session = db.session()
+    shown_at = _int(form.lock_version.data)
     try:
+        if shown_at is None:  # a page whose version cannot be read is treated as out of date
+            raise EditConflict(section.id)
         save_section(session, page.response_for_saving(), section.id, changes, current_user(),
-                     expected_version=_int(form.lock_version.data))
+                     expected_version=shown_at)
         session.commit()
     except EditConflict:
         session.rollback()
