@@ -48,7 +48,7 @@ class _Group(FlaskGroup):
         except click.ClickException as error:
             # Flask would print a traceback here; `validate` (which needs no app) lists the problems.
             first_line = error.format_message().splitlines()[0].rstrip(":")
-            click.secho(f"Error: {first_line}; run `assess validate FOLDER` to list them.\n", err=True, fg="red")
+            click.secho(f"Error: {first_line}; run `assess validate` to list them.\n", err=True, fg="red")
             return sorted(AppGroup.list_commands(self, ctx))
         return super().list_commands(ctx)
 
@@ -333,7 +333,6 @@ main.add_command(report_command)
 def doctor() -> None:
     """Print the settings in force (instance folder, database, questionnaire library) and check each."""
     results = checks(_settings_app())
-    width = max(len(name) for name, _, _ in results)
     for name, what, ready in results:
-        click.echo(f"{name:<{width}}  {what}" + ("" if ready else "  [needs attention]"))
+        click.echo(f"{name:<17}  {what}" + ("" if ready else "  [needs attention]"))
     sys.exit(0 if all(ready for _, _, ready in results) else 1)

@@ -16,9 +16,11 @@ from werkzeug.security import check_password_hash
 
 from assess import create_app, db
 from assess.cli import main
+from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.db import Base, make_engine
 from assess.migrations import alembic_config, head
 from assess.models import (
+    Assessment,
     Membership,
     Organisation,
     QuestionnaireVersion,
@@ -27,7 +29,8 @@ from assess.models import (
     Score,
     User,
 )
-from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, empty_tables
+from assess.policy import Action, allowed
+from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
 REGISTERS = FIXTURES / "registers"
@@ -511,7 +514,7 @@ def test_help_survives_a_broken_library() -> None:
                                                        "ASSESS_SECRET_KEY": "not written to instance/"})
     assert result.exit_code == 0
     assert result.stderr == ("Error: the questionnaire library has problems; "
-                             "run `assess validate FOLDER` to list them.\n\n")
+                             "run `assess validate` to list them.\n\n")
     commands = result.stdout.split("Commands:\n")[1].split()
     assert {"db", "demo", "orgs", "questionnaires", "score", "users", "validate"} <= set(commands)
 
@@ -525,3 +528,101 @@ def test_a_command_that_needs_the_library_reports_its_problems(tmp_path: Path) -
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == ("Error: the questionnaire library has problems:\n"
                              f"{tmp_path / 'duplicate-key.yaml'}:17:9: duplicate key 'text': keep only one of them\n")
+
+
+def test_db_upgrade_needs_no_questionnaire_library(tmp_path: Path) -> None:
+    env = {"ASSESS_QUESTIONNAIRES": str(INVALID), "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "ASSESS_SECRET_KEY": "not written to instance/", "ASSESS_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert (result.exit_code, result.stdout) == (0, "Database is up to date.\n")
+    assert f"the questionnaire library {INVALID} has" in result.stderr and "run `assess validate`" in result.stderr
+    assert CliRunner().invoke(main, ["db", "current"], env=env).stdout.endswith("(up to date)\n")
+
+
+# doctor
+
+
+def test_doctor_prints_the_settings_in_force_and_what_needs_attention(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    env = {"ASSESS_QUESTIONNAIRES": str(VALID), "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "ASSESS_INSTANCE_PATH": str(instance)}
+    before = CliRunner().invoke(main, ["doctor"], env=env)
+    assert before.exit_code == 1
+    assert f"Instance folder    {instance}\n" in before.stdout
+    assert f"Secret key         generated into {instance / 'secret_key'}" in before.stdout
+    assert "Schema             empty; newest is" in before.stdout and "run `assess db upgrade`" in before.stdout
+    assert f"Questionnaires     {VALID}: 2 valid\n" in before.stdout
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    after = CliRunner().invoke(main, ["doctor"], env={**env, "ASSESS_SECRET_KEY": "s3cret"})
+    assert after.exit_code == 0, after.stdout
+    assert "(up to date)" in after.stdout and "Secret key         from ASSESS_SECRET_KEY" in after.stdout
+    assert "s3cret" not in after.stdout and "[needs attention]" not in after.stdout
+    broken = CliRunner().invoke(main, ["doctor"], env={**env, "ASSESS_QUESTIONNAIRES": str(INVALID)})
+    assert broken.exit_code == 1 and "invalid: run `assess validate`  [needs attention]" in broken.stdout
+
+
+def test_doctor_hides_the_database_password(tmp_path: Path) -> None:
+    env = {"ASSESS_DATABASE_URL": "postgresql://assess:hunter22@127.0.0.1:1/assess",
+           "ASSESS_INSTANCE_PATH": str(tmp_path), "ASSESS_QUESTIONNAIRES": str(VALID)}
+    result = CliRunner().invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 1 and "hunter22" not in result.stdout
+    assert "Database           postgresql://assess:***@127.0.0.1:1/assess" in result.stdout
+    assert "Schema             cannot reach the database: OperationalError" in result.stdout
+
+
+# questionnaires copy
+
+
+def test_questionnaires_copy_puts_the_standard_library_in_a_new_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["questionnaires", "copy", str(tmp_path / "mine")])
+    assert result.exit_code == 0
+    copied = sorted(p.name for p in (tmp_path / "mine").glob("*.yaml"))
+    assert copied == sorted(p.name for p in SHIPPED_QUESTIONNAIRES.glob("*.yaml")) and len(copied) == 7
+    again = CliRunner().invoke(main, ["questionnaires", "copy", str(tmp_path / "mine")])
+    assert again.exit_code == 1 and "is not empty" in again.stderr
+
+
+# rescore and assign-facilitator
+
+
+def test_rescore_renews_stored_scores_and_lists_what_changed(fixture_app: Flask, places: Places,
+                                                             fixture_runner: FlaskCliRunner) -> None:
+    with fixture_app.app_context():
+        session = db.session()
+        overall = session.scalar(select(Score).where(Score.section_id.is_(None)))
+        assert overall is not None and overall.level == 1
+        overall.level = 4  # as if an earlier scorer had scored it so
+        session.commit()
+    dry = fixture_runner.invoke(main, ["rescore", "--dry-run"])
+    assert dry.exit_code == 0
+    assert "full-example (overall): Leading" in dry.stdout and "-> Starting" in dry.stdout
+    assert dry.stdout.endswith("1 response(s) rescored, 1 score(s) would change; nothing was saved\n")
+    with fixture_app.app_context():
+        assert db.session().scalar(select(Score.level).where(Score.section_id.is_(None))) == 4
+    done = fixture_runner.invoke(main, ["rescore"])
+    assert done.stdout.endswith("1 response(s) rescored, 1 score(s) changed\n")
+    with fixture_app.app_context():
+        assert db.session().scalar(select(Score.level).where(Score.section_id.is_(None))) == 1
+    assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("1 response(s) rescored, 0 score(s) changed\n")
+
+
+def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: Places,
+                                                     fixture_runner: FlaskCliRunner) -> None:
+    code, round_id = places.own
+    refused = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, str(round_id),
+                                           "facilitator@example.org", "--by", "respondent@example.org"])
+    assert refused.exit_code == 1 and "is neither OWN's lead nor an admin" in refused.stderr
+    not_one = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, str(round_id),
+                                           "analyst@example.org", "--by", "admin@example.org"])
+    assert not_one.exit_code == 1 and "does not have the facilitator role" in not_one.stderr
+    other_code, other_round = places.other
+    assigned = fixture_runner.invoke(main, ["rounds", "assign-facilitator", other_code, str(other_round),
+                                            "facilitator@example.org", "--by", "admin@example.org"])
+    assert assigned.exit_code == 0, assigned.output
+    with fixture_app.app_context():
+        facilitator = db.session().scalar(select(User).filter_by(email="facilitator@example.org"))
+        assessment = db.session().get(Assessment, other_round)
+        assert facilitator is not None and assessment is not None
+        assert allowed(db.session(), facilitator, Action.FACILITATE, assessment)
+    missing = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, "99999999999", "x", "--by", "y"])
+    assert missing.exit_code == 1 and f"{code} has no round with id 99999999999" in missing.stderr
