@@ -11,7 +11,6 @@ from assess import config, db
 from assess.library import Library, load_library
 
 
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the web app; refuses to start if the questionnaire library has any problem."""
     app = Flask(__name__, instance_relative_config=True)

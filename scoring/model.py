@@ -62,6 +62,19 @@ class ShowIf:
 
 
 @dataclass(frozen=True)
+class Critical:
+    """What a critical question's answer does to the level of its section and the questionnaire.
+
+    An answer at the bottom of the scale holds both at most at ``cap`` (the lowest level when
+    None); each level higher the answer is raises that limit by one. ``because`` completes
+    "Capped at <level> because ..." when the answer is at the bottom.
+    """
+
+    cap: int | None = None
+    because: str | None = None
+
+
+@dataclass(frozen=True)
 class Question:
     """One question of a section."""
 
@@ -82,6 +95,8 @@ class Question:
     unit: str | None = None
     max_length: int | None = None
     stage: int | None = None
+    label: str | None = None
+    critical: Critical | None = None
 
     def option(self, value: str) -> Option | None:
         """Return the option with this value, if there is one."""

@@ -39,8 +39,9 @@ EXPECTED_PROBLEMS: dict[str, list[str]] = {
     ],
     "missing-key.yaml": ["2:1: missing required key 'title': add `title:` here"],
     "unknown-key.yaml": [
-        "16:9: unknown key 'hnit' (did you mean 'hint'?); allowed keys here: comment, hint, id, max, max_length, "
-        "min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, weight",
+        "16:9: unknown key 'hnit' (did you mean 'hint'?); allowed keys here: comment, critical, hint, id, label, max, "
+        "max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, "
+        "weight",
     ],
     "bad-slug.yaml": [
         "13:9: 'First Question' is not a valid id: use lower-case letters, digits and hyphens, like 'first-question'",
@@ -423,9 +424,9 @@ def test_did_you_mean_prefers_a_swap_of_letters(tmp_path: Path) -> None:
     _, problems = load_text(tmp_path, BASE.replace("text: How far along?", "txet: How far along?"))
     assert problems == [
         "small.yaml:13:9: missing required key 'text': add `text:` here",
-        "small.yaml:15:9: unknown key 'txet' (did you mean 'text'?); allowed keys here: comment, hint, id, max, "
-        "max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, "
-        "weight",
+        "small.yaml:15:9: unknown key 'txet' (did you mean 'text'?); allowed keys here: comment, critical, hint, id, "
+        "label, max, max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, "
+        "type, unit, weight",
     ]
 
 

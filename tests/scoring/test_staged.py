@@ -39,7 +39,7 @@ def test_check_rejects_options(build: Builder) -> None:
     assert [p.path for p in build.scorer(q).check(q)] == [("scoring", "options", "x")]
 
 
-def test_levels_are_reached_in_order_and_stop_at_the_first_miss(build: Builder) -> None:
+def test_one_requirement_missed_costs_one_level_not_every_stage_above_it(build: Builder) -> None:
     q = build.questionnaire(
         build.section(
             "s",
@@ -49,13 +49,42 @@ def test_levels_are_reached_in_order_and_stop_at_the_first_miss(build: Builder) 
         ),
         method="staged",
     )
-    # Stage 4 is met, but stage 3 is missed, so the section stops at 2.
+    # Stage 3 is missed, but the other two requirements are met all the way up: one level lost.
     profile = build.score(
         q, build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": "yes"})
     )
     section = profile.section("s")
-    assert (section.level, section.label, section.value) == (2, "Developing", None)
+    assert (section.level, section.label, section.value) == (4, "Mature", None)
+    assert section.explanation == "Reached Mature; Leading needs: cloud strategy."
+
+
+def test_a_stage_most_requirements_miss_is_not_reached(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section(
+            "s",
+            build.yes_no("has-policy", stage=2),
+            build.level("cloud-strategy", stage=3),
+            build.yes_no("board-reporting", stage=4),
+        ),
+        method="staged",
+    )
+    # Two of the three requirements are missed: at most one of them is forgiven at any stage.
+    section = build.score(
+        q, build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": "no"})
+    ).section("s")
+    assert section.level == 2
     assert section.explanation == "Reached Developing; Established needs: cloud strategy."
+
+
+def test_each_missed_requirement_costs_a_level(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", *(build.yes_no(f"q{n}", stage=2) for n in range(5))), method="staged"
+    )
+    levels = [
+        build.score(q, build.answers({f"q{n}": "no" if n < missed else "yes" for n in range(5)})).level
+        for missed in range(6)
+    ]
+    assert levels == [5, 4, 3, 1, 1, 1]
 
 
 def test_a_question_must_keep_up_with_every_level_above_its_stage(build: Builder) -> None:
@@ -72,7 +101,7 @@ def test_yes_is_met_at_every_level_and_no_at_none(build: Builder) -> None:
     assert build.score(q, build.answers(a="yes")).section("s").level == 5
     no = build.score(q, build.answers(a="no")).section("s")
     assert no.level == 1
-    assert no.explanation == "Placed at Minimum, the lowest level; Minimum needs: a."
+    assert no.explanation == "Reached Minimum; Developing needs: a."
 
 
 def test_unanswered_applicable_questions_are_not_met(build: Builder) -> None:
