@@ -362,6 +362,9 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
                  "object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')"}
         wanted = expected if isinstance(expected, list) else [expected]
         return path, f"{where} must be {' or '.join(names.get(str(w), str(w)) for w in wanted)}, not {instance!r}"
+    if kind == "oneOf" and path and path[-1] == "critical":
+        return path, ("critical must be true, false, or a mapping such as `{cap: 2, because: ...}` "
+                      "with cap a scale level and because a reason")
     if kind in ("minProperties", "maxProperties") and path and path[-1] == "show_if":
         return path, "show_if needs `question:` and exactly one of `equals:`, `in:` or `at_least:`"
     if kind == "minItems":
