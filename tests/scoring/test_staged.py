@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from scoring.base import ScorerProblem
 
 if TYPE_CHECKING:
@@ -39,7 +41,18 @@ def test_check_rejects_options(build: Builder) -> None:
     assert [p.path for p in build.scorer(q).check(q)] == [("scoring", "options", "x")]
 
 
-def test_one_requirement_missed_costs_one_level_not_every_stage_above_it(build: Builder) -> None:
+@pytest.mark.parametrize(
+    ("board_reporting", "level", "explanation"),
+    [
+        # Only stage 3 is missed, and the other requirements are met all the way up: one level lost.
+        ("yes", 4, "Reached Mature; Leading needs: cloud strategy."),
+        # Two of the three are missed: at most one of them is forgiven at any stage.
+        ("no", 2, "Reached Developing; Established needs: cloud strategy."),
+    ],
+)
+def test_a_missed_requirement_costs_one_level_and_a_stage_most_miss_is_not_reached(
+    build: Builder, board_reporting: str, level: int, explanation: str
+) -> None:
     q = build.questionnaire(
         build.section(
             "s",
@@ -49,31 +62,9 @@ def test_one_requirement_missed_costs_one_level_not_every_stage_above_it(build: 
         ),
         method="staged",
     )
-    # Stage 3 is missed, but the other two requirements are met all the way up: one level lost.
-    profile = build.score(
-        q, build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": "yes"})
-    )
-    section = profile.section("s")
-    assert (section.level, section.label, section.value) == (4, "Mature", None)
-    assert section.explanation == "Reached Mature; Leading needs: cloud strategy."
-
-
-def test_a_stage_most_requirements_miss_is_not_reached(build: Builder) -> None:
-    q = build.questionnaire(
-        build.section(
-            "s",
-            build.yes_no("has-policy", stage=2),
-            build.level("cloud-strategy", stage=3),
-            build.yes_no("board-reporting", stage=4),
-        ),
-        method="staged",
-    )
-    # Two of the three requirements are missed: at most one of them is forgiven at any stage.
-    section = build.score(
-        q, build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": "no"})
-    ).section("s")
-    assert section.level == 2
-    assert section.explanation == "Reached Developing; Established needs: cloud strategy."
+    answers = build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": board_reporting})
+    section = build.score(q, answers).section("s")
+    assert (section.level, section.value, section.explanation) == (level, None, explanation)
 
 
 def test_each_missed_requirement_costs_a_level(build: Builder) -> None:
