@@ -504,6 +504,7 @@ def _check_statements(statements: dict[str, str], levels: list[int], path: Path_
 
 
 def _check_critical(question: dict[str, Any], levels: list[int], path: Path_, checker: _FileChecker) -> None:
+    """Check that `critical` is on a scored question and that its cap is a scale level below the top."""
     critical = question["critical"]
     if critical is not False and not _is_scored(question):
         checker.add(path, "critical only applies to a scored question (its answer must carry a score): remove it")
@@ -646,6 +647,7 @@ def _build_question(q: Mapping[str, Any]) -> Question:
 
 
 def _build_critical(raw: bool | Mapping[str, Any]) -> Critical | None:
+    """A question's `critical:` as the model has it: true, false or `{cap, because}`."""
     if raw is True:
         return Critical()
     if raw is False:

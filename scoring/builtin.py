@@ -361,10 +361,7 @@ def is_met(item: Item, level: int) -> bool:
 
 
 def graded_level(levels: Sequence[int], counted: Callable[[int], int], missed: Callable[[int], int]) -> int:
-    """The highest level N that most of the questions counted at N meet, one level lower for each that misses it.
-
-    So one weak answer among several costs one level, and a level that most answers miss is not reached.
-    """
+    """The highest level that most questions counted there meet, one level lower for each that misses it."""
     ordered = sorted(levels)
     best = 0
     for position, level in enumerate(ordered):
@@ -399,7 +396,7 @@ def critical_caps(questionnaire: Questionnaire, items: Sequence[Item]) -> list[C
         if critical is None or item.score is None:
             continue
         reached = ordered.index(floor_level(ordered, item.score))
-        at_bottom = ordered.index(critical.cap) if critical.cap is not None else 0
+        at_bottom = ordered.index(floor_level(ordered, critical.cap)) if critical.cap is not None else 0
         if reached + at_bottom >= len(ordered) - 1:
             continue
         if reached == 0 and critical.because:
@@ -407,21 +404,20 @@ def critical_caps(questionnaire: Questionnaire, items: Sequence[Item]) -> list[C
         else:
             reason = (
                 f"a critical question, {short_name(item.question)}, is answered "
-                f"'{answer_label(questionnaire, item)}'"
+                f"'{answer_label(questionnaire, item, item.score)}'"
             )
         caps.append(Cap(ordered[reached + at_bottom], reason))
     return caps
 
 
-def answer_label(questionnaire: Questionnaire, item: Item) -> str:
-    """An answer as the respondent saw it: the option or yes/no chosen, or the level's label."""
+def answer_label(questionnaire: Questionnaire, item: Item, score: float) -> str:
+    """An answer as the respondent saw it: the option or yes/no chosen, or the label of the level it scores."""
     value = item.answer.value if item.answer is not None else None
     option = item.question.option(str(value)) if item.question.type == "choice" else None
     if option is not None:
         return option.label
     if item.question.type == "yes-no":
         return str(value).capitalize()
-    score = item.score if item.score is not None else min(questionnaire.levels)
     return questionnaire.label(floor_level(questionnaire.levels, score)) or str(value)
 
 

@@ -63,14 +63,12 @@ class ShowIf:
 
 @dataclass(frozen=True)
 class Critical:
-    """What a critical question's answer does to the level of its section and the questionnaire.
+    """How a critical question's answer caps its section and the questionnaire (see the README)."""
 
-    An answer at the bottom of the scale holds both at most at ``cap`` (the lowest level when
-    None); each level higher the answer is raises that limit by one. ``because`` completes
-    "Capped at <level> because ..." when the answer is at the bottom.
-    """
-
+    #: The highest level allowed while the answer is at the bottom of the scale (None: the lowest
+    #: level); each level higher the answer is raises it by one.
     cap: int | None = None
+    #: Completes "Capped at <level> because ..." when the answer is at the bottom.
     because: str | None = None
 
 
