@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scoring import Questionnaire, ScorerProblem
 from scoring.model import (
+    Critical,
     Option,
     Question,
     Resource,
@@ -361,6 +362,9 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
                  "object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')"}
         wanted = expected if isinstance(expected, list) else [expected]
         return path, f"{where} must be {' or '.join(names.get(str(w), str(w)) for w in wanted)}, not {instance!r}"
+    if kind == "oneOf" and path and path[-1] == "critical":
+        return path, ("critical must be true, false, or a mapping such as `{cap: 2, because: ...}` "
+                      "with cap a scale level and because a reason")
     if kind in ("minProperties", "maxProperties") and path and path[-1] == "show_if":
         return path, "show_if needs `question:` and exactly one of `equals:`, `in:` or `at_least:`"
     if kind == "minItems":
@@ -469,6 +473,8 @@ def _check_rules(data: dict[str, Any], checker: _FileChecker) -> None:
             if "stage" in question and question["stage"] not in levels:
                 checker.add((*path, "stage"),
                             f"stage {question['stage']} is not a scale level: use one of {level_list}")
+            if "critical" in question:
+                _check_critical(question, levels, (*path, "critical"), checker)
             if "show_if" in question:
                 _check_condition(question["show_if"], seen_questions, all_questions, levels, (*path, "show_if"),
                                  checker)
@@ -495,6 +501,27 @@ def _check_statements(statements: dict[str, str], levels: list[int], path: Path_
     texts = [text.strip() for text in statements.values()]
     if len(set(texts)) < len(texts):
         checker.add(path, "two levels have the same statement: each level needs its own description")
+
+
+def _check_critical(question: dict[str, Any], levels: list[int], path: Path_, checker: _FileChecker) -> None:
+    """Check that `critical` is on a scored question and that its cap is a scale level below the top."""
+    critical = question["critical"]
+    if critical is not False and not _is_scored(question):
+        checker.add(path, "critical only applies to a scored question (its answer must carry a score): remove it")
+    if not isinstance(critical, dict) or "cap" not in critical:
+        return
+    cap = critical["cap"]
+    if cap not in levels:
+        checker.add((*path, "cap"), f"cap {cap} is not a scale level: use one of {', '.join(map(str, levels))}")
+    elif cap == max(levels):
+        checker.add((*path, "cap"), f"cap {cap} is the top level, so it would never cap anything: use a lower level")
+
+
+def _is_scored(question: dict[str, Any]) -> bool:
+    """Whether answers to a question (as written in a file) can carry a score."""
+    if question["type"] in ("choice", "multi-choice"):
+        return any(option.get("score") is not None for option in question["options"])
+    return question["type"] == "level" or bool(question.get("scores"))
 
 
 def _check_condition(
@@ -614,7 +641,18 @@ def _build_question(q: Mapping[str, Any]) -> Question:
         unit=q.get("unit"),
         max_length=q.get("max_length"),
         stage=q.get("stage"),
+        label=q.get("label"),
+        critical=_build_critical(q.get("critical", False)),
     )
+
+
+def _build_critical(raw: bool | Mapping[str, Any]) -> Critical | None:
+    """A question's `critical:` as the model has it: true, false or `{cap, because}`."""
+    if raw is True:
+        return Critical()
+    if raw is False:
+        return None
+    return Critical(raw.get("cap"), raw.get("because"))
 
 
 def _build_resource(r: Mapping[str, Any]) -> Resource:

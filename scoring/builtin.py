@@ -3,13 +3,15 @@
 Each is a small class on :class:`BuiltinScorer`, which walks the sections, works out which
 questions count (visible, scored, not marked not applicable) and assembles the
 :class:`~scoring.results.Profile`; a scorer only decides a verdict (level, value, explanation)
-for a section and for the whole questionnaire.
+for a section and for the whole questionnaire. :class:`BuiltinScorer` then applies the caps of
+the questions the file declares critical, the same way for every method: no other single answer
+can cap a level.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,14 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """The highest level a critical answer allows, and why, in words that complete "because ..."."""
+
+    level: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class ScoredSection:
     """A section with its applicable items and the result the scorer gave it."""
 
@@ -55,7 +65,8 @@ class BuiltinScorer(ABC):
 
     name: str
     #: Raised whenever a change to the method can change a level, so stored scores say what made them.
-    version = "1"
+    #: Version 2: critical questions cap levels, and no other single answer can.
+    version = "2"
     option_keys: tuple[str, ...] = ()
 
     def check(self, questionnaire: Questionnaire) -> list[ScorerProblem]:
@@ -78,7 +89,7 @@ class BuiltinScorer(ABC):
         scored = []
         for section in questionnaire.sections:
             items = applicable_items(questionnaire, section, answers, visible)
-            verdict = self.section_verdict(questionnaire, items)
+            verdict = capped(questionnaire, self.section_verdict(questionnaire, items), items)
             result = SectionResult(
                 id=section.id,
                 title=section.title,
@@ -90,7 +101,8 @@ class BuiltinScorer(ABC):
                 explanation=verdict.explanation,
             )
             scored.append(ScoredSection(section, items, result))
-        overall = self.overall_verdict(questionnaire, scored)
+        every_item = [item for s in scored for item in s.items]
+        overall = capped(questionnaire, self.overall_verdict(questionnaire, scored), every_item)
         return Profile(
             questionnaire_id=questionnaire.id,
             version=questionnaire.version,
@@ -172,23 +184,26 @@ class WeightedMean(BuiltinScorer):
 
 
 class WeakestLink(BuiltinScorer):
-    """The lowest level among a section's answers; overall, the lowest section level."""
+    """Most answers set a section's level, each weaker answer costs one level; overall, the lowest section."""
 
     name = "weakest-link"
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
-        """The level of the lowest score, naming the questions at that level."""
-        scores = [(item.question, item.score) for item in items if item.score is not None]
-        if not scores:
-            return Verdict(None, None, NOTHING_YET)
-        lowest = min(score for _, score in scores)
-        level = floor_level(questionnaire.levels, lowest)
-        holders = [
-            short_name(question)
-            for question, score in scores
-            if floor_level(questionnaire.levels, score) == level
+        """The highest level most answers reach, one level lower for each answer below it."""
+        reached = [
+            (item.question, floor_level(questionnaire.levels, item.score))
+            for item in items
+            if item.score is not None
         ]
-        return Verdict(level, round(lowest, 2), held_by(questionnaire, level, holders))
+        if not reached:
+            return Verdict(None, None, NOTHING_YET)
+        level = graded_level(
+            questionnaire.levels,
+            lambda _: len(reached),
+            lambda n: sum(1 for _, got in reached if got < n),
+        )
+        holders = [short_name(question) for question, got in reached if got <= level]
+        return Verdict(level, None, held_by(questionnaire, level, holders))
 
     def overall_verdict(self, questionnaire: Questionnaire, scored: Sequence[ScoredSection]) -> Verdict:
         """The lowest section level."""
@@ -196,7 +211,7 @@ class WeakestLink(BuiltinScorer):
 
 
 class Staged(BuiltinScorer):
-    """Levels reached stage by stage, stopping at the first stage missed."""
+    """Levels reached stage by stage; each requirement missed on the way costs one level."""
 
     name = "staged"
 
@@ -219,27 +234,25 @@ class Staged(BuiltinScorer):
         return problems
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
-        """The highest level whose stages, and all below, are met."""
+        """The highest stage most of its requirements (and those below) meet, one level lower for each they miss."""
         if not any(item.answer is not None for item in items):
             return Verdict(None, None, NOTHING_YET)
+
+        def counted(level: int) -> list[Item]:
+            return [item for item in items if item.question.stage is not None and item.question.stage <= level]
+
+        def missing(level: int) -> list[Item]:
+            return [item for item in counted(level) if not is_met(item, level)]
+
         levels = sorted(questionnaire.levels)
-        reached: int | None = None
-        for level in levels:
-            missing = [
-                short_name(item.question)
-                for item in items
-                if item.question.stage is not None
-                and item.question.stage <= level
-                and not is_met(item, level)
-            ]
-            if missing:
-                needs = f"{questionnaire.label(level)} needs: {', '.join(missing)}."
-                if reached is None:
-                    lowest = questionnaire.label(levels[0])
-                    return Verdict(levels[0], None, f"Placed at {lowest}, the lowest level; {needs}")
-                return Verdict(reached, None, f"Reached {questionnaire.label(reached)}; {needs}")
-            reached = level
-        return Verdict(reached, None, f"Reached {questionnaire.label(reached)}, the top of the scale.")
+        level = graded_level(levels, lambda n: len(counted(n)), lambda n: len(missing(n)))
+        if level == levels[-1]:
+            return Verdict(level, None, f"Reached {questionnaire.label(level)}, the top of the scale.")
+        following = levels[levels.index(level) + 1]
+        needs = ", ".join(short_name(item.question) for item in missing(following))
+        return Verdict(
+            level, None, f"Reached {questionnaire.label(level)}; {questionnaire.label(following)} needs: {needs}."
+        )
 
     def overall_verdict(self, questionnaire: Questionnaire, scored: Sequence[ScoredSection]) -> Verdict:
         """The lowest section level."""
@@ -345,6 +358,67 @@ def is_met(item: Item, level: int) -> bool:
     if item.question.type == "yes-no":
         return item.answer.value == "yes"
     return item.score is not None and item.score >= level
+
+
+def graded_level(levels: Sequence[int], counted: Callable[[int], int], missed: Callable[[int], int]) -> int:
+    """The highest level that most questions counted there meet, one level lower for each that misses it."""
+    ordered = sorted(levels)
+    best = 0
+    for position, level in enumerate(ordered):
+        misses = missed(level)
+        if misses == 0 or 2 * misses < counted(level):
+            best = max(best, position - misses)
+    return ordered[best]
+
+
+def capped(questionnaire: Questionnaire, verdict: Verdict, items: Sequence[Item]) -> Verdict:
+    """The verdict held at the lowest cap the critical answers among ``items`` set, saying why."""
+    caps = critical_caps(questionnaire, items)
+    if verdict.level is None or not caps:
+        return verdict
+    limit = min(cap.level for cap in caps)
+    if limit > verdict.level:
+        return verdict
+    label = questionnaire.label(limit)
+    because = "; and ".join(dict.fromkeys(cap.reason for cap in caps if cap.level == limit))
+    if limit == verdict.level:
+        return Verdict(limit, verdict.value, f"{verdict.explanation} Capped there because {because}.")
+    otherwise = verdict.explanation[:1].lower() + verdict.explanation[1:]
+    return Verdict(limit, verdict.value, f"Capped at {label} because {because}; without that cap: {otherwise}")
+
+
+def critical_caps(questionnaire: Questionnaire, items: Sequence[Item]) -> list[Cap]:
+    """The caps the answered critical questions among ``items`` set (none for answers high enough)."""
+    ordered = sorted(questionnaire.levels)
+    caps = []
+    for item in items:
+        critical = item.question.critical
+        if critical is None or item.score is None:
+            continue
+        reached = ordered.index(floor_level(ordered, item.score))
+        at_bottom = ordered.index(floor_level(ordered, critical.cap)) if critical.cap is not None else 0
+        if reached + at_bottom >= len(ordered) - 1:
+            continue
+        if reached == 0 and critical.because:
+            reason = critical.because
+        else:
+            reason = (
+                f"a critical question, {short_name(item.question)}, is answered "
+                f"'{answer_label(questionnaire, item, item.score)}'"
+            )
+        caps.append(Cap(ordered[reached + at_bottom], reason))
+    return caps
+
+
+def answer_label(questionnaire: Questionnaire, item: Item, score: float) -> str:
+    """An answer as the respondent saw it: the option or yes/no chosen, or the label of the level it scores."""
+    value = item.answer.value if item.answer is not None else None
+    option = item.question.option(str(value)) if item.question.type == "choice" else None
+    if option is not None:
+        return option.label
+    if item.question.type == "yes-no":
+        return str(value).capitalize()
+    return questionnaire.label(floor_level(questionnaire.levels, score)) or str(value)
 
 
 def lowest_section(questionnaire: Questionnaire, scored: Sequence[ScoredSection]) -> Verdict:
@@ -453,8 +527,8 @@ def is_share(value: object) -> bool:
 
 
 def short_name(question: Question) -> str:
-    """A short name for a question in explanations: its id in words."""
-    return question.id.replace("-", " ")
+    """A short name for a question in explanations: its label, or else its id in words."""
+    return question.label or question.id.replace("-", " ")
 
 
 def plural(count: int, noun: str) -> str:

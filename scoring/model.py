@@ -62,6 +62,17 @@ class ShowIf:
 
 
 @dataclass(frozen=True)
+class Critical:
+    """How a critical question's answer caps its section and the questionnaire (see the README)."""
+
+    #: The highest level allowed while the answer is at the bottom of the scale (None: the lowest
+    #: level); each level higher the answer is raises it by one.
+    cap: int | None = None
+    #: Completes "Capped at <level> because ..." when the answer is at the bottom.
+    because: str | None = None
+
+
+@dataclass(frozen=True)
 class Question:
     """One question of a section."""
 
@@ -82,6 +93,8 @@ class Question:
     unit: str | None = None
     max_length: int | None = None
     stage: int | None = None
+    label: str | None = None
+    critical: Critical | None = None
 
     def option(self, value: str) -> Option | None:
         """Return the option with this value, if there is one."""

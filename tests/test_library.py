@@ -17,6 +17,7 @@ from assess.library import (
     read_yaml,
 )
 from scoring.model import (
+    Critical,
     Option,
     Question,
     Questionnaire,
@@ -39,8 +40,9 @@ EXPECTED_PROBLEMS: dict[str, list[str]] = {
     ],
     "missing-key.yaml": ["2:1: missing required key 'title': add `title:` here"],
     "unknown-key.yaml": [
-        "16:9: unknown key 'hnit' (did you mean 'hint'?); allowed keys here: comment, hint, id, max, max_length, "
-        "min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, weight",
+        "16:9: unknown key 'hnit' (did you mean 'hint'?); allowed keys here: comment, critical, hint, id, label, max, "
+        "max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, "
+        "weight",
     ],
     "bad-slug.yaml": [
         "13:9: 'First Question' is not a valid id: use lower-case letters, digits and hyphens, like 'first-question'",
@@ -338,6 +340,40 @@ def test_base_is_valid(tmp_path: Path) -> None:
     assert questionnaire is not None and questionnaire.question("first").statements == {1: "Not started.", 2: "Done."}
 
 
+def test_label_and_critical_are_loaded(tmp_path: Path) -> None:
+    text = BASE.replace("type: level", "type: level\n        label: progress\n        critical: {cap: 1, because: x}")
+    questionnaire, problems = load_text(tmp_path, text)
+    assert problems == []
+    assert questionnaire is not None
+    assert questionnaire.question("first").label == "progress"
+    assert questionnaire.question("first").critical == Critical(1, "x")
+    plain, _ = load_text(tmp_path, BASE.replace("type: level", "type: level\n        critical: true"))
+    assert plain is not None and plain.question("first").critical == Critical()
+    uncritical, _ = load_text(tmp_path, BASE.replace("type: level", "type: level\n        critical: false"))
+    assert uncritical is not None and uncritical.question("first").critical is None
+
+
+@pytest.mark.parametrize(("critical", "expected"), [
+    ("{cap: 2}", "small.yaml:15:20: cap 2 is the top level, so it would never cap anything: use a lower level"),
+    ("{cap: 7}", "small.yaml:15:20: cap 7 is not a scale level: use one of 1, 2"),
+    ("yes", "small.yaml:15:9: critical must be true, false, or a mapping such as `{cap: 2, because: ...}` with cap "
+            "a scale level and because a reason"),
+    ("{cap: 1, reason: x}", "small.yaml:15:9: critical must be true, false, or a mapping such as "
+                            "`{cap: 2, because: ...}` with cap a scale level and because a reason"),
+])
+def test_critical_is_checked(tmp_path: Path, critical: str, expected: str) -> None:
+    _, problems = load_text(tmp_path, BASE.replace("type: level", f"type: level\n        critical: {critical}"))
+    assert problems == [expected]
+
+
+def test_critical_needs_a_scored_question(tmp_path: Path) -> None:
+    text = BASE.replace("type: level\n        text: How far along?\n        statements: {1: Not started., 2: Done.}",
+                        "type: text\n        text: Notes?\n        critical: true")
+    _, problems = load_text(tmp_path, text)
+    assert problems == ["small.yaml:16:9: critical only applies to a scored question (its answer must carry a score): "
+                        "remove it"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("", ["small.yaml:1:1: a questionnaire file must be a mapping with id, version, title, scale, scoring, sections"]),
     ("- a\n- b\n",
@@ -423,9 +459,9 @@ def test_did_you_mean_prefers_a_swap_of_letters(tmp_path: Path) -> None:
     _, problems = load_text(tmp_path, BASE.replace("text: How far along?", "txet: How far along?"))
     assert problems == [
         "small.yaml:13:9: missing required key 'text': add `text:` here",
-        "small.yaml:15:9: unknown key 'txet' (did you mean 'text'?); allowed keys here: comment, hint, id, max, "
-        "max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, type, unit, "
-        "weight",
+        "small.yaml:15:9: unknown key 'txet' (did you mean 'text'?); allowed keys here: comment, critical, hint, id, "
+        "label, max, max_length, min, not_applicable, options, required, scores, show_if, stage, statements, text, "
+        "type, unit, weight",
     ]
 
 

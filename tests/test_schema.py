@@ -49,7 +49,7 @@ def test_schema_knows_every_key_of_the_format() -> None:
     assert set(defs["section"]["properties"]) == {"id", "title", "description", "weight", "questions"}
     assert set(defs["question"]["properties"]) == {
         "id", "type", "text", "hint", "weight", "required", "not_applicable", "comment", "show_if", "statements",
-        "options", "scores", "min", "max", "unit", "max_length", "stage"}
+        "options", "scores", "min", "max", "unit", "max_length", "stage", "label", "critical"}
     assert set(defs["question"]["properties"]["show_if"]["properties"]) == {"question", "equals", "in", "at_least"}
     assert set(defs["option"]["properties"]) == {"value", "label", "score"}
     assert set(defs["resource"]["properties"]) == {"title", "url", "kind", "applies_to"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assess.library import Library, load_library
-from scoring import Answer, Questionnaire, get_scorer
+from scoring import Answer, Questionnaire, get_scorer, visible_questions
 from scoring.model import Question
 
 LIBRARY_FOLDER = Path(__file__).resolve().parent.parent / "assess" / "questionnaires"
@@ -48,11 +48,14 @@ def test_size_and_shape(library: Library, questionnaire_id: str) -> None:
     assert 15 <= len(questionnaire.questions) <= 45
     assert 4 <= len(questionnaire.sections) <= 8
     for section in questionnaire.sections:
-        assert 3 <= len(section.questions) <= 6, section.id
-    level_questions = [q for q in questionnaire.questions if q.type == "level"]
-    outcome_questions = [q for q in questionnaire.questions if q.type == "choice" and q.is_scored]
+        # Scored questions make the level; unscored ones (context, ambitions) may sit beside them.
+        assert 3 <= sum(1 for q in section.questions if q.is_scored) <= 6, section.id
+        assert len(section.questions) <= 20, section.id
+    scored = [q for q in questionnaire.questions if q.is_scored]
+    level_questions = [q for q in scored if q.type == "level"]
+    outcome_questions = [q for q in scored if q.type == "choice"]
     # Mostly level questions (outcome-based frameworks use outcome questions instead).
-    assert len(level_questions) + len(outcome_questions) >= 0.8 * len(questionnaire.questions)
+    assert len(level_questions) + len(outcome_questions) >= 0.8 * len(scored)
 
 
 @pytest.mark.parametrize("questionnaire_id", questionnaires())
@@ -103,6 +106,13 @@ def test_procurement_maturity_follows_the_national_procurement_strategy(library:
             "engaging-strategic-suppliers", "managing-contracts", "managing-strategic-risk",
             "obtaining-social-value", "developing-talent", "embedding-change"} <= key_areas
     assert len(key_areas) == 14
+    # Once placed in every key area, the council sets its ambition key area by key area, Minimum included.
+    areas = [q.id for q in questionnaire.questions if q.type == "level"]
+    ambitions = questionnaire.sections[-1].questions[-len(areas):]
+    assert [q.id for q in ambitions] == [f"{area}-ambition" for area in areas]
+    for ambition in ambitions:
+        assert not ambition.is_scored and not ambition.required and ambition.comment == "optional"
+        assert [o.label for o in ambition.options] == [level.label for level in questionnaire.scale]
 
 
 def _uniform_answer(questionnaire: Questionnaire, question: Question, level: int) -> Answer | None:
@@ -133,8 +143,86 @@ def test_the_same_level_everywhere_gives_that_level(library: Library, questionna
 
 @pytest.mark.parametrize("share, expected", [(0.0, 1), (0.3, 2), (0.55, 3), (0.75, 4), (1.0, 5)])
 def test_cyber_levels_follow_the_share_of_outcomes_achieved(library: Library, share: float, expected: int) -> None:
+    # Critical outcomes first, so that any share above nothing has them all achieved and no cap applies.
     questionnaire = library.get("cyber")
-    outcomes = questionnaire.questions
+    outcomes = sorted(questionnaire.questions, key=lambda q: q.critical is None)
     achieved = round(share * len(outcomes))
     answers = {q.id: Answer("achieved" if i < achieved else "not-achieved") for i, q in enumerate(outcomes)}
     assert get_scorer("outcomes").score(questionnaire, answers).level == expected
+
+
+def extreme(questionnaire: Questionnaire, question: Question, top: bool) -> Answer:
+    """The answer at the top (or bottom) of the scale for a scored question."""
+    pick = max if top else min
+    if question.type == "level":
+        return Answer(pick(questionnaire.levels))
+    if question.type == "yes-no":
+        return Answer(pick(question.scores, key=lambda answer: question.scores[answer]))
+    scored = [o for o in question.options if o.score is not None]
+    option = pick(scored, key=lambda o: o.score or 0)
+    if question.type == "multi-choice":
+        return Answer(tuple(o.value for o in scored) if top else (option.value,))
+    return Answer(option.value)
+
+
+def scenarios(questionnaire: Questionnaire) -> list[dict[str, Answer]]:
+    """Every scored question at the top, with each answer to each unscored question that others depend on."""
+    gates = {q.show_if.question for q in questionnaire.questions if q.show_if}
+    base = {q.id: extreme(questionnaire, q, top=True) for q in questionnaire.questions if q.is_scored}
+    choices: list[tuple[str, str]] = []
+    for question in questionnaire.questions:
+        if question.id in gates and not question.is_scored:
+            values = [o.value for o in question.options] if question.options else ["yes", "no"]
+            choices += [(question.id, value) for value in values]
+    first = {qid: Answer(value) for qid, value in dict(reversed(choices)).items()}
+    return [{**base, **first, qid: Answer(value)} for qid, value in choices] or [base]
+
+
+def top_level(questionnaire: Questionnaire) -> int:
+    return max(questionnaire.levels)
+
+
+@pytest.mark.parametrize("questionnaire_id", questionnaires())
+def test_every_answer_at_the_top_gives_the_top_level(library: Library, questionnaire_id: str) -> None:
+    questionnaire = library.get(questionnaire_id)
+    scorer = get_scorer(questionnaire.scoring.method)
+    for answers in scenarios(questionnaire):
+        profile = scorer.score(questionnaire, answers)
+        assert profile.level == top_level(questionnaire), profile.explanation
+        assert {s.level for s in profile.sections} == {top_level(questionnaire)}
+
+
+@pytest.mark.parametrize("questionnaire_id", questionnaires())
+def test_one_answer_at_the_bottom_costs_at_most_one_level_unless_it_is_critical(
+    library: Library, questionnaire_id: str
+) -> None:
+    questionnaire = library.get(questionnaire_id)
+    scorer = get_scorer(questionnaire.scoring.method)
+    levels = sorted(questionnaire.levels)
+    for answers in scenarios(questionnaire):
+        shown = visible_questions(questionnaire, answers)
+        for question in questionnaire.questions:
+            if question.id not in shown or not question.is_scored:
+                continue
+            profile = scorer.score(questionnaire, {**answers, question.id: extreme(questionnaire, question, top=False)})
+            assert profile.level is not None
+            if question.critical is None:
+                assert levels.index(profile.level) >= len(levels) - 2, (question.id, profile.explanation)
+                continue
+            cap = question.critical.cap if question.critical.cap is not None else levels[0]
+            section = profile.section(questionnaire.section_of(question.id).id)
+            assert profile.level <= cap and section.level is not None and section.level <= cap, question.id
+            reason = question.critical.because or f"a critical question, {question.label}"
+            assert reason in profile.explanation and reason in section.explanation, profile.explanation
+
+
+@pytest.mark.parametrize("questionnaire_id", questionnaires())
+def test_explanations_name_questions_in_plain_words(library: Library, questionnaire_id: str) -> None:
+    questionnaire = library.get(questionnaire_id)
+    for question in questionnaire.questions:
+        if question.is_scored:
+            assert question.label, f"{question.id} needs a label for explanations"
+            assert len(question.label) <= 60 and question.label[0].islower(), question.label
+        if question.critical is not None:
+            because = question.critical.because
+            assert because and because[0].islower() and not because.endswith("."), question.id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from scoring.base import ScorerProblem
 
 if TYPE_CHECKING:
@@ -39,7 +41,18 @@ def test_check_rejects_options(build: Builder) -> None:
     assert [p.path for p in build.scorer(q).check(q)] == [("scoring", "options", "x")]
 
 
-def test_levels_are_reached_in_order_and_stop_at_the_first_miss(build: Builder) -> None:
+@pytest.mark.parametrize(
+    ("board_reporting", "level", "explanation"),
+    [
+        # Only stage 3 is missed, and the other requirements are met all the way up: one level lost.
+        ("yes", 4, "Reached Mature; Leading needs: cloud strategy."),
+        # Two of the three are missed: at most one of them is forgiven at any stage.
+        ("no", 2, "Reached Developing; Established needs: cloud strategy."),
+    ],
+)
+def test_a_missed_requirement_costs_one_level_and_a_stage_most_miss_is_not_reached(
+    build: Builder, board_reporting: str, level: int, explanation: str
+) -> None:
     q = build.questionnaire(
         build.section(
             "s",
@@ -49,13 +62,20 @@ def test_levels_are_reached_in_order_and_stop_at_the_first_miss(build: Builder) 
         ),
         method="staged",
     )
-    # Stage 4 is met, but stage 3 is missed, so the section stops at 2.
-    profile = build.score(
-        q, build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": "yes"})
+    answers = build.answers({"has-policy": "yes", "cloud-strategy": 2, "board-reporting": board_reporting})
+    section = build.score(q, answers).section("s")
+    assert (section.level, section.value, section.explanation) == (level, None, explanation)
+
+
+def test_each_missed_requirement_costs_a_level(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", *(build.yes_no(f"q{n}", stage=2) for n in range(5))), method="staged"
     )
-    section = profile.section("s")
-    assert (section.level, section.label, section.value) == (2, "Developing", None)
-    assert section.explanation == "Reached Developing; Established needs: cloud strategy."
+    levels = [
+        build.score(q, build.answers({f"q{n}": "no" if n < missed else "yes" for n in range(5)})).level
+        for missed in range(6)
+    ]
+    assert levels == [5, 4, 3, 1, 1, 1]
 
 
 def test_a_question_must_keep_up_with_every_level_above_its_stage(build: Builder) -> None:
@@ -72,7 +92,7 @@ def test_yes_is_met_at_every_level_and_no_at_none(build: Builder) -> None:
     assert build.score(q, build.answers(a="yes")).section("s").level == 5
     no = build.score(q, build.answers(a="no")).section("s")
     assert no.level == 1
-    assert no.explanation == "Placed at Minimum, the lowest level; Minimum needs: a."
+    assert no.explanation == "Reached Minimum; Developing needs: a."
 
 
 def test_unanswered_applicable_questions_are_not_met(build: Builder) -> None:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from conftest import Builder
 
 
-def test_section_is_held_at_its_lowest_answer_named_in_words(build: Builder) -> None:
+def test_one_weak_answer_costs_its_section_one_level_and_is_named(build: Builder) -> None:
     q = build.questionnaire(
         build.section(
             "s",
@@ -24,8 +24,24 @@ def test_section_is_held_at_its_lowest_answer_named_in_words(build: Builder) -> 
         q, build.answers({"engaging-councillors": 4, "managing-contracts": 2, "has-strategy": "yes"})
     )
     section = result.section("s")
-    assert (section.level, section.label, section.value) == (2, "Developing", 2.0)
-    assert section.explanation == "Held at Developing by: managing contracts."
+    assert (section.level, section.label, section.value) == (3, "Established", None)
+    assert section.explanation == "Held at Established by: managing contracts."
+
+
+def test_a_level_most_answers_miss_is_not_reached(build: Builder) -> None:
+    q = build.questionnaire(
+        build.section("s", *(build.level(f"q{n}") for n in range(5))), method="weakest-link"
+    )
+    levels = [
+        build.score(q, build.answers({f"q{n}": 1 if n < weak else 5 for n in range(5)})).level
+        for weak in range(6)
+    ]
+    assert levels == [5, 4, 3, 1, 1, 1]
+
+
+def test_a_section_with_one_answer_is_at_that_answer(build: Builder) -> None:
+    q = build.questionnaire(build.section("s", build.level("a")), method="weakest-link")
+    assert build.score(q, build.answers(a=1)).level == 1
 
 
 def test_every_question_at_the_lowest_level_is_named(build: Builder) -> None:
@@ -34,7 +50,7 @@ def test_every_question_at_the_lowest_level_is_named(build: Builder) -> None:
         method="weakest-link",
     )
     section = build.score(q, build.answers(a=2, b="some", c=3)).section("s")
-    assert (section.level, section.value) == (2, 2.0)
+    assert (section.level, section.value) == (2, None)
     assert section.explanation == "Held at Developing by: a, b."
 
 
@@ -46,7 +62,7 @@ def test_overall_is_the_lowest_section_named_by_title(build: Builder) -> None:
         method="weakest-link",
     )
     profile = build.score(q, build.answers(a=4, b=3, c=2))
-    assert (profile.level, profile.label, profile.value) == (2, "Developing", 2.0)
+    assert (profile.level, profile.label, profile.value) == (2, "Developing", None)
     assert profile.explanation == "Held at Developing by: Managing contracts."
     assert profile.section("nothing-yet").level is None
 
