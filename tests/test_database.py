@@ -41,7 +41,7 @@ from assess.services.responses import (
     submit_response,
 )
 from assess.services.users import add_membership
-from scoring import Answer
+from scoring import Answer, get_scorer, scorer_version
 from tests.conftest import VALID
 
 
@@ -127,7 +127,7 @@ def test_a_submitted_response_cannot_change(sessions: sessionmaker[Session]) -> 
         assert sorted((s.section_id or "", s.level) for s in stored.scores) == [("", 1), ("delivery", 2),
                                                                                  ("strategy", 1)]
         assert {(s.method, s.scorer_version, s.questionnaire_version_id) for s in stored.scores} == {
-            ("weighted-mean", "1", stored.questionnaire_version_id)}
+            ("weighted-mean", scorer_version(get_scorer("weighted-mean")), stored.questionnaire_version_id)}
         assert stored_profile(stored) == profile
 
 
