@@ -18,6 +18,15 @@ ENVIRONMENT_SETTINGS = {
     "ASSESS_SECRET_KEY": "SECRET_KEY",
     "ASSESS_QUESTIONNAIRES": "QUESTIONNAIRES",
     "ASSESS_SERVICE_NAME": "SERVICE_NAME",
+    "ASSESS_BASE_URL": "BASE_URL",
+    "ASSESS_MAIL_BACKEND": "MAIL_BACKEND",
+    "ASSESS_MAIL_SERVER": "MAIL_SERVER",
+    "ASSESS_MAIL_PORT": "MAIL_PORT",
+    "ASSESS_MAIL_SECURITY": "MAIL_SECURITY",
+    "ASSESS_MAIL_USERNAME": "MAIL_USERNAME",
+    "ASSESS_MAIL_PASSWORD": "MAIL_PASSWORD",
+    "ASSESS_MAIL_SENDER": "MAIL_SENDER",
+    "ASSESS_MAIL_SENDER_NAME": "MAIL_SENDER_NAME",
 }
 
 
@@ -33,6 +42,17 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SIGN_IN_ATTEMPTS=5,
         SIGN_IN_WINDOW_MINUTES=15,
         INVITATION_DAYS=14,
+        # Links in emails start with this, never with a request's Host header (which anyone can forge).
+        BASE_URL="http://127.0.0.1:5000",
+        MAIL_BACKEND="outbox",  # or "smtp"
+        MAIL_OUTBOX=None,  # default: instance/outbox
+        MAIL_SERVER="localhost",
+        MAIL_PORT=25,
+        MAIL_SECURITY="starttls",  # "starttls", "tls" (implicit, usually port 465) or "none"
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_SENDER="no-reply@localhost",
+        MAIL_SENDER_NAME=None,  # default: the service name
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -58,6 +58,11 @@ class RespondentGroup(enum.StrEnum):
     MEMBER = "member"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        """The group's name on pages: "Senior officers", "Elected members", "Others"."""
+        return {"officer": "Senior officers", "member": "Elected members", "other": "Others"}[self.value]
+
 
 class AssessmentStatus(enum.StrEnum):
     """Where an assessment round is in its life."""
@@ -183,6 +188,10 @@ class Assessment(Base):
     sharing: Mapped[Sharing] = mapped_column(_enum(Sharing), default=Sharing.PRIVATE)
     opens_on: Mapped[date | None] = mapped_column(Date)
     closes_on: Mapped[date | None] = mapped_column(Date)
+    # The respondent groups the lead expects answers from (officer, member, other).
+    expected_groups: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["officer", "member"])
+    # Whether colleagues see respondents' comments with their names (otherwise anonymously).
+    comments_named: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -249,6 +258,9 @@ class Response(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Set when the lead or facilitator hands a submitted response back for changes, with why.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    returned_message: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="responses")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -356,6 +368,13 @@ class Action(Base):
     status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.NOT_STARTED)
 
 
+class InvitedAs(enum.StrEnum):
+    """What an invitation asks a person to do in a round."""
+
+    RESPONDENT = "respondent"
+    FACILITATOR = "facilitator"
+
+
 class Invitation(Base):
     """A single-use, expiring invitation to join an assessment; only the token's hash is kept."""
 
@@ -365,10 +384,30 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    invited_as: Mapped[InvitedAs] = mapped_column(_enum(InvitedAs), default=InvitedAs.RESPONDENT)
     group: Mapped[RespondentGroup] = mapped_column(_enum(RespondentGroup))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assessment: Mapped[Assessment] = relationship()
+
+
+class Reminder(Base):
+    """A reminder sent to a person who had not submitted everything in a round (at most one a day)."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (Index("ix_reminder_assessment_user", "assessment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AuditEvent(Base):

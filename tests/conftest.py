@@ -22,8 +22,9 @@ from assess.db import Base, make_engine
 from assess.migrations import alembic_config
 from assess.models import Organisation, OrganisationRole, RespondentGroup, SiteRole
 from assess.services import users
+from assess.services.invitations import Invitee, invite
 from assess.services.responses import individual_response, save_answers, submit_response
-from assess.services.rounds import assign_facilitator, start_round
+from assess.services.rounds import RoundDetails, assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
 from scoring import Answer
 
@@ -158,11 +159,21 @@ PLACES_PASSWORD = "places-password-1"
 
 
 @dataclass(frozen=True)
+class Place:
+    """A council's round, with a respondent there, their submitted response and an invitation to the round."""
+
+    code: str
+    round_id: int
+    person_id: int
+    response_id: int
+    invitation_id: int
+
+@dataclass(frozen=True)
 class Places:
     """The rounds of the council the personas belong to ("own") and of a council they do not ("other")."""
 
-    own: tuple[str, int]
-    other: tuple[str, int]
+    own: Place
+    other: Place
 
 
 def _council(session: Any, code: str) -> Organisation:
@@ -186,16 +197,24 @@ def places(fixture_app: Flask) -> Places:
         add_membership(session, people["lead"], own, OrganisationRole.LEAD, RespondentGroup.OFFICER)
         add_membership(session, people["other-lead"], other, OrganisationRole.LEAD, RespondentGroup.OFFICER)
         questionnaires = ["full-example", "staged-example"]
-        own_round = start_round(session, own, people["lead"], "Own round", questionnaires, library)
-        other_round = start_round(session, other, people["other-lead"], "Other round", questionnaires, library)
+        own_round = start_round(session, own, people["lead"], RoundDetails("Own round", questionnaires), library)
+        other_round = start_round(session, other, people["other-lead"], RoundDetails("Other round", questionnaires),
+                                  library)
         assign_facilitator(session, own_round, people["facilitator"], people["lead"])
-        full = own_round.questionnaires[0].questionnaire_version
-        response = individual_response(session, own_round, full, people["respondent"], "member")
-        answers = {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All of it.")}
-        save_answers(session, response, answers, people["respondent"])
-        submit_response(session, response, people["respondent"])
+        places = []
+        for assessment, respondent, lead in ((own_round, people["respondent"], people["lead"]),
+                                             (other_round, people["other-lead"], people["other-lead"])):
+            full = assessment.questionnaires[0].questionnaire_version
+            response = individual_response(session, assessment, full, respondent, "member")
+            answers = {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All of it.")}
+            save_answers(session, response, answers, respondent)
+            submit_response(session, response, respondent)
+            invited = invite(session, assessment, [Invitee("new.colleague@example.org", "New Colleague",
+                                                           RespondentGroup.OFFICER)], lead, days=14)
+            places.append(Place(assessment.organisation.code, assessment.id, respondent.id, response.id,
+                                invited[0].invitation.id))
         session.commit()
-        return Places(("OWN", own_round.id), ("OTH", other_round.id))
+        return Places(*places)
 
 
 def signed_in_client(app: Flask, persona: str) -> FlaskClient:

@@ -23,7 +23,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, allowed
-from assess.services.rounds import start_round
+from assess.services.rounds import RoundDetails, start_round
 from tests.conftest import Places, csrf_token, signed_in_client
 
 PERSONAS = ("anonymous", "respondent", "lead", "facilitator", "analyst", "admin")
@@ -36,14 +36,21 @@ MEMBERS_AND_FACILITATOR = {"anonymous": (302, 302), "respondent": (200, 404), "l
                            "facilitator": (200, 404), "analyst": (404, 404), "admin": (404, 404)}
 ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
              "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
+NOBODY = {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)}
+LEAD_ONLY = {**NOBODY, "lead": (200, 404)}
+LEAD_ONLY_FORM = {**NOBODY, "lead": (400, 404)}  # posted empty: the form again, with its errors
+LEAD_AND_FACILITATOR = {**NOBODY, "lead": (200, 404), "facilitator": (200, 404)}
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
     ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),
-    ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    # The respondent has one open round and nothing else to do here, so goes straight to it.
+    ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302),
+                              "respondent": (302, 302)},
     ("respond.council", "GET"): MEMBERS_AND_FACILITATOR,
-    ("respond.round_tasks", "GET"): MEMBERS_AND_FACILITATOR,
+    # A facilitator does not answer: the round's page for them is the management page.
+    ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404)},
     ("respond.section", "GET"): ANSWERING,
     ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404), "lead": (302, 404)},  # saved, onwards
     ("respond.check", "GET"): ANSWERING,
@@ -52,10 +59,31 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("respond.results", "GET"): {**ANSWERING, "lead": (302, 404)},
     ("respond.profile", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf", "GET"): MEMBERS_AND_FACILITATOR,
-    ("manage.new_round", "GET"): {"anonymous": (302, 302), "respondent": (404, 404), "lead": (200, 404),
-                                  "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
-    ("manage.new_round", "POST"): {"anonymous": (302, 302), "respondent": (404, 404), "lead": (400, 404),
-                                   "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
+    ("manage.new_round", "GET"): LEAD_ONLY,
+    ("manage.new_round", "POST"): LEAD_ONLY_FORM,
+    ("manage.edit_round", "GET"): LEAD_ONLY,
+    ("manage.edit_round", "POST"): LEAD_ONLY_FORM,
+    ("manage.round_page", "GET"): LEAD_AND_FACILITATOR,
+    ("manage.completion_page", "GET"): LEAD_AND_FACILITATOR,
+    ("manage.completion_csv", "GET"): LEAD_AND_FACILITATOR,
+    ("manage.person", "GET"): LEAD_AND_FACILITATOR,
+    ("manage.return_page", "GET"): LEAD_AND_FACILITATOR,
+    ("manage.return_page", "POST"): {**LEAD_AND_FACILITATOR, "lead": (400, 404), "facilitator": (400, 404)},
+    ("manage.invite_page", "GET"): LEAD_ONLY,
+    ("manage.invite_page", "POST"): LEAD_ONLY_FORM,
+    ("manage.invitations_page", "GET"): LEAD_ONLY,
+    # The view needs the round to be visible; revoking is the lead's (the service refuses the facilitator).
+    ("manage.change_invitation", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("manage.remind", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("manage.status_page", "GET"): LEAD_ONLY,
+    ("manage.status_page", "POST"): {**NOBODY, "lead": (302, 404)},
+    # An admin may assign a facilitator to any council's round, as the council's lead may to its own.
+    ("manage.facilitators_page", "GET"): {**LEAD_ONLY, "admin": (200, 200)},
+    ("manage.facilitators_page", "POST"): {**NOBODY, "lead": (302, 404), "admin": (302, 302)},  # invites the email
+    ("admin.home", "GET"): {**NOBODY, "admin": (200, 200)},
+    # An invitation link with an unknown token: the same for everyone, signed in or not.
+    ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
 }
 
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
@@ -93,13 +121,19 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
     client = signed_in_client(fixture_app, persona)
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     # GETs first: the POSTs change what some pages show.
-    for endpoint, method in sorted(EXPECTED, key=lambda key: (key[1] != "GET", key[0] == "auth.sign_out", key)):
+    # Then the round moves on to review, and last of all the person signs out.
+    last = ("manage.status_page", "auth.sign_out")
+    for endpoint, method in sorted(EXPECTED, key=lambda key: (key[1] != "GET", last.index(key[0]) if key[0] in last
+                                                              else -1, key)):
         rule = next(fixture_app.url_map.iter_rules(endpoint))
         # A route about no council is tried once; one about a council, on both.
         targets = (("own", places.own), ("other", places.other)) if "code" in rule.arguments else (("own", places.own),)
-        for where, (code, round_id) in targets:
+        for where, place in targets:
             with fixture_app.test_request_context():
-                values = {"code": code, "round_id": round_id, "section_id": "controls", "filename": "service.css",
+                values = {"code": place.code, "round_id": place.round_id, "user_id": place.person_id,
+                          "response_id": place.response_id, "invitation_id": place.invitation_id,
+                          "what": "revoke", "to": "in-review", "token": "not-a-real-token",
+                          "section_id": "controls", "filename": "service.css",
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
             before = len(writes)
@@ -122,7 +156,8 @@ def test_a_facilitator_sees_only_the_rounds_they_are_assigned_to(fixture_app: Fl
         lead = session.scalar(select(User).filter_by(email="lead@example.org"))
         own = session.scalar(select(Organisation).filter_by(code="OWN"))
         assert lead is not None and own is not None
-        start_round(session, own, lead, "A later round", ["staged-example"], questionnaire_library(fixture_app))
+        start_round(session, own, lead, RoundDetails("A later round", ["staged-example"]),
+                    questionnaire_library(fixture_app))
         session.commit()
     client = signed_in_client(fixture_app, "facilitator")
     page = client.get("/councils/OWN/").get_data(as_text=True)
@@ -139,7 +174,7 @@ def round_and_people(fixture_app: Flask, places: Places) -> Iterator[RoundAndPeo
     with fixture_app.app_context():
         session = db.session()
         people = {u.email.split("@")[0]: u for u in session.scalars(select(User))}
-        assessment = session.get(Assessment, places.own[1])
+        assessment = session.get(Assessment, places.own.round_id)
         assert assessment is not None
         yield session, assessment, people
 

@@ -45,7 +45,7 @@ def test_an_email_longer_than_200_characters_can_fail_and_succeed_to_sign_in(fix
 
 def test_control_characters_are_taken_out_of_comments_and_round_titles(fixture_app: Flask, places: Places) -> None:
     client = signed_in_client(fixture_app, "lead")
-    code, round_id = places.own
+    code, round_id = places.own.code, places.own.round_id
     url = f"/councils/{code}/rounds/{round_id}/full-example/delivery"
     page = client.get(url).get_data(as_text=True)
     saved = client.post(url, data={"csrf_token": csrf_token(page), "lock_version": "0",
@@ -53,7 +53,8 @@ def test_control_characters_are_taken_out_of_comments_and_round_titles(fixture_a
     assert saved.status_code == 302
     new = client.get(f"/councils/{code}/rounds/new").get_data(as_text=True)
     started = client.post(f"/councils/{code}/rounds/new", data={
-        "csrf_token": csrf_token(new), "title": "Spring\x00 2028", "questionnaires": ["full-example", "full-example"]})
+        "csrf_token": csrf_token(new), "title": "Spring\x00 2028", "questionnaires": ["full-example", "full-example"],
+        "expected_groups": ["officer"], "comments_named": "anonymous"})
     assert started.status_code == 302
     with fixture_app.app_context():
         session = db.session()
@@ -92,7 +93,7 @@ def test_sign_in_never_redirects_off_the_site_or_with_control_characters(fixture
 
 def test_a_lock_version_out_of_range_is_a_conflict_not_an_error(fixture_app: Flask, places: Places) -> None:
     client = signed_in_client(fixture_app, "lead")
-    code, round_id = places.own
+    code, round_id = places.own.code, places.own.round_id
     url = f"/councils/{code}/rounds/{round_id}/full-example/strategy"
     page = client.get(url).get_data(as_text=True)
     for lock in ("99999999999999999999", "-5", "x"):
@@ -111,7 +112,7 @@ def test_text_answers_default_to_10000_characters_at_most() -> None:
 
 def test_a_text_answer_over_its_limit_shows_the_error_and_keeps_the_text(fixture_app: Flask, places: Places) -> None:
     client = signed_in_client(fixture_app, "lead")
-    code, round_id = places.own
+    code, round_id = places.own.code, places.own.round_id
     url = f"/councils/{code}/rounds/{round_id}/full-example/delivery"
     typed = "Our partners and us. " * 12  # the fixture's notes question takes 200 characters
     page = client.get(url).get_data(as_text=True)

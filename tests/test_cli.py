@@ -589,33 +589,36 @@ def test_rescore_renews_stored_scores_and_lists_what_changed(fixture_app: Flask,
                                                              fixture_runner: FlaskCliRunner) -> None:
     with fixture_app.app_context():
         session = db.session()
-        overall = session.scalar(select(Score).where(Score.section_id.is_(None)))
+        overall = session.scalar(select(Score).where(Score.section_id.is_(None),
+                                                     Score.response_id == places.own.response_id))
         assert overall is not None and overall.level == 1
         overall.level = 4  # as if an earlier scorer had scored it so
         session.commit()
     dry = fixture_runner.invoke(main, ["rescore", "--dry-run"])
     assert dry.exit_code == 0
     assert "full-example (overall): Leading" in dry.stdout and "-> Starting" in dry.stdout
-    assert dry.stdout.endswith("1 response(s) rescored, 1 score(s) would change; nothing was saved\n")
+    assert dry.stdout.endswith("2 response(s) rescored, 1 score(s) would change; nothing was saved\n")
     with fixture_app.app_context():
-        assert db.session().scalar(select(Score.level).where(Score.section_id.is_(None))) == 4
+        assert db.session().scalar(select(Score.level).where(Score.response_id == places.own.response_id,
+                                                             Score.section_id.is_(None))) == 4
     done = fixture_runner.invoke(main, ["rescore"])
-    assert done.stdout.endswith("1 response(s) rescored, 1 score(s) changed\n")
+    assert done.stdout.endswith("2 response(s) rescored, 1 score(s) changed\n")
     with fixture_app.app_context():
-        assert db.session().scalar(select(Score.level).where(Score.section_id.is_(None))) == 1
-    assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("1 response(s) rescored, 0 score(s) changed\n")
+        assert db.session().scalar(select(Score.level).where(Score.response_id == places.own.response_id,
+                                                             Score.section_id.is_(None))) == 1
+    assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("2 response(s) rescored, 0 score(s) changed\n")
 
 
 def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: Places,
                                                      fixture_runner: FlaskCliRunner) -> None:
-    code, round_id = places.own
+    code, round_id = places.own.code, places.own.round_id
     refused = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, str(round_id),
                                            "facilitator@example.org", "--by", "respondent@example.org"])
     assert refused.exit_code == 1 and "is neither OWN's lead nor an admin" in refused.stderr
     not_one = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, str(round_id),
                                            "analyst@example.org", "--by", "admin@example.org"])
     assert not_one.exit_code == 1 and "does not have the facilitator role" in not_one.stderr
-    other_code, other_round = places.other
+    other_code, other_round = places.other.code, places.other.round_id
     assigned = fixture_runner.invoke(main, ["rounds", "assign-facilitator", other_code, str(other_round),
                                             "facilitator@example.org", "--by", "admin@example.org"])
     assert assigned.exit_code == 0, assigned.output

@@ -131,7 +131,8 @@ def test_respondents_cannot_start_rounds_but_leads_can(client: FlaskClient, demo
     assert errors.status_code == 400
     assert "Enter a name for the round" in html(errors) and "Select at least one questionnaire" in html(errors)
     created = submit_form(client, "/councils/DEMO/rounds/new",
-                          {"title": "Spring 2028", "questionnaires": ["cyber", "data"]})
+                          {"title": "Spring 2028", "questionnaires": ["cyber", "data"],
+                           "expected_groups": ["officer", "member"], "comments_named": "anonymous"})
     assert created.status_code == 302
     with app.app_context():
         new_round = db.session().scalar(select(Assessment).filter_by(title="Spring 2028"))
@@ -276,7 +277,7 @@ def test_a_user_without_memberships_sees_none(client: FlaskClient, demo: Demo, a
         add_user(db.session(), "nobody@example.org", "No Body", "long enough password")
         db.session().commit()
     sign_in(client, "nobody@example.org", "long enough password")
-    assert "You are not a member of any council yet" in html(client.get("/"))
+    assert "You are not part of any council’s self-assessment yet" in html(client.get("/"))
     assert client.get(demo.round_url).status_code == 404
 
 

@@ -237,14 +237,33 @@ def submit_response(session: Session, response: Response, by: User) -> Profile:
     # Read again under the row lock: a save that finished just before this one counts.
     session.expire(response, ["answers"])
     _raise_if_incomplete(questionnaire, response)
-    now = utcnow()
     response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = now
+    response.submitted_at = utcnow()
+    response.returned_at = response.returned_message = None
     profile = store_scores(session, response)
     session.add(AuditEvent(action="response-submitted", user_id=by.id,
                            organisation_id=response.assessment.organisation_id, subject=f"response:{response.id}"))
     session.flush()
     return profile
+
+
+def return_response(session: Session, response: Response, by: User, message: str) -> None:
+    """Hand a submitted response back to its respondent for changes, saying why (its scores go until resubmitted)."""
+    require(session, by, Action.FACILITATE, response)
+    if response.kind != ResponseKind.INDIVIDUAL or response.status != ResponseStatus.SUBMITTED:
+        raise ResponseLocked("only a submitted individual response can be returned")
+    _ensure_round_takes(response)
+    if not message.strip():
+        raise ValueError("say what the respondent should look at again")
+    response.status = ResponseStatus.IN_PROGRESS
+    response.submitted_at = None
+    response.returned_at, response.returned_message = utcnow(), message.strip()
+    session.execute(delete(Score).where(Score.response_id == response.id))
+    session.expire(response, ["scores"])
+    session.add(AuditEvent(action="response-returned", user_id=by.id,
+                           organisation_id=response.assessment.organisation_id, subject=f"response:{response.id}",
+                           detail={"message": message.strip()}))
+    session.flush()
 
 
 def _raise_if_incomplete(questionnaire: Questionnaire, response: Response) -> None:

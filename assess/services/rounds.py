@@ -1,8 +1,10 @@
-"""Assessment rounds: starting one, and what each respondent has left to do in it."""
+"""Assessment rounds: starting and changing one, its life from open to closed, and what each person has left to do."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +13,17 @@ from assess.library import Library
 from assess.models import (
     Assessment,
     AssessmentQuestionnaire,
+    AssessmentStatus,
     Assignment,
     AuditEvent,
     Organisation,
+    RespondentGroup,
     Response,
     ResponseStatus,
+    Sharing,
     SiteRole,
     User,
+    utcnow,
 )
 from assess.policy import Action, require
 from assess.services.questionnaires import record_version
@@ -25,30 +31,124 @@ from assess.services.responses import SectionProgress, answers_of, find_individu
 from scoring import Questionnaire
 
 
-class UnknownQuestionnaire(ValueError):
-    """A round was asked to offer a questionnaire the library does not have."""
+class RoundRefused(ValueError):
+    """A change to a round that cannot be made; the text says why."""
 
 
-def start_round(
-    session: Session, organisation: Organisation, by: User, title: str, questionnaire_ids: list[str], library: Library,
-) -> Assessment:
-    """Open a new round offering the current version of each chosen questionnaire (each once)."""
-    require(session, by, Action.START_ROUND, organisation)
-    chosen = list(dict.fromkeys(questionnaire_ids))  # a questionnaire named twice is offered once
+@dataclass(frozen=True)
+class RoundDetails:
+    """What the lead chooses for a round."""
+
+    title: str
+    questionnaire_ids: Sequence[str]
+    opens_on: date | None = None
+    closes_on: date | None = None
+    expected_groups: Sequence[str] = (RespondentGroup.OFFICER.value, RespondentGroup.MEMBER.value)
+    comments_named: bool = False
+
+
+def _links(details: RoundDetails, library: Library) -> list[str]:
+    chosen = list(dict.fromkeys(details.questionnaire_ids))  # a questionnaire named twice is offered once
     unknown = [qid for qid in chosen if qid not in library.files]
     if unknown or not chosen:
-        raise UnknownQuestionnaire(f"choose questionnaires from the library (not {', '.join(unknown) or 'none'})")
-    links = [
+        raise RoundRefused(f"choose questionnaires from the library (not {', '.join(unknown) or 'none'})")
+    if details.opens_on and details.closes_on and details.closes_on < details.opens_on:
+        raise RoundRefused("the closing date must be on or after the opening date")
+    return chosen
+
+
+def _apply(assessment: Assessment, details: RoundDetails) -> None:
+    assessment.title = details.title.strip()
+    assessment.opens_on, assessment.closes_on = details.opens_on, details.closes_on
+    assessment.expected_groups = [g.value for g in RespondentGroup if g.value in details.expected_groups]
+    assessment.comments_named = details.comments_named
+
+
+def start_round(session: Session, organisation: Organisation, by: User, details: RoundDetails,
+                library: Library) -> Assessment:
+    """Open a new round offering the current version of each chosen questionnaire (each once)."""
+    require(session, by, Action.START_ROUND, organisation)
+    chosen = _links(details, library)
+    assessment = Assessment(organisation=organisation, created_by_id=by.id, questionnaires=[
         AssessmentQuestionnaire(questionnaire_version=record_version(session, library.files[qid]).version, position=i)
         for i, qid in enumerate(chosen)
-    ]
-    assessment = Assessment(organisation=organisation, title=title.strip(), created_by_id=by.id, questionnaires=links)
+    ])
+    _apply(assessment, details)
     session.add(assessment)
     session.flush()
     session.add(AuditEvent(action="round-started", user_id=by.id, organisation_id=organisation.id,
                            subject=f"assessment:{assessment.id}"))
     session.flush()
     return assessment
+
+
+def update_round(session: Session, assessment: Assessment, by: User, details: RoundDetails, library: Library) -> None:
+    """Change a round's details; a questionnaire someone has answered cannot be taken out."""
+    require(session, by, Action.MANAGE_ROUND, assessment)
+    chosen = _links(details, library)
+    offered = {link.questionnaire_version.questionnaire_id: link for link in assessment.questionnaires}
+    answered = {r.questionnaire_version.questionnaire_id for r in assessment.responses}
+    dropped = [qid for qid in offered if qid not in chosen]
+    if set(dropped) & answered:
+        titles = ", ".join(offered[qid].questionnaire_version.title for qid in dropped if qid in answered)
+        raise RoundRefused(f"{titles} already has answers, so it cannot be taken out of the round")
+    before = {"title": assessment.title, "questionnaires": list(offered)}
+    for qid in dropped:
+        assessment.questionnaires.remove(offered[qid])
+    for qid in chosen:
+        if qid not in offered:
+            assessment.questionnaires.append(AssessmentQuestionnaire(
+                questionnaire_version=record_version(session, library.files[qid]).version))
+    position = {qid: i for i, qid in enumerate(chosen)}
+    for link in assessment.questionnaires:
+        link.position = position[link.questionnaire_version.questionnaire_id]
+    _apply(assessment, details)
+    session.add(AuditEvent(action="round-changed", user_id=by.id, organisation_id=assessment.organisation_id,
+                           subject=f"assessment:{assessment.id}",
+                           detail={"before": before, "after": {"title": assessment.title, "questionnaires": chosen}}))
+    session.flush()
+
+
+#: Each step of a round's life, and whether it undoes an earlier one (undoing needs a reason).
+STEPS: dict[tuple[AssessmentStatus, AssessmentStatus], bool] = {
+    (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW): False,
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.OPEN): True,
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED): False,
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): True,
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): False,
+    (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): True,
+}
+
+
+def next_steps(assessment: Assessment) -> list[AssessmentStatus]:
+    """The states a round can move to from where it is."""
+    return [to for (start, to) in STEPS if start == assessment.status]
+
+
+def change_status(session: Session, assessment: Assessment, to: AssessmentStatus, by: User,
+                  reason: str | None = None, sharing: Sharing | None = None) -> None:
+    """Move a round on (open, in review, published, closed) or back (with a reason); publishing sets sharing."""
+    require(session, by, Action.MANAGE_ROUND, assessment)
+    step = (assessment.status, to)
+    if step not in STEPS:
+        raise RoundRefused(f"a round that is {assessment.status.value.replace('-', ' ')} cannot become "
+                           f"{to.value.replace('-', ' ')}")
+    if STEPS[step] and not (reason or "").strip():
+        raise RoundRefused("say why this step is being undone")
+    if to == AssessmentStatus.PUBLISHED:
+        if sharing is None:
+            raise RoundRefused("choose how the published round is shared")
+        assessment.sharing = sharing
+        assessment.published_at = assessment.published_at or utcnow()
+    if step == (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW):
+        assessment.published_at = None  # withdrawn: no longer counts as published anywhere
+    before = assessment.status
+    assessment.status = to
+    session.add(AuditEvent(action=f"round-{to.value}", user_id=by.id, organisation_id=assessment.organisation_id,
+                           subject=f"assessment:{assessment.id}",
+                           detail={"from": before.value, "to": to.value, "reason": (reason or "").strip() or None,
+                                   "sharing": assessment.sharing.value}))
+    session.flush()
 
 
 class NotAFacilitator(ValueError):
@@ -90,6 +190,11 @@ class QuestionnaireTask:
         if statuses == {"completed"}:
             return "completed"
         return "not-started" if statuses == {"not-started"} else "in-progress"
+
+    @property
+    def sections_done(self) -> int:
+        """How many sections have nothing missing."""
+        return sum(s.status == "completed" for s in self.sections)
 
 
 def task(

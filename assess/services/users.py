@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from assess.models import (
     AuditEvent,
@@ -22,6 +23,23 @@ from assess.models import (
 # Checked against when an email is unknown, so a wrong email takes as long as a wrong password.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown user")
 MINIMUM_PASSWORD_LENGTH = 10
+#: New passwords people choose for themselves (accepting an invitation): NCSC advice is length and
+#: refusing common passwords, not rules about symbols.
+NEW_PASSWORD_LENGTH = 12
+LONGEST_PASSWORD = 200
+
+
+def new_password_problem(password: str, *personal: str) -> str | None:
+    """Why a password someone chose will not do (too short, or common and easy to guess); None if it will."""
+    if len(password) < NEW_PASSWORD_LENGTH:
+        return f"Password must be {NEW_PASSWORD_LENGTH} characters or more"
+    if len(password) > LONGEST_PASSWORD:
+        return f"Password must be {LONGEST_PASSWORD} characters or fewer"
+    estimate = zxcvbn(password, user_inputs=[part for part in personal if part])
+    if estimate["score"] < 3:
+        warning = estimate["feedback"]["warning"] or "It would be easy to guess"
+        return f"Choose a password that is harder to guess. {warning.rstrip('.')}. Try 3 random words"
+    return None
 
 
 def normalise_email(email: str) -> str:

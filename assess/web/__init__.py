@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
-from assess.web import access, auth, manage, respond
+from assess.reports.data import long_date
+from assess.web import access, admin, auth, invitations, manage, respond
 
 csrf = CSRFProtect()
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition,
                                  text_limit=text_limit)
+    app.jinja_env.filters["long_date"] = long_date
     WTFormsHelpers(app)
     csrf.init_app(app)
     app.session_interface = SessionInterface()
@@ -47,6 +49,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(manage.blueprint)
+    app.register_blueprint(invitations.blueprint)
+    app.register_blueprint(admin.blueprint)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -7,10 +7,13 @@ from collections.abc import Collection
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
     GovPasswordInput,
     GovRadioInput,
     GovSubmitInput,
@@ -19,6 +22,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    DateField,
     Field,
     HiddenField,
     PasswordField,
@@ -29,9 +33,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from assess.answers import AnswerError, coerce_value
+from assess.models import RespondentGroup
 from scoring import Answer
 from scoring.model import Question, Section
 
@@ -65,13 +71,38 @@ class SignInForm(Form):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class NewRoundForm(Form):
-    """A new assessment round: its name and questionnaires."""
+def _stripped(text: str | None) -> str | None:
+    return text.strip() if text else text
+
+
+class GovDateField(DateField):
+    """A date in the GOV.UK pattern (day, month and year boxes), with an error that says what to enter."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), validators=[Optional()], **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if len(valuelist) not in (0, 3):  # the widget always posts day, month and year
+            raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027")
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027") from None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        """As DateField, except that a form posted without this field leaves no raw data (the widget needs three)."""
+        super().process(formdata, data, extra_filters)
+        if not self.raw_data:
+            self.raw_data: list[str] | None = None
+
+
+class RoundForm(Form):
+    """A round's details: its name, questionnaires, dates, the groups expected and how comments are shown."""
 
     title = StringField(
         "Name of the round", widget=GovTextInput(),
         description="For example, ‘Before the 2027 peer challenge’",
-        filters=[lambda text: text.strip() if text else text],
+        filters=[_stripped],
         validators=[DataRequired("Enter a name for the round"),
                     Length(max=200, message="Use 200 characters or fewer")],
     )
@@ -80,7 +111,108 @@ class NewRoundForm(Form):
         description="Select all that apply",
         validators=[InputRequired("Select at least one questionnaire")],
     )
-    submit = SubmitField("Start the round", widget=GovSubmitInput())
+    opens_on = GovDateField("Opening date (optional)")
+    closes_on = GovDateField("Closing date (optional)")
+    expected_groups = SelectMultipleField(
+        "Whose views are you asking for?", widget=GovCheckboxesInput(), description="Select all that apply",
+        choices=[SelectChoice(group.value, group.label) for group in RespondentGroup],
+        validators=[InputRequired("Select at least one group")],
+    )
+    comments_named = RadioField(
+        "How should respondents’ comments be shown to the team?", widget=GovRadioInput(),
+        choices=[SelectChoice("anonymous", "Without names"), SelectChoice("named", "With each person’s name")],
+        default="anonymous", validators=[InputRequired("Choose how comments are shown")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_closes_on(self, field: DateField) -> None:
+        """The closing date cannot come before the opening date."""
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError("Closing date must be on or after the opening date")
+
+
+GROUP_CHOICES = [SelectChoice(group.value, group.label) for group in RespondentGroup]
+
+
+class InviteForm(Form):
+    """People to invite to answer: pasted addresses or a CSV file, and their group."""
+
+    group = RadioField("Which group are they in?", widget=GovRadioInput(), choices=GROUP_CHOICES,
+                       validators=[InputRequired("Choose the group of the people you are inviting")])
+    addresses = TextAreaField(
+        "Email addresses", widget=GovTextArea(),
+        description="One a line. You can add a name, like: Jean Evans <jean.evans@example.gov.uk>",
+        validators=[Length(max=100_000, message="Paste at most 100,000 characters at once")],
+    )
+    file = FileField("Or upload a CSV file", widget=GovFileInput(),
+                     description="With the columns name, email and group (officer, member or other)")
+    submit = SubmitField("Send invitations", widget=GovSubmitInput())
+
+
+class FacilitatorForm(Form):
+    """A facilitator to invite (or assign, if they already have an account) by email."""
+
+    email = StringField("Facilitator’s email address", widget=GovTextInput(), filters=[_stripped],
+                        validators=[InputRequired("Enter the facilitator’s email address"),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                           message="Enter an email address like name@example.org"),
+                                    Length(max=254)])
+    name = StringField("Their name (optional)", widget=GovTextInput(), filters=[_stripped],
+                       validators=[Length(max=200)])
+    submit = SubmitField("Invite the facilitator", widget=GovSubmitInput())
+
+
+class StatusForm(Form):
+    """Moving a round on or back: why (when undoing a step), and how it is shared (when publishing)."""
+
+    reason = TextAreaField("Why is this step being undone?", widget=GovTextArea(),
+                           validators=[Length(max=2000, message="Use 2,000 characters or fewer")])
+    sharing = RadioField(
+        "How should the published results be shared?", widget=GovRadioInput(),
+        choices=[SelectChoice("private", "Not shared: only the council sees them"),
+                 SelectChoice("anonymous", "Shared with the sector without the council’s name"),
+                 SelectChoice("named", "Shared with the sector by name")],
+        validators=[Optional()],
+    )
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ReturnForm(Form):
+    """A message to a respondent whose submitted answers are handed back."""
+
+    message = TextAreaField("What should they look at again?", widget=GovTextArea(),
+                            validators=[InputRequired("Say what the respondent should look at again"),
+                                        Length(max=2000, message="Use 2,000 characters or fewer")])
+    submit = SubmitField("Return the answers", widget=GovSubmitInput())
+
+
+class ConfirmForm(Form):
+    """A button that confirms an action (CSRF-protected)."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class NewAccountForm(Form):
+    """A name and a password, for a person accepting an invitation without an account (GOV.UK pattern)."""
+
+    name = StringField("Full name", widget=GovTextInput(), filters=[_stripped],
+                       validators=[InputRequired("Enter your full name"), Length(max=200)])
+    password = PasswordField("Create a password", widget=GovPasswordInput(),
+                             description="Use 12 characters or more. A good way to make a strong password is to "
+                                         "use 3 random words.",
+                             validators=[InputRequired("Create a password")])
+    confirm = PasswordField("Confirm password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Confirm your password"),
+                                        EqualTo("password", "Passwords must match")])
+    submit = SubmitField("Create account and join", widget=GovSubmitInput())
+
+
+class PasswordForm(Form):
+    """The password of an existing account, to accept an invitation with it."""
+
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[InputRequired("Enter your password"), Length(max=200)])
+    submit = SubmitField("Sign in and join", widget=GovSubmitInput())
 
 
 class SectionForm(Form):

@@ -1,34 +1,465 @@
-"""The council lead's pages: starting an assessment round."""
+"""The council lead's pages (and, where the policy allows, the round's facilitator's): running a round.
+
+Starting and changing a round, its life from open to closed, inviting respondents and facilitators,
+completion, each person's answers, returning a response, reminders.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import csv
+import io
+from collections.abc import Sequence
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from assess import db, questionnaire_library
-from assess.policy import Action
-from assess.services.rounds import start_round
-from assess.web.access import council_or_404, current_user, login_required
-from assess.web.forms import NewRoundForm
+from assess.mail import Email, MailError, compose, external_url, send
+from assess.models import (
+    Assessment,
+    AssessmentStatus,
+    Invitation,
+    InvitedAs,
+    Membership,
+    RespondentGroup,
+    ResponseKind,
+    Sharing,
+    User,
+)
+from assess.models import Response as ResponseRow
+from assess.policy import Action, allowed
+from assess.reports.data import long_date
+from assess.services.completion import completion, completion_csv_rows, people_to_remind
+from assess.services.invitations import (
+    InvitationRefused,
+    Invitee,
+    Issued,
+    invite,
+    link_state,
+    mark_sent,
+    parse_addresses,
+    parse_csv,
+    resend,
+    revoke,
+)
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import ResponseLocked, answers_of, return_response
+from assess.services.rounds import (
+    STEPS,
+    RoundDetails,
+    RoundRefused,
+    change_status,
+    next_steps,
+    start_round,
+    update_round,
+)
+from assess.web.access import council_or_404, current_user, login_required, round_or_404
+from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm
+from scoring import visible_questions
 
 blueprint = Blueprint("manage", __name__)
+
+#: What each step of a round's life is called on its button and its confirmation page.
+STEP_NAMES = {
+    AssessmentStatus.IN_REVIEW: "Close answering and start the review",
+    AssessmentStatus.OPEN: "Reopen the round for answers",
+    AssessmentStatus.PUBLISHED: "Publish the agreed results",
+    AssessmentStatus.CLOSED: "Close the round",
+}
+
+
+def _round_form(form: RoundForm) -> RoundForm:
+    form.questionnaires.choices = [SelectChoice(f.questionnaire.id, f.questionnaire.title)
+                                   for f in questionnaire_library(current_app)]
+    return form
+
+
+def _details(form: RoundForm) -> RoundDetails:
+    return RoundDetails(title=form.title.data or "", questionnaire_ids=list(form.questionnaires.data or []),
+                        opens_on=form.opens_on.data, closes_on=form.closes_on.data,
+                        expected_groups=list(form.expected_groups.data or []),
+                        comments_named=form.comments_named.data == "named")
 
 
 @blueprint.route("/councils/<code>/rounds/new", methods=["GET", "POST"])
 @login_required
 def new_round(code: str) -> ResponseReturnValue:
-    """Start an assessment round for the lead's council and choose its questionnaires."""
+    """Start an assessment round for the lead's council: its questionnaires, dates and who is asked."""
     organisation = council_or_404(code, Action.START_ROUND)
-    available = questionnaire_library(current_app)
-    form = NewRoundForm()
-    form.questionnaires.choices = [SelectChoice(f.questionnaire.id, f.questionnaire.title) for f in available]
+    form = _round_form(RoundForm())
+    if request.method == "GET":
+        form.expected_groups.data = ["officer", "member"]
     if form.validate_on_submit():
         session = db.session()
-        assessment = start_round(session, organisation, current_user(), form.title.data or "",
-                                 list(form.questionnaires.data or []), available)
+        try:
+            assessment = start_round(session, organisation, current_user(), _details(form),
+                                     questionnaire_library(current_app))
+        except RoundRefused as refused:
+            form.questionnaires.errors = [str(refused).capitalize()]
+        else:
+            session.commit()
+            flash(f"‘{assessment.title}’ has started. Now invite the people who should answer.", "success")
+            return redirect(url_for(".round_page", code=code, round_id=assessment.id))
+    page = render_template("manage/round_form.html", organisation=organisation, form=form, assessment=None)
+    return (page, 400) if form.errors else page
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_round(code: str, round_id: int) -> ResponseReturnValue:
+    """Change a round's name, questionnaires, dates, the groups asked and how comments are shown."""
+    assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
+    form = _round_form(RoundForm())
+    if request.method == "GET":
+        form.title.data = assessment.title
+        form.questionnaires.data = [link.questionnaire_version.questionnaire_id for link in assessment.questionnaires]
+        form.opens_on.data, form.closes_on.data = assessment.opens_on, assessment.closes_on
+        form.expected_groups.data = list(assessment.expected_groups)
+        form.comments_named.data = "named" if assessment.comments_named else "anonymous"
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            update_round(session, assessment, current_user(), _details(form), questionnaire_library(current_app))
+        except RoundRefused as refused:
+            session.rollback()
+            form.questionnaires.errors = [str(refused).capitalize()]
+        else:
+            session.commit()
+            flash("The round’s details have been saved.", "success")
+            return redirect(url_for(".round_page", code=code, round_id=round_id))
+    page = render_template("manage/round_form.html", organisation=assessment.organisation, form=form,
+                           assessment=assessment)
+    return (page, 400) if form.errors else page
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/manage")
+@login_required
+def round_page(code: str, round_id: int) -> str:
+    """The round as its lead (or facilitator) runs it: details, stage, completion by group, what to do next."""
+    assessment = round_or_404(code, round_id, Action.VIEW_RESPONSES)
+    session = db.session()
+    user = current_user()
+    manages = allowed(session, user, Action.MANAGE_ROUND, assessment)
+    progress = completion(session, assessment, user)
+    invitations = session.scalars(select(Invitation).filter_by(assessment_id=assessment.id)
+                                  .order_by(Invitation.created_at.desc())).all()
+    return render_template(
+        "manage/round.html", organisation=assessment.organisation, assessment=assessment, manages=manages,
+        details=_details_rows(assessment, url_for(".edit_round", code=code, round_id=round_id) if manages else None),
+        completion=progress, groups=progress.by_group(), steps=[(to, STEP_NAMES[to]) for to in next_steps(assessment)]
+        if manages else [], pending=sum(link_state(i).value == "valid" for i in invitations),
+        facilitators=[a.user for a in assessment.assignments], remind_form=ConfirmForm(),
+        answering=allowed(session, user, Action.ANSWER, assessment),
+    )
+
+
+def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[str, object]]:
+    """The round's details as summary list rows, each with a Change link for whoever may change it."""
+    rows: list[tuple[str, str]] = [
+        ("Stage", assessment.status.value.replace("-", " ").capitalize()),
+        ("Questionnaires", "\n".join(link.questionnaire_version.title for link in assessment.questionnaires)),
+        ("Opens", long_date(assessment.opens_on) or "No opening date"),
+        ("Closes", long_date(assessment.closes_on) or "No closing date"),
+        ("Asking", ", ".join(RespondentGroup(g).label for g in assessment.expected_groups)),
+        ("Comments shown to the team", "With names" if assessment.comments_named else "Without names"),
+        ("Facilitators", ", ".join(a.user.name for a in assessment.assignments) or "None yet"),
+    ]
+    changeable = {"Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team"}
+    return [{"key": {"text": key}, "value": {"text": value, "classes": "app-pre-line"},
+             **({"actions": {"items": [{"href": change_url, "text": "Change", "visuallyHiddenText": key.lower()}]}}
+                if change_url and key in changeable else {})} for key, value in rows]
+
+
+def _filters() -> tuple[str | None, str | None]:
+    group = request.args.get("group") if request.args.get("group") in {g.value for g in RespondentGroup} else None
+    state = request.args.get("state") if request.args.get("state") in ("finished", "in-progress", "not-started") \
+        else None
+    return group, state
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/completion")
+@login_required
+def completion_page(code: str, round_id: int) -> str:
+    """Everyone's progress, questionnaire by questionnaire, with filters by group and state."""
+    assessment = round_or_404(code, round_id, Action.VIEW_RESPONSES)
+    result = completion(db.session(), assessment, current_user())
+    group, state = _filters()
+    return render_template("manage/completion.html", organisation=assessment.organisation, assessment=assessment,
+                           completion=result, people=result.filtered(group, state), group=group, state=state,
+                           groups=result.by_group())
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/completion.csv")
+@login_required
+def completion_csv(code: str, round_id: int) -> Response:
+    """The completion table (with the same filters) as a CSV download."""
+    assessment = round_or_404(code, round_id, Action.VIEW_RESPONSES)
+    result = completion(db.session(), assessment, current_user())
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(completion_csv_rows(result, result.filtered(*_filters())))
+    name = f"completion-{assessment.organisation.code}-round-{round_id}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/people/<id:user_id>")
+@login_required
+def person(code: str, round_id: int, user_id: int) -> str:
+    """One person's answers in the round, questionnaire by questionnaire."""
+    assessment = round_or_404(code, round_id, Action.VIEW_RESPONSES)
+    session = db.session()
+    member = session.scalar(select(User).join(Membership).where(
+        User.id == user_id, Membership.organisation_id == assessment.organisation_id))
+    if member is None:
+        abort(404)
+    responses = {r.questionnaire_version_id: r for r in session.scalars(select(ResponseRow).filter_by(
+        assessment_id=assessment.id, respondent_id=member.id, kind=ResponseKind.INDIVIDUAL))}
+    parts = []
+    for link in assessment.questionnaires:
+        questionnaire = questionnaire_of(link.questionnaire_version)
+        response = responses.get(link.questionnaire_version_id)
+        answers = answers_of(response)
+        parts.append((questionnaire, response, answers, visible_questions(questionnaire, answers)))
+    return render_template("manage/person.html", organisation=assessment.organisation, assessment=assessment,
+                           member=member, parts=parts,
+                           may_return=allowed(session, current_user(), Action.FACILITATE, assessment)
+                           and assessment.status == AssessmentStatus.OPEN)
+
+
+def _response_or_404(assessment: Assessment, response_id: int) -> ResponseRow:
+    response = db.session().get(ResponseRow, response_id)
+    if response is None or response.assessment_id != assessment.id or response.kind != ResponseKind.INDIVIDUAL:
+        abort(404)
+    return response
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/responses/<id:response_id>/return", methods=["GET", "POST"])
+@login_required
+def return_page(code: str, round_id: int, response_id: int) -> ResponseReturnValue:
+    """Hand a submitted response back to its respondent for changes, with a message they are emailed."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    response = _response_or_404(assessment, response_id)
+    form = ReturnForm()
+    back = url_for(".person", code=code, round_id=round_id, user_id=response.respondent_id or 0)
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            return_response(session, response, current_user(), form.message.data or "")
+        except ResponseLocked as locked:
+            session.rollback()
+            form.message.errors = [str(locked).capitalize()]
+        else:
+            session.commit()
+            respondent = response.respondent
+            if respondent is not None:
+                _send_or_warn(compose(
+                    "returned", respondent.email, "Your answers have been returned for changes",
+                    name=respondent.name, council=assessment.organisation.name, round=assessment.title,
+                    questionnaire=response.questionnaire_version.title, message=response.returned_message,
+                    returned_by=current_user().name,
+                    link=external_url("respond.round_tasks", code=code, round_id=round_id)))
+            flash("The answers have been returned, and the respondent has been emailed.", "success")
+            return redirect(back)
+    page = render_template("manage/return.html", organisation=assessment.organisation, assessment=assessment,
+                           response=response, form=form, back=back)
+    return (page, 400) if form.errors else page
+
+
+def _send_or_warn(email: Email) -> bool:
+    """Send an email; on failure, tell the person at the screen (the change itself is kept)."""
+    try:
+        send(email)
+    except MailError as error:
+        current_app.logger.warning("%s", error)
+        flash(f"The email to {email.to} could not be sent: ask your administrator to check the email "
+              "settings, then send it again.", "error")
+        return False
+    return True
+
+
+def _send_invitations(assessment: Assessment, issued: Sequence[Issued]) -> int:
+    """Email each new link; record which went out. Returns how many were sent."""
+    sent = 0
+    for item in issued:
+        invitation = item.invitation
+        facilitating = invitation.invited_as == InvitedAs.FACILITATOR
+        email = compose("invitation", invitation.email,
+                        f"{'Facilitate' if facilitating else 'Take part in'} {assessment.organisation.name}’s "
+                        "self-assessment", name=invitation.name, council=assessment.organisation.name,
+                        round=assessment.title, facilitating=facilitating,
+                        inviter=current_user().name, expires=invitation.expires_at,
+                        closes_on=assessment.closes_on,
+                        questionnaires=[link.questionnaire_version.title for link in assessment.questionnaires],
+                        link=external_url("invitations.accept_page", token=item.token))
+        if _send_or_warn(email):
+            mark_sent(invitation)
+            sent += 1
+    db.session().commit()
+    return sent
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite_page(code: str, round_id: int) -> ResponseReturnValue:
+    """Invite people to answer: paste addresses (one a line) or upload a CSV, and choose their group."""
+    assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
+    form = InviteForm()
+    if form.validate_on_submit():
+        group = RespondentGroup(form.group.data)
+        invitees: list[Invitee] = []
+        problems: list[str] = []
+        upload = form.file.data
+        if upload:
+            try:
+                found, problems = parse_csv(upload.read(2_000_000).decode("utf-8-sig"), group)
+            except UnicodeDecodeError:
+                found, problems = [], ["The file must be a CSV saved as UTF-8 text"]
+            invitees += found
+        found, pasted_problems = parse_addresses(form.addresses.data or "", group)
+        invitees += found
+        problems += pasted_problems
+        if not invitees and not problems:
+            problems = ["Enter at least one email address, or upload a CSV file"]
+        if problems:
+            form.addresses.errors = problems
+        else:
+            session = db.session()
+            try:
+                issued = invite(session, assessment, invitees, current_user(),
+                                current_app.config["INVITATION_DAYS"])
+            except InvitationRefused as refused:
+                session.rollback()
+                form.addresses.errors = [str(refused).capitalize()]
+            else:
+                session.commit()
+                sent = _send_invitations(assessment, issued)
+                flash(f"{sent} invitation{'s' if sent != 1 else ''} sent.", "success")
+                return redirect(url_for(".invitations_page", code=code, round_id=round_id))
+    page = render_template("manage/invite.html", organisation=assessment.organisation, assessment=assessment,
+                           form=form)
+    return (page, 400) if form.errors else page
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/facilitators", methods=["GET", "POST"])
+@login_required
+def facilitators_page(code: str, round_id: int) -> ResponseReturnValue:
+    """The round's facilitators, and inviting one by email (an existing facilitator's account joins too)."""
+    assessment = round_or_404(code, round_id, Action.ASSIGN_FACILITATOR)
+    form = FacilitatorForm()
+    if form.validate_on_submit():
+        session = db.session()
+        invitee = Invitee((form.email.data or "").lower(), form.name.data or None, RespondentGroup.OTHER)
+        issued = invite(session, assessment, [invitee], current_user(), current_app.config["INVITATION_DAYS"],
+                        invited_as=InvitedAs.FACILITATOR)
         session.commit()
-        flash(f"‘{assessment.title}’ has started.")
-        return redirect(url_for("respond.round_tasks", code=code, round_id=assessment.id))
-    page = render_template("manage/new_round.html", organisation=organisation, form=form)
+        if _send_invitations(assessment, issued):
+            flash(f"An invitation to facilitate has been sent to {invitee.email}.", "success")
+        return redirect(url_for(".facilitators_page", code=code, round_id=round_id))
+    pending = db.session().scalars(select(Invitation).filter_by(
+        assessment_id=assessment.id, invited_as=InvitedAs.FACILITATOR, used_at=None, revoked_at=None)).all()
+    page = render_template("manage/facilitators.html", organisation=assessment.organisation, assessment=assessment,
+                           form=form, facilitators=[a.user for a in assessment.assignments], pending=pending)
+    return (page, 400) if form.errors else page
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/invitations")
+@login_required
+def invitations_page(code: str, round_id: int) -> str:
+    """Every invitation of the round with its state, to resend or revoke."""
+    assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
+    invitations = db.session().scalars(select(Invitation).filter_by(assessment_id=assessment.id)
+                                       .order_by(Invitation.email)).all()
+    return render_template("manage/invitations.html", organisation=assessment.organisation, assessment=assessment,
+                           invitations=[(i, link_state(i)) for i in invitations], form=ConfirmForm())
+
+
+def _invitation_or_404(assessment: Assessment, invitation_id: int) -> Invitation:
+    invitation = db.session().get(Invitation, invitation_id)
+    if invitation is None or invitation.assessment_id != assessment.id:
+        abort(404)
+    return invitation
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/invitations/<id:invitation_id>/<any(resend, revoke):what>",
+                 methods=["POST"])
+@login_required
+def change_invitation(code: str, round_id: int, invitation_id: int, what: str) -> ResponseReturnValue:
+    """Send an invitation again (with a new link) or revoke it."""
+    assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
+    invitation = _invitation_or_404(assessment, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    try:
+        if what == "resend":
+            issued = resend(session, invitation, current_user(), current_app.config["INVITATION_DAYS"])
+            session.commit()
+            if _send_invitations(assessment, [issued]):
+                flash(f"The invitation to {invitation.email} has been sent again, with a new link.", "success")
+        else:
+            revoke(session, invitation, current_user())
+            session.commit()
+            flash(f"The invitation to {invitation.email} has been revoked: its link no longer works.", "success")
+    except InvitationRefused as refused:
+        session.rollback()
+        flash(str(refused).capitalize() + ".", "error")
+    target = ".facilitators_page" if invitation.invited_as == InvitedAs.FACILITATOR else ".invitations_page"
+    return redirect(url_for(target, code=code, round_id=round_id))
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/remind", methods=["POST"])
+@login_required
+def remind(code: str, round_id: int) -> ResponseReturnValue:
+    """Email everyone who has not submitted everything (each person at most once a day)."""
+    assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    try:
+        due, skipped = people_to_remind(session, assessment, current_user())
+    except ValueError as refused:
+        session.rollback()
+        flash(str(refused).capitalize() + ".", "error")
+        return redirect(url_for(".round_page", code=code, round_id=round_id))
+    session.commit()
+    sent = sum(_send_or_warn(compose(
+        "reminder", user.email, f"Reminder: {assessment.organisation.name}’s self-assessment", name=user.name,
+        council=assessment.organisation.name, round=assessment.title, closes_on=assessment.closes_on,
+        link=external_url("respond.round_tasks", code=code, round_id=round_id))) for user in due)
+    flash(f"{sent} reminder{'s' if sent != 1 else ''} sent"
+          + (f"; {skipped} {'person was' if skipped == 1 else 'people were'} reminded in the last day, so not again"
+             if skipped else "") + ".", "success")
+    return redirect(url_for(".round_page", code=code, round_id=round_id))
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/status/<any('open', 'in-review', 'published', 'closed'):to>",
+                 methods=["GET", "POST"])
+@login_required
+def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
+    """Confirm a step in the round's life; undoing one asks why, publishing asks how it is shared."""
+    assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
+    target = AssessmentStatus(to)
+    step = (assessment.status, target)
+    if step not in STEPS:
+        abort(404)
+    undoing, publishing = STEPS[step], target == AssessmentStatus.PUBLISHED
+    form = StatusForm()
+    if request.method == "GET" and publishing:
+        form.sharing.data = assessment.sharing.value
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            change_status(session, assessment, target, current_user(), reason=form.reason.data,
+                          sharing=Sharing(form.sharing.data) if publishing and form.sharing.data else None)
+        except RoundRefused as refused:
+            session.rollback()
+            (form.sharing if publishing else form.reason).errors = [str(refused).capitalize()]
+        else:
+            session.commit()
+            flash(f"The round is now {target.value.replace('-', ' ')}.", "success")
+            return redirect(url_for(".round_page", code=code, round_id=round_id))
+    page = render_template("manage/status.html", organisation=assessment.organisation, assessment=assessment,
+                           form=form, target=target, name=STEP_NAMES[target], undoing=undoing, publishing=publishing)
     return (page, 400) if form.errors else page

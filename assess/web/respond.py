@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -20,8 +20,9 @@ from assess.models import (
     Organisation,
     Response,
     ResponseStatus,
+    SiteRole,
 )
-from assess.policy import Action, Relation, allowed, councils_of, relations, visible_rounds
+from assess.policy import Action, allowed, councils_of, visible_rounds
 from assess.reports.charts import section_bars_svg
 from assess.reports.data import (
     NoSubmittedResponse,
@@ -32,6 +33,7 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
+from assess.services.completion import completion
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import (
     EditConflict,
@@ -54,31 +56,71 @@ from scoring.model import Questionnaire, Section, ShowIf
 blueprint = Blueprint("respond", __name__)
 
 
-@blueprint.route("/")
-@login_required
-def home() -> str:
-    """The councils the signed-in person belongs to or facilitates a round of."""
-    session = db.session()
-    user = current_user()
-    councils = [CouncilLink(o, relations(session, user, o)) for o in councils_of(session, user)]
-    return render_template("respond/home.html", councils=councils)
+@dataclass(frozen=True)
+class RoundLink:
+    """A round on someone's home page, with a line about where it stands for them."""
+
+    assessment: Assessment
+    url: str
+    summary: str
 
 
 @dataclass(frozen=True)
-class CouncilLink:
-    """A council on the home page, with how the person stands to it."""
+class HomePage:
+    """What a person's home page shows: the rounds they answer, run and facilitate, and their other roles."""
 
-    organisation: Organisation
-    relations: frozenset[Relation]
+    answering: list[RoundLink]
+    running: list[RoundLink]
+    facilitating: list[RoundLink]
+    councils: list[Organisation]
+    analyst: bool
+    admin: bool
 
     @property
-    def description(self) -> str:
-        """"You are the lead", "You are a respondent" or "You facilitate a round"."""
-        if Relation.LEAD in self.relations:
-            return "You are the lead"
-        if Relation.RESPONDENT in self.relations:
-            return "You are a respondent"
-        return "You facilitate a round"
+    def only_round(self) -> RoundLink | None:
+        """The one open round to answer, when that is all the person does here (they go straight to it)."""
+        if len(self.answering) == 1 and not (self.running or self.facilitating or self.analyst or self.admin):
+            return self.answering[0]
+        return None
+
+
+def _home_page() -> HomePage:
+    session = db.session()
+    user = current_user()
+    answering: list[RoundLink] = []
+    running: list[RoundLink] = []
+    facilitating: list[RoundLink] = []
+    for organisation in councils_of(session, user):
+        for assessment in visible_rounds(session, user, organisation):
+            code, round_id = organisation.code, assessment.id
+            if allowed(session, user, Action.MANAGE_ROUND, assessment) or (
+                    allowed(session, user, Action.VIEW_RESPONSES, assessment)
+                    and not allowed(session, user, Action.ANSWER, assessment)):
+                people = completion(session, assessment, user).people
+                summary = (f"{assessment.status.value.replace('-', ' ').capitalize()}: "
+                           f"{sum(p.finished for p in people)} of {len(people)} people have submitted everything")
+                link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
+                (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
+            if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
+                tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
+                         for link in assessment.questionnaires]
+                done = sum(t.status == "submitted" for t in tasks)
+                answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
+                                           f"You have submitted {done} of {len(tasks)} questionnaires"))
+    return HomePage(answering, running, facilitating, councils_of(session, user),
+                    user.has_role(SiteRole.ANALYST), user.has_role(SiteRole.ADMIN))
+
+
+@blueprint.route("/")
+@login_required
+def home() -> ResponseReturnValue:
+    """A person's rounds by what they do in each (answer, run, facilitate); straight to the only one."""
+    page = _home_page()
+    if page.only_round is not None:
+        return redirect(page.only_round.url)
+    return render_template("respond/home.html", page=page,
+                           sector_url=url_for("sector.dashboard") if "sector.dashboard" in current_app.view_functions
+                           else None)
 
 
 @blueprint.route("/councils/<code>/")
@@ -94,17 +136,20 @@ def council(code: str) -> str:
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/")
 @login_required
-def round_tasks(code: str, round_id: int) -> str:
-    """The round: a respondent's task list, or for a facilitator what they can open."""
+def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
+    """The round as the person answers it: a task list by questionnaire (a facilitator goes to the round's page)."""
     assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
     session = db.session()
     user = current_user()
-    answering = allowed(session, user, Action.ANSWER, assessment)
+    if not allowed(session, user, Action.ANSWER, assessment):
+        return redirect(url_for("manage.round_page", code=code, round_id=round_id))
     tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
-             for link in assessment.questionnaires] if answering else []
+             for link in assessment.questionnaires]
     return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
-                           tasks=tasks, answering=answering,
-                           sees_everyone=allowed(session, user, Action.VIEW_RESPONSES, assessment))
+                           tasks=tasks, open=assessment.status == AssessmentStatus.OPEN,
+                           all_submitted=all(t.status == "submitted" for t in tasks),
+                           submitted=sum(t.status == "submitted" for t in tasks),
+                           manages=allowed(session, user, Action.VIEW_RESPONSES, assessment))
 
 
 @dataclass(frozen=True)
@@ -272,7 +317,7 @@ def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValu
             session.rollback()
             return _locked(page)
         else:
-            flash("Your answers have been submitted.")
+            flash("Your answers have been submitted.", "success")
             return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
     answers = answers_of(page.response)
     html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,

@@ -1,0 +1,180 @@
+"""Completion: who has answered what in a round, counts by group, and reminders to those who have not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from assess.models import (
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    Membership,
+    OrganisationRole,
+    Reminder,
+    RespondentGroup,
+    Response,
+    ResponseKind,
+    ResponseStatus,
+    User,
+    utcnow,
+)
+from assess.policy import Action, require
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import answers_of, section_progress
+from scoring import Questionnaire
+
+#: The least time between two reminders to the same person about the same round.
+REMINDER_GAP = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One person's progress with one questionnaire."""
+
+    status: str  # not-started | in-progress | submitted
+    done: int
+    of: int
+    response_id: int | None
+
+    @property
+    def text(self) -> str:
+        """ "Submitted", "In progress: 2 of 6 sections" or "Not started"."""
+        if self.status == "submitted":
+            return "Submitted"
+        if self.status == "in-progress":
+            return f"In progress: {self.done} of {self.of} sections"
+        return "Not started"
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    """A member of the council and their progress with each questionnaire of the round."""
+
+    user: User
+    group: RespondentGroup
+    role: OrganisationRole
+    progress: tuple[Progress, ...]
+
+    @property
+    def finished(self) -> bool:
+        """Whether they have submitted every questionnaire."""
+        return all(p.status == "submitted" for p in self.progress)
+
+    @property
+    def started(self) -> bool:
+        """Whether they have saved anything at all."""
+        return any(p.status != "not-started" for p in self.progress)
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """How many of a group have finished, started and not started."""
+
+    group: RespondentGroup
+    people: int
+    finished: int
+    started: int
+
+    @property
+    def not_started(self) -> int:
+        """People of the group who have saved nothing."""
+        return self.people - self.started
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Everyone's progress in a round, by person and by group."""
+
+    questionnaires: tuple[Questionnaire, ...]
+    people: tuple[PersonProgress, ...]
+
+    def by_group(self) -> list[GroupCount]:
+        """Counts for each group that has anyone in it."""
+        counts = []
+        for group in RespondentGroup:
+            members = [p for p in self.people if p.group == group]
+            if members:
+                counts.append(GroupCount(group, len(members), sum(p.finished for p in members),
+                                         sum(p.started for p in members)))
+        return counts
+
+    def filtered(self, group: str | None, state: str | None) -> tuple[PersonProgress, ...]:
+        """The people of one group and/or state (finished, in-progress, not-started); everyone by default."""
+        keep = STATES.get(state or "")
+        return tuple(p for p in self.people
+                     if (not group or p.group.value == group) and (keep is None or keep(p)))
+
+
+#: The states the completion table can be filtered by.
+STATES: dict[str, Callable[[PersonProgress], bool]] = {
+    "finished": lambda person: person.finished,
+    "in-progress": lambda person: person.started and not person.finished,
+    "not-started": lambda person: not person.started,
+}
+
+
+def completion(session: Session, assessment: Assessment, by: User) -> Completion:
+    """Who has answered what in a round (the lead and the round's facilitators may see it)."""
+    require(session, by, Action.VIEW_RESPONSES, assessment)
+    members = session.execute(
+        select(Membership, User).join(User).where(Membership.organisation_id == assessment.organisation_id,
+                                                  User.active.is_(True)).order_by(User.name)
+    ).all()
+    responses = session.scalars(
+        select(Response).where(Response.assessment_id == assessment.id, Response.kind == ResponseKind.INDIVIDUAL)
+        .options(selectinload(Response.answers))
+    ).all()
+    by_person = {(r.respondent_id, r.questionnaire_version_id): r for r in responses}
+    links = list(assessment.questionnaires)
+    questionnaires = tuple(questionnaire_of(link.questionnaire_version) for link in links)
+    people = []
+    for membership, user in members:
+        progress = []
+        for link, questionnaire in zip(links, questionnaires, strict=True):
+            response = by_person.get((user.id, link.questionnaire_version_id))
+            progress.append(_progress(questionnaire, response))
+        people.append(PersonProgress(user, membership.group, membership.role, tuple(progress)))
+    return Completion(questionnaires, tuple(people))
+
+
+def _progress(questionnaire: Questionnaire, response: Response | None) -> Progress:
+    sections = section_progress(questionnaire, answers_of(response))
+    done = sum(s.status == "completed" for s in sections)
+    if response is not None and response.status == ResponseStatus.SUBMITTED:
+        return Progress("submitted", len(sections), len(sections), response.id)
+    started = response is not None and any(s.status != "not-started" for s in sections)
+    return Progress("in-progress" if started else "not-started", done, len(sections),
+                    response.id if response else None)
+
+
+def people_to_remind(session: Session, assessment: Assessment, by: User) -> tuple[list[User], int]:
+    """Record a reminder for everyone who has not submitted everything and was not reminded in the last day.
+
+    Returns the people to email, and how many were left out because they had a reminder recently.
+    """
+    require(session, by, Action.MANAGE_ROUND, assessment)
+    if assessment.status != AssessmentStatus.OPEN:
+        raise ValueError("this round is no longer taking answers, so there is nobody to remind")
+    since = utcnow() - REMINDER_GAP
+    recent = set(session.scalars(select(Reminder.user_id).where(Reminder.assessment_id == assessment.id,
+                                                               Reminder.sent_at > since)))
+    unfinished = [p.user for p in completion(session, assessment, by).people if not p.finished]
+    due = [user for user in unfinished if user.id not in recent]
+    session.add_all(Reminder(assessment_id=assessment.id, user_id=user.id) for user in due)
+    if due:
+        session.add(AuditEvent(action="reminders-sent", user_id=by.id, organisation_id=assessment.organisation_id,
+                               subject=f"assessment:{assessment.id}", detail={"to": [u.email for u in due]}))
+    session.flush()
+    return due, len(unfinished) - len(due)
+
+
+def completion_csv_rows(result: Completion, people: Sequence[PersonProgress]) -> list[list[str]]:
+    """The completion table as CSV rows, with a header row."""
+    rows = [["name", "email", "group", "role", *[q.title for q in result.questionnaires]]]
+    rows += [[p.user.name, p.user.email, p.group.value, p.role.value, *[c.text for c in p.progress]] for p in people]
+    return rows
