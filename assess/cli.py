@@ -17,11 +17,14 @@ from assess.answers import answers_from_mapping
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.doctor import checks
 from assess.library import LibraryError, load_file, load_paths, read_yaml
+from assess.mail import MailError, compose, send
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
-from assess.models import Assessment, OrganisationRole, RespondentGroup, SiteRole
+from assess.models import Assessment, InvitedAs, OrganisationRole, RespondentGroup, SiteRole, User
 from assess.policy import NotAllowed
 from assess.reports.commands import report_command
 from assess.services import demo as demo_service
+from assess.services.invitations import InvitationRefused, invite, mark_sent, parse_addresses, parse_csv
+from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
@@ -266,12 +269,20 @@ def demo(password: str | None) -> None:
                                  param_hint="--password")
     session = db.session()
     try:
-        accounts = demo_service.create_demo(session, questionnaire_library(current_app), password)
+        made = demo_service.create_demo(session, questionnaire_library(current_app), password)
     except VersionConflict as conflict:
         click.echo(str(conflict), err=True)
         sys.exit(1)
     session.commit()
-    click.echo(demo_service.describe(accounts))
+    for issued in made.invitations:
+        try:
+            send(invitation_email(issued, made.lead))
+        except MailError as error:
+            click.echo(f"Warning: {error}", err=True)
+        else:
+            mark_sent(issued.invitation)
+    session.commit()
+    click.echo(demo_service.describe(made))
 
 
 @main.command()
@@ -302,6 +313,21 @@ def rounds() -> None:
     """Work with assessment rounds."""
 
 
+def _round_and_people(code: str, round_id: int, *emails: str) -> tuple[Assessment, list[User]]:
+    """A council's round and the accounts with these emails, or a clear error."""
+    session = db.session()
+    assessment = session.get(Assessment, round_id) if 0 < round_id < 2**31 else None
+    if assessment is None or assessment.organisation.code != code:
+        raise click.ClickException(f"{code} has no round with id {round_id}")
+    people = []
+    for email in emails:
+        person = user_by_email(session, email)
+        if person is None:
+            raise click.ClickException(f"no account has the email {email}")
+        people.append(person)
+    return assessment, people
+
+
 @rounds.command(name="assign-facilitator")
 @click.argument("organisation_code")
 @click.argument("round_id", type=int)
@@ -309,21 +335,83 @@ def rounds() -> None:
 @click.option("--by", "by_email", required=True, help="Email of the council's lead or an admin making the assignment.")
 def assign_facilitator_command(organisation_code: str, round_id: int, facilitator_email: str, by_email: str) -> None:
     """Assign a facilitator to a council's round, on the authority of its lead or an admin."""
-    session = db.session()
-    assessment = session.get(Assessment, round_id) if 0 < round_id < 2**31 else None
-    by, facilitator = user_by_email(session, by_email), user_by_email(session, facilitator_email)
-    if assessment is None or assessment.organisation.code != organisation_code:
-        raise click.ClickException(f"{organisation_code} has no round with id {round_id}")
-    if by is None or facilitator is None:
-        raise click.ClickException(f"no account has the email {by_email if by is None else facilitator_email}")
+    assessment, (facilitator, by) = _round_and_people(organisation_code, round_id, facilitator_email, by_email)
     try:
-        assign_facilitator(session, assessment, facilitator, by)
+        assign_facilitator(db.session(), assessment, facilitator, by)
     except NotAllowed:
         raise click.ClickException(f"{by.email} is neither {organisation_code}'s lead nor an admin") from None
     except NotAFacilitator as error:
         raise click.ClickException(str(error)) from None
-    session.commit()
+    db.session().commit()
     click.echo(f"{facilitator.email} now facilitates '{assessment.title}' ({organisation_code})")
+
+
+@main.command(name="invite")
+@click.argument("organisation_code")
+@click.argument("people", nargs=-1, required=True)
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@click.option("--group", type=click.Choice([g.value for g in RespondentGroup]), default="officer", show_default=True,
+              help="The group of everyone invited (a CSV's group column overrides it).")
+@click.option("--as", "invited_as", type=click.Choice([i.value for i in InvitedAs]), default="respondent",
+              show_default=True)
+@click.option("--by", "by_email", required=True, help="Email of the council's lead (or an admin, for facilitators).")
+def invite_command(organisation_code: str, people: tuple[str, ...], round_id: int, group: str, invited_as: str,
+                   by_email: str) -> None:
+    """Invite people to a round and email each a link: PEOPLE is a CSV file (name, email, group) or email addresses."""
+    assessment, (by,) = _round_and_people(organisation_code, round_id, by_email)
+    default_group = RespondentGroup(group)
+    if len(people) == 1 and Path(people[0]).is_file():
+        try:
+            invitees, problems = parse_csv(Path(people[0]).read_text(encoding="utf-8-sig"), default_group)
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{people[0]} is not a CSV file saved as UTF-8 text") from None
+    else:
+        invitees, problems = parse_addresses("\n".join(people), default_group)
+    for problem in problems:
+        click.echo(f"{people[0] if len(people) == 1 else 'addresses'}: {problem}", err=True)
+    if problems or not invitees:
+        raise click.ClickException("nobody was invited: correct the problems above")
+    session = db.session()
+    try:
+        issued = invite(session, assessment, invitees, by, current_app.config["INVITATION_DAYS"], InvitedAs(invited_as))
+    except NotAllowed:
+        raise click.ClickException(f"{by.email} may not invite people to this round") from None
+    except InvitationRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    session.commit()
+    failed = []
+    with click.progressbar(issued, label="Sending invitations", file=sys.stderr) as bar:
+        for item in bar:
+            try:
+                send(invitation_email(item, by))
+            except MailError as error:
+                failed.append(str(error))
+            else:
+                mark_sent(item.invitation)
+    session.commit()
+    for failure in failed:
+        click.echo(failure, err=True)
+    click.echo(f"{len(issued) - len(failed)} of {len(issued)} invitation(s) sent for '{assessment.title}'")
+    if failed:
+        sys.exit(1)
+
+
+@main.group()
+def mail() -> None:
+    """Email settings."""
+
+
+@mail.command(name="test")
+@click.argument("email")
+def mail_test(email: str) -> None:
+    """Send a test message to EMAIL with the configured settings, to check that email works."""
+    try:
+        send(compose("test", email, f"Test message from {current_app.config['SERVICE_NAME']}"))
+    except MailError as error:
+        raise click.ClickException(str(error)) from None
+    backend = current_app.config["MAIL_BACKEND"]
+    click.echo(f"Sent a test message to {email} " + ("through " + current_app.config["MAIL_SERVER"]
+                                                     if backend == "smtp" else "into the outbox folder"))
 
 
 main.add_command(report_command)

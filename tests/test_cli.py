@@ -421,8 +421,9 @@ def test_users_add_refuses_an_unknown_role(app: Flask, runner: FlaskCliRunner) -
 
 # demo
 
-DEMO_EMAILS = ["lead@demo.example", "officer@demo.example", "member@demo.example", "facilitator@demo.example",
-               "analyst@demo.example", "admin@demo.example"]
+DEMO_EMAILS = ["lead@demo.example", "officer@demo.example", "member@demo.example", "finance@demo.example",
+               "digital@demo.example", "ceo@demo.example", "cllr.khan@demo.example", "cllr.lewis@demo.example",
+               "cllr.brown@demo.example", "facilitator@demo.example", "analyst@demo.example", "admin@demo.example"]
 
 
 def demo_counts(app: Flask) -> tuple[int, ...]:
@@ -434,8 +435,12 @@ def check_demo_output(output: str, password: str) -> None:
     lines = output.splitlines()
     assert lines[:3] == ["Demo council: Demo Borough (code DEMO), round 'Before the 2027 peer challenge'", "",
                          "Demo accounts:"]
-    assert [line.split()[0] for line in lines[3:]] == DEMO_EMAILS
-    assert all(f"  password: {password}  (" in line for line in lines[3:])
+    accounts = lines[3:3 + len(DEMO_EMAILS)]
+    assert [line.split()[0] for line in accounts] == DEMO_EMAILS
+    assert all(f"  password: {password}  (" in line for line in accounts)
+    assert lines[3 + len(DEMO_EMAILS):] == [
+        "", "Invited, not yet joined (their emails, with the links, are in the outbox):",
+        "  new.officer@demo.example", "  cllr.new@demo.example"]
 
 
 def check_officer_submitted(app: Flask, questionnaires: int) -> None:
@@ -463,14 +468,17 @@ def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCl
     result = fixture_runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert result.exit_code == 0, result.output
     check_demo_output(result.stdout, "demo password 1")
-    # 6 users, the council, 3 memberships, 2 officer responses + 1 member response, 2 x (overall + sections)
-    # scores (full-example has 2 sections, staged-example 1), 2 versions.
-    assert demo_counts(fixture_app) == (6, 1, 3, 3, 5, 2)
+    # 12 users, the council, 9 memberships; 12 responses (11 submitted: 5 people's to both questionnaires and one
+    # person's to full-example), scores for each submitted one (overall and each section: 3 for full-example, 2 for
+    # staged-example), so 5 x 5 + 3 = 28; 2 versions.
+    assert demo_counts(fixture_app) == (12, 1, 9, 12, 28, 2)
+    outbox = sorted((Path(fixture_app.instance_path) / "outbox").glob("*.eml"))
+    assert [p.name.split("-", 1)[1] for p in outbox] == ["new.officer@demo.example.eml", "cllr.new@demo.example.eml"]
     check_officer_submitted(fixture_app, 2)
     again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
     assert again.exit_code == 0, again.output
     check_demo_output(again.stdout, "demo password 2")
-    assert demo_counts(fixture_app) == (6, 1, 3, 3, 5, 2)
+    assert demo_counts(fixture_app) == (12, 1, 9, 12, 28, 2)
     with fixture_app.app_context():
         lead = db.session().scalar(select(User).filter_by(email="lead@demo.example"))
         assert lead is not None and lead.password_hash is not None
@@ -483,7 +491,9 @@ def test_demo_on_the_shipped_library(app: Flask, runner: FlaskCliRunner) -> None
     check_demo_output(result.stdout, "demo password 1")
     shipped = len(app.extensions["assess.library"].files)
     counts = demo_counts(app)
-    assert counts[:4] == (6, 1, 3, shipped + 1)
+    # Responses: 3 people submitted all 7, one 3 and started a 4th, one 2 and started a 3rd, one submitted 1
+    # and one started 1.
+    assert shipped == 7 and counts[:4] == (12, 1, 9, 30)
     check_officer_submitted(app, shipped)
     again = runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert again.exit_code == 0, again.output
@@ -493,8 +503,9 @@ def test_demo_on_the_shipped_library(app: Flask, runner: FlaskCliRunner) -> None
 def test_demo_random_passwords(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
     result = fixture_runner.invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    passwords = [line.split("password: ")[1].split("  (")[0] for line in result.stdout.splitlines()[3:]]
-    assert len(passwords) == 6 and len(set(passwords)) == 6
+    passwords = [line.split("password: ")[1].split("  (")[0] for line in result.stdout.splitlines()
+                 if "password: " in line]
+    assert len(passwords) == len(DEMO_EMAILS) == len(set(passwords))
     assert all(len(p) >= 12 for p in passwords)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +16,12 @@ from assess.models import (
     AssessmentQuestionnaire,
     Organisation,
     OrganisationRole,
-    QuestionnaireVersion,
     RespondentGroup,
     ResponseStatus,
     SiteRole,
     User,
 )
+from assess.services.invitations import Invitee, Issued, invite
 from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.rounds import assign_facilitator
@@ -42,24 +43,54 @@ class DemoAccount:
     what: str
 
 
+#: Each demo account: email, name, role in the council, group, site roles, what it shows, and for a
+#: respondent how far they have got (questionnaires submitted, then sections of the next one saved).
 ACCOUNTS = (
     ("lead@demo.example", "Priya Shah", OrganisationRole.LEAD, RespondentGroup.OFFICER, (),
-     "council lead: starts rounds, sees everyone's answers"),
+     "council lead: runs the round, invites, sees everyone's answers", (0, 0)),
     ("officer@demo.example", "Tom Hughes", OrganisationRole.RESPONDENT, RespondentGroup.OFFICER, (),
-     "respondent (officer): has submitted every questionnaire"),
+     "respondent (officer): has submitted every questionnaire", (99, 0)),
     ("member@demo.example", "Cllr Jean Evans", OrganisationRole.RESPONDENT, RespondentGroup.MEMBER, (),
-     "respondent (elected member): part-way through"),
+     "respondent (elected member): part-way through", (0, 1)),
+    ("finance@demo.example", "Nadia Rahman", OrganisationRole.RESPONDENT, RespondentGroup.OFFICER, (),
+     "respondent (officer, section 151 officer): has submitted every questionnaire", (99, 0)),
+    ("digital@demo.example", "Ben Carter", OrganisationRole.RESPONDENT, RespondentGroup.OFFICER, (),
+     "respondent (officer): 3 questionnaires submitted, the 4th started", (3, 2)),
+    ("ceo@demo.example", "Helen Ward", OrganisationRole.RESPONDENT, RespondentGroup.OFFICER, (),
+     "respondent (officer, chief executive): 1 submitted", (1, 0)),
+    ("cllr.khan@demo.example", "Cllr Amir Khan", OrganisationRole.RESPONDENT, RespondentGroup.MEMBER, (),
+     "respondent (elected member, leader of the council): has submitted every questionnaire", (99, 0)),
+    ("cllr.lewis@demo.example", "Cllr Rosa Lewis", OrganisationRole.RESPONDENT, RespondentGroup.MEMBER, (),
+     "respondent (elected member): not started", (0, 0)),
+    ("cllr.brown@demo.example", "Cllr Peter Brown", OrganisationRole.RESPONDENT, RespondentGroup.MEMBER, (),
+     "respondent (elected member, opposition): 2 submitted", (2, 1)),
     ("facilitator@demo.example", "Sam Okafor", None, None, (SiteRole.FACILITATOR,),
-     "facilitator assigned to the demo round"),
-    ("analyst@demo.example", "Alex Morgan", None, None, (SiteRole.ANALYST,), "sector analyst"),
-    ("admin@demo.example", "Admin User", None, None, (SiteRole.ADMIN,), "site administrator"),
+     "facilitator assigned to the demo round", (0, 0)),
+    ("analyst@demo.example", "Alex Morgan", None, None, (SiteRole.ANALYST,), "sector analyst", (0, 0)),
+    ("admin@demo.example", "Admin User", None, None, (SiteRole.ADMIN,), "site administrator", (0, 0)),
+)
+
+#: People invited but not yet joined, so the lead has invitations to look at (their emails go to the outbox).
+INVITED = (
+    Invitee("new.officer@demo.example", "Grace Obi", RespondentGroup.OFFICER),
+    Invitee("cllr.new@demo.example", "Cllr Mark Price", RespondentGroup.MEMBER),
 )
 
 
-def create_demo(session: Session, library: Library, password: str | None = None) -> list[DemoAccount]:
-    """Create (or refresh) the demo council, its accounts and an open round with its facilitator; the accounts.
+@dataclass(frozen=True)
+class DemoCouncil:
+    """What the demo made: the accounts to print, and the invitations whose emails are to be sent."""
 
-    Running it again resets the demo accounts' passwords and leaves the answers as they are.
+    accounts: list[DemoAccount]
+    invitations: list[Issued]
+    lead: User
+
+
+def create_demo(session: Session, library: Library, password: str | None = None) -> DemoCouncil:
+    """Create (or refresh) the demo council, its people and an open round with its facilitator.
+
+    Running it again resets the demo accounts' passwords, sends new invitation links and leaves the
+    answers as they are.
     """
     versions = {r.file.questionnaire.id: r.version for r in record_library(session, library)}
     council = session.scalar(select(Organisation).filter_by(code=DEMO_CODE))
@@ -71,17 +102,19 @@ def create_demo(session: Session, library: Library, password: str | None = None)
 
     accounts: list[DemoAccount] = []
     users = {}
-    for email, name, org_role, group, site_roles, what in ACCOUNTS:
+    for email, name, org_role, group, site_roles, what, _progress in ACCOUNTS:
         secret = password or secrets.token_urlsafe(12)
         user = add_user(session, email, name, secret, site_roles)
         if org_role is not None and group is not None:
             add_membership(session, user, council, org_role, group)
         users[email] = user
         accounts.append(DemoAccount(email, name, secret, what))
+    lead = users["lead@demo.example"]
 
     assessment = session.scalar(select(Assessment).filter_by(organisation_id=council.id, title=DEMO_ROUND))
     if assessment is None:
-        assessment = Assessment(organisation=council, title=DEMO_ROUND, created_by_id=users["lead@demo.example"].id)
+        assessment = Assessment(organisation=council, title=DEMO_ROUND, created_by_id=lead.id,
+                                closes_on=date.today() + timedelta(days=28))
         assessment.questionnaires = [
             AssessmentQuestionnaire(questionnaire_version=version, position=i)
             for i, version in enumerate(versions.values())
@@ -89,28 +122,33 @@ def create_demo(session: Session, library: Library, password: str | None = None)
         session.add(assessment)
         session.flush()
 
-    officer, member = users["officer@demo.example"], users["member@demo.example"]
+    for email, _name, _role, group, _site, _what, (submitted, partial) in ACCOUNTS:
+        if group is not None:
+            _answer(session, assessment, users[email], group, submitted, partial)
+    assign_facilitator(session, assessment, users["facilitator@demo.example"], lead)
+    issued = invite(session, assessment, INVITED, lead, days=14)
+    return DemoCouncil(accounts, issued, lead)
+
+
+def _answer(session: Session, assessment: Assessment, person: User, group: RespondentGroup, submitted: int,
+            partial: int) -> None:
+    """Submit the person's first `submitted` questionnaires and save `partial` sections of the next one."""
     for position, link in enumerate(assessment.questionnaires):
+        if position > submitted or (position == submitted and not partial):
+            return
         version = link.questionnaire_version
         # The version the round offers, which need not be the library's current one.
         questionnaire = questionnaire_of(version)
-        response = individual_response(session, assessment, version, officer, RespondentGroup.OFFICER)
-        if response.status != ResponseStatus.SUBMITTED:
-            save_answers(session, response, demo_answers(questionnaire, seed=version.questionnaire_id), officer)
-            submit_response(session, response, officer)
-        if position == 0:
-            _start_member_response(session, assessment, version, questionnaire, member)
-    assign_facilitator(session, assessment, users["facilitator@demo.example"], users["lead@demo.example"])
-    return accounts
-
-
-def _start_member_response(session: Session, assessment: Assessment, version: QuestionnaireVersion,
-                           questionnaire: Questionnaire, member: User) -> None:
-    response = individual_response(session, assessment, version, member, RespondentGroup.MEMBER)
-    if response.status == ResponseStatus.NOT_STARTED:
-        first_section = {q.id for q in questionnaire.sections[0].questions}
-        answers = demo_answers(questionnaire, seed=f"member-{questionnaire.id}")
-        save_answers(session, response, {k: v for k, v in answers.items() if k in first_section}, member)
+        response = individual_response(session, assessment, version, person, group)
+        if response.status != ResponseStatus.NOT_STARTED:
+            continue  # answered by an earlier run of the demo
+        answers = demo_answers(questionnaire, seed=f"{person.email}-{version.questionnaire_id}")
+        if position < submitted:
+            save_answers(session, response, answers, person)
+            submit_response(session, response, person)
+        else:
+            saved = {q.id for section in questionnaire.sections[:partial] for q in section.questions}
+            save_answers(session, response, {k: v for k, v in answers.items() if k in saved}, person)
 
 
 _OUTCOMES = {1: "not-achieved", 2: "not-achieved", 3: "partially-achieved", 4: "achieved", 5: "achieved"}
@@ -157,9 +195,11 @@ def _value_near(question: Question, level: int, rng: random.Random) -> AnswerVal
     return "We have started on this and report progress to the leadership team each quarter."
 
 
-def describe(accounts: list[DemoAccount]) -> str:
-    """The demo accounts as a short table for the terminal."""
-    width = max(len(a.email) for a in accounts)
+def describe(demo: DemoCouncil) -> str:
+    """The demo accounts and invitations as a short table for the terminal."""
+    width = max(len(a.email) for a in demo.accounts)
     lines = [f"Demo council: Demo Borough (code {DEMO_CODE}), round '{DEMO_ROUND}'", "", "Demo accounts:"]
-    lines += [f"  {a.email:<{width}}  password: {a.password}  ({a.what})" for a in accounts]
+    lines += [f"  {a.email:<{width}}  password: {a.password}  ({a.what})" for a in demo.accounts]
+    lines += ["", "Invited, not yet joined (their emails, with the links, are in the outbox):"]
+    lines += [f"  {i.invitation.email}" for i in demo.invitations]
     return "\n".join(lines)

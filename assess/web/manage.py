@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from assess import db, questionnaire_library
-from assess.mail import Email, MailError, compose, external_url, send
+from assess.mail import Email, MailError, send
 from assess.models import (
     Assessment,
     AssessmentStatus,
@@ -44,6 +44,7 @@ from assess.services.invitations import (
     resend,
     revoke,
 )
+from assess.services.notifications import invitation_email, reminder_email, returned_email
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import ResponseLocked, answers_of, return_response
 from assess.services.rounds import (
@@ -252,14 +253,8 @@ def return_page(code: str, round_id: int, response_id: int) -> ResponseReturnVal
             form.message.errors = [str(locked).capitalize()]
         else:
             session.commit()
-            respondent = response.respondent
-            if respondent is not None:
-                _send_or_warn(compose(
-                    "returned", respondent.email, "Your answers have been returned for changes",
-                    name=respondent.name, council=assessment.organisation.name, round=assessment.title,
-                    questionnaire=response.questionnaire_version.title, message=response.returned_message,
-                    returned_by=current_user().name,
-                    link=external_url("respond.round_tasks", code=code, round_id=round_id)))
+            if response.respondent is not None:
+                _send_or_warn(returned_email(response, response.respondent, current_user()))
             flash("The answers have been returned, and the respondent has been emailed.", "success")
             return redirect(back)
     page = render_template("manage/return.html", organisation=assessment.organisation, assessment=assessment,
@@ -279,22 +274,12 @@ def _send_or_warn(email: Email) -> bool:
     return True
 
 
-def _send_invitations(assessment: Assessment, issued: Sequence[Issued]) -> int:
+def _send_invitations(issued: Sequence[Issued]) -> int:
     """Email each new link; record which went out. Returns how many were sent."""
     sent = 0
     for item in issued:
-        invitation = item.invitation
-        facilitating = invitation.invited_as == InvitedAs.FACILITATOR
-        email = compose("invitation", invitation.email,
-                        f"{'Facilitate' if facilitating else 'Take part in'} {assessment.organisation.name}’s "
-                        "self-assessment", name=invitation.name, council=assessment.organisation.name,
-                        round=assessment.title, facilitating=facilitating,
-                        inviter=current_user().name, expires=invitation.expires_at,
-                        closes_on=assessment.closes_on,
-                        questionnaires=[link.questionnaire_version.title for link in assessment.questionnaires],
-                        link=external_url("invitations.accept_page", token=item.token))
-        if _send_or_warn(email):
-            mark_sent(invitation)
+        if _send_or_warn(invitation_email(item, current_user())):
+            mark_sent(item.invitation)
             sent += 1
     db.session().commit()
     return sent
@@ -334,7 +319,7 @@ def invite_page(code: str, round_id: int) -> ResponseReturnValue:
                 form.addresses.errors = [str(refused).capitalize()]
             else:
                 session.commit()
-                sent = _send_invitations(assessment, issued)
+                sent = _send_invitations(issued)
                 flash(f"{sent} invitation{'s' if sent != 1 else ''} sent.", "success")
                 return redirect(url_for(".invitations_page", code=code, round_id=round_id))
     page = render_template("manage/invite.html", organisation=assessment.organisation, assessment=assessment,
@@ -354,7 +339,7 @@ def facilitators_page(code: str, round_id: int) -> ResponseReturnValue:
         issued = invite(session, assessment, [invitee], current_user(), current_app.config["INVITATION_DAYS"],
                         invited_as=InvitedAs.FACILITATOR)
         session.commit()
-        if _send_invitations(assessment, issued):
+        if _send_invitations(issued):
             flash(f"An invitation to facilitate has been sent to {invitee.email}.", "success")
         return redirect(url_for(".facilitators_page", code=code, round_id=round_id))
     pending = db.session().scalars(select(Invitation).filter_by(
@@ -396,7 +381,7 @@ def change_invitation(code: str, round_id: int, invitation_id: int, what: str) -
         if what == "resend":
             issued = resend(session, invitation, current_user(), current_app.config["INVITATION_DAYS"])
             session.commit()
-            if _send_invitations(assessment, [issued]):
+            if _send_invitations([issued]):
                 flash(f"The invitation to {invitation.email} has been sent again, with a new link.", "success")
         else:
             revoke(session, invitation, current_user())
@@ -424,10 +409,7 @@ def remind(code: str, round_id: int) -> ResponseReturnValue:
         flash(str(refused).capitalize() + ".", "error")
         return redirect(url_for(".round_page", code=code, round_id=round_id))
     session.commit()
-    sent = sum(_send_or_warn(compose(
-        "reminder", user.email, f"Reminder: {assessment.organisation.name}’s self-assessment", name=user.name,
-        council=assessment.organisation.name, round=assessment.title, closes_on=assessment.closes_on,
-        link=external_url("respond.round_tasks", code=code, round_id=round_id))) for user in due)
+    sent = sum(_send_or_warn(reminder_email(user, assessment)) for user in due)
     flash(f"{sent} reminder{'s' if sent != 1 else ''} sent"
           + (f"; {skipped} {'person was' if skipped == 1 else 'people were'} reminded in the last day, so not again"
              if skipped else "") + ".", "success")

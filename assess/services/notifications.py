@@ -1,0 +1,43 @@
+"""The emails the service sends: invitations, reminders and returned answers, each from its templates."""
+
+from __future__ import annotations
+
+from assess.mail import Email, compose, external_url
+from assess.models import Assessment, InvitedAs, Response, User
+from assess.services.invitations import Issued
+
+
+def invitation_email(issued: Issued, inviter: User) -> Email:
+    """The email carrying an invitation's link (the only place the token ever appears)."""
+    invitation = issued.invitation
+    assessment = invitation.assessment
+    facilitating = invitation.invited_as == InvitedAs.FACILITATOR
+    return compose(
+        "invitation", invitation.email,
+        f"{'Facilitate' if facilitating else 'Take part in'} {assessment.organisation.name}’s self-assessment",
+        name=invitation.name, council=assessment.organisation.name, round=assessment.title,
+        facilitating=facilitating, inviter=inviter.name, expires=invitation.expires_at,
+        closes_on=assessment.closes_on,
+        questionnaires=[link.questionnaire_version.title for link in assessment.questionnaires],
+        link=external_url("invitations.accept_page", token=issued.token),
+    )
+
+
+def reminder_email(user: User, assessment: Assessment) -> Email:
+    """A reminder to someone who has not submitted everything in a round."""
+    return compose(
+        "reminder", user.email, f"Reminder: {assessment.organisation.name}’s self-assessment", name=user.name,
+        council=assessment.organisation.name, round=assessment.title, closes_on=assessment.closes_on,
+        link=external_url("respond.round_tasks", code=assessment.organisation.code, round_id=assessment.id),
+    )
+
+
+def returned_email(response: Response, respondent: User, by: User) -> Email:
+    """Telling a respondent that their answers came back to them for changes, and why."""
+    assessment = response.assessment
+    return compose(
+        "returned", respondent.email, "Your answers have been returned for changes", name=respondent.name,
+        council=assessment.organisation.name, round=assessment.title,
+        questionnaire=response.questionnaire_version.title, message=response.returned_message, returned_by=by.name,
+        link=external_url("respond.round_tasks", code=assessment.organisation.code, round_id=assessment.id),
+    )
