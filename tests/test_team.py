@@ -207,7 +207,8 @@ def test_completion_shows_each_person_by_questionnaire_with_filters_and_csv(fixt
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
     assert rows[0] == ["name", "email", "group", "role", "Full example", "Staged example"]
     assert ["Respondent", "respondent@example.org", "member", "respondent", "Submitted", "Not started"] in rows
-    assert download.headers["Content-Disposition"] == f'attachment; filename="completion-OWN-round-{places.own.round_id}.csv"'
+    name = f"completion-OWN-round-{places.own.round_id}.csv"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 def test_returning_a_response_lets_the_respondent_change_and_resubmit(fixture_app: Flask, places: Places,
