@@ -372,3 +372,61 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     # One council, one open round, nothing else: straight to it.
     assert pages["respondent"].headers["Location"] == round_url(places, "")
     assert "respondent@example.org" in signed_in_client(fixture_app, "admin").get("/admin/").get_data(as_text=True)
+
+
+def test_the_section_page_checks_a_required_comment_and_says_where_it_is(fixture_app: Flask,
+                                                                         places: Places) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    url = round_url(places, "full-example", "delivery")
+    page = lead.get(url).get_data(as_text=True)
+    assert "Full example: section 2 of 2" in page and "Needed before you can submit." in page
+    missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": ""})
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 400 and "govuk-error-summary" in html
+    assert "Add a comment or evidence for your answer to ‘How are services mainly delivered?’" in html
+    assert 'value="in-house" checked' in html  # what was chosen is kept
+    saved = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "The 2026 review.",
+                             "action": "later"})
+    assert saved.status_code == 302
+    assert "Your answers have been saved" in lead.get(saved.headers["Location"]).get_data(as_text=True)
+
+
+def test_submitting_shows_a_panel_that_says_what_happens_next(fixture_app: Flask, places: Places) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    post(lead, round_url(places, "full-example", "strategy"), {"has-strategy": "no"})
+    post(lead, round_url(places, "full-example", "delivery"),
+         {"delivery-model": "in-house", "delivery-model--comment": "The 2026 review."})
+    submitted = post(lead, round_url(places, "full-example", "check"), {})
+    page = lead.get(submitted.headers["Location"]).get_data(as_text=True)
+    assert "Answers submitted" in page and "What happens next" in page
+    assert "The council’s lead and the round’s facilitator can read everyone’s answers" in page
+    assert "Answers submitted" not in lead.get(submitted.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_respondents_profile_is_their_own_answers_without_colleagues_names(fixture_app: Flask,
+                                                                             places: Places) -> None:
+    mine = signed_in_client(fixture_app, "respondent").get(round_url(places, "profile")).get_data(as_text=True)
+    assert "<h1 class=\"govuk-heading-l\">Your answers: OWN Council</h1>" in mine and "Respondents" not in mine
+    leads = signed_in_client(fixture_app, "lead").get(round_url(places, "profile")).get_data(as_text=True)
+    assert "Maturity profile: OWN Council" in leads and "Respondent (member): 1 of 2" in leads
+
+
+def test_not_applicable_is_exclusive_among_checkboxes(fixture_app: Flask) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from assess.web.forms import read_form, section_form_class
+    from scoring.model import Option, Question, Section
+
+    question = Question(id="partners", type="multi-choice", text="Which partners?", not_applicable=True,
+                        options=(Option("nhs", "The NHS", 1), Option("police", "The police", 1)))
+    section = Section(id="s", title="S", questions=(question,))
+    with fixture_app.test_request_context():
+        fixture_app.config["WTF_CSRF_ENABLED"] = False
+        both = section_form_class(section)(formdata=MultiDict([("partners", "nhs"), ("partners", "n/a")]))
+        assert both.validate() and read_form(both, section) == {}
+        assert both["partners"].errors == [
+            "Select the options that apply, or ‘Not applicable to our council’, not both"]
+        alone = section_form_class(section)(formdata=MultiDict([("partners", "n/a")]))
+        assert alone.validate() and read_form(alone, section)["partners"].not_applicable
+        rendered = str(alone["partners"]())
+        assert 'data-behaviour="exclusive"' in rendered and "govuk-checkboxes__divider" in rendered

@@ -216,10 +216,12 @@ def test_not_applicable_is_stored_and_shown(client: FlaskClient, demo: Demo) -> 
     sign_in(client, "member@demo.example")
     url = demo.round_url + "financial-planning/capital-and-assets"
     page = html(client.get(url))
-    na_fields = re.findall(r'name="([a-z0-9-]+--not-applicable)"', page)
+    # "Not applicable" is the last choice of the question's own radios, after an "or" divider.
+    na_fields = re.findall(r'name="([a-z0-9-]+)" type="radio" value="n/a"', page)
     assert na_fields, "this section offers 'not applicable'"
-    submit_form(client, url, {na_fields[0]: "y", "action": "later"})
-    assert re.search(rf'name="{na_fields[0]}" type="checkbox" value="y" checked', html(client.get(url)))
+    assert '<div class="govuk-radios__divider">or</div>' in page
+    submit_form(client, url, {na_fields[0]: "n/a", "action": "later"})
+    assert re.search(rf'name="{na_fields[0]}" type="radio" value="n/a" checked', html(client.get(url)))
 
 
 def test_submit_is_refused_until_complete_then_answers_lock(client: FlaskClient, demo: Demo, app: Flask) -> None:

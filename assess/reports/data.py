@@ -200,6 +200,8 @@ class ReportData:
     questionnaires: tuple[QuestionnaireReport, ...]
     pending: tuple[str, ...] = ()  # titles of the round's questionnaires with nothing submitted yet
     title: str = field(default="Maturity profile")
+    # A respondent's own copy leaves out who else answered (they may not see colleagues' names).
+    respondents_hidden: bool = False
 
     @property
     def subject(self) -> str:

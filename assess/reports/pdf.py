@@ -260,7 +260,8 @@ def _cover(report: ReportData) -> list[Flowable]:
     ]
     if report.pending:
         facts.append(("Not yet submitted", "\n".join(report.pending)))
-    facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
+    if not report.respondents_hidden:
+        facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
     bases = {q.basis for q in report.questionnaires}
     facts.append(("Figures based on", bases.pop() if len(bases) == 1
                   else "\n".join(f"{q.title}: {q.basis}" for q in report.questionnaires)))

@@ -36,7 +36,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
-from assess.answers import AnswerError, coerce_value
+from assess.answers import NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
 from scoring import Answer
 from scoring.model import Question, Section
@@ -221,22 +221,57 @@ class SectionForm(Form):
     lock_version = HiddenField()
 
 
+NOT_APPLICABLE_TEXT = "Not applicable to our council"
+#: Question types whose answers are chosen from a list, where "not applicable" is one more choice.
+CHOSEN = ("level", "yes-no", "choice", "multi-choice")
+
+
+class _NotApplicableLast:
+    """Puts the "not applicable" choice last, after an "or" divider (the GOV.UK pattern for "none of these")."""
+
+    exclusive = False
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> Any:
+        params = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
+        items = params["items"]
+        for index, item in enumerate(items):
+            if item.get("value") == NOT_APPLICABLE:
+                if self.exclusive:
+                    item["behaviour"] = "exclusive"  # ticking it unticks the others, and the other way round
+                items.insert(index, {"divider": "or"})
+                break
+        return params
+
+
+class RadiosWithNotApplicable(_NotApplicableLast, GovRadioInput):
+    """Radios whose last choice, after "or", is "not applicable"."""
+
+
+class CheckboxesWithNotApplicable(_NotApplicableLast, GovCheckboxesInput):
+    """Checkboxes whose last, exclusive choice, after "or", is "not applicable"."""
+
+    exclusive = True
+
+
 def _answer_field(question: Question) -> Field:
     description = question.hint or ""
+    not_applicable = [SelectChoice(NOT_APPLICABLE, NOT_APPLICABLE_TEXT)] if question.not_applicable else []
+    radios = RadiosWithNotApplicable()
     if question.type == "level":
         choices = [SelectChoice(str(level), text) for level, text in sorted(question.statements.items())]
-        return RadioField(question.text, choices=choices, description=description, widget=GovRadioInput(),
+        return RadioField(question.text, choices=choices + not_applicable, description=description, widget=radios,
                           validators=[Optional()])
     if question.type == "yes-no":
-        return RadioField(question.text, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-                          description=description, widget=GovRadioInput(), validators=[Optional()])
+        return RadioField(question.text, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No"),
+                                                  *not_applicable],
+                          description=description, widget=radios, validators=[Optional()])
     if question.type == "choice":
-        return RadioField(question.text, choices=_options(question),
-                          description=description, widget=GovRadioInput(), validators=[Optional()])
+        return RadioField(question.text, choices=_options(question) + not_applicable,
+                          description=description, widget=radios, validators=[Optional()])
     if question.type == "multi-choice":
-        return SelectMultipleField(question.text, choices=_options(question),
-                                   description=description or "Select all that apply", widget=GovCheckboxesInput(),
-                                   validators=[Optional()])
+        return SelectMultipleField(question.text, choices=_options(question) + not_applicable,
+                                   description=description or "Select all that apply",
+                                   widget=CheckboxesWithNotApplicable(), validators=[Optional()])
     if question.type == "number":
         return StringField(question.text, description=description, widget=GovTextInput())
     return TextAreaField(question.text, description=description, widget=GovCharacterCount())
@@ -247,17 +282,18 @@ def _options(question: Question) -> list[SelectChoice]:
 
 
 def section_form_class(section: Section) -> type[SectionForm]:
-    """A form class with, for each question: the answer, 'not applicable' and a comment where offered."""
+    """A form class with, for each question: the answer ("not applicable" among its choices) and a comment."""
     fields: dict[str, Any] = {}
     for question in section.questions:
         fields[question.id] = _answer_field(question)
-        if question.not_applicable:
-            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(
-                "Not applicable to our council", widget=GovCheckboxInput())
+        if question.not_applicable and question.type not in CHOSEN:
+            # A number or text has no list to add "not applicable" to: it gets a checkbox of its own.
+            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=GovCheckboxInput())
         if question.comment != "none":
-            optional = " (optional)" if question.comment == "optional" else ""
+            label = {"optional": "Comment or evidence (optional)",
+                     "required": "Comment or evidence"}.get(question.comment, "Comment or evidence")
             fields[question.id + COMMENT_SUFFIX] = TextAreaField(
-                f"Comment or evidence{optional}", widget=GovTextArea(),
+                label, widget=GovTextArea(),
                 validators=[Length(max=5000, message="Comment or evidence must be 5,000 characters or fewer")])
     return type(f"Section_{section.id}", (SectionForm,), fields)
 
@@ -269,19 +305,37 @@ def fill_form(form: SectionForm, section: Section, answers: dict[str, Answer]) -
         if answer is None:
             continue
         value = answer.value
-        form[question.id].data = (
-            list(value) if isinstance(value, tuple) else (str(value) if value is not None else None)
-        )
-        if question.not_applicable:
+        if answer.not_applicable and question.type in CHOSEN:
+            form[question.id].data = [NOT_APPLICABLE] if question.type == "multi-choice" else NOT_APPLICABLE
+        else:
+            form[question.id].data = (
+                list(value) if isinstance(value, tuple) else (str(value) if value is not None else None)
+            )
+        if question.not_applicable and question.type not in CHOSEN:
             form[question.id + NOT_APPLICABLE_SUFFIX].data = answer.not_applicable
         if question.comment != "none":
             form[question.id + COMMENT_SUFFIX].data = answer.comment or ""
 
 
+def _not_applicable(form: SectionForm, question: Question) -> bool:
+    """Whether the person chose "not applicable" (an error if they also chose something else)."""
+    if not question.not_applicable:
+        return False
+    if question.type not in CHOSEN:
+        return bool(form[question.id + NOT_APPLICABLE_SUFFIX].data)
+    data = form[question.id].data
+    if question.type != "multi-choice":
+        return bool(data == NOT_APPLICABLE)
+    if NOT_APPLICABLE in (data or []) and len(data) > 1:
+        raise AnswerError(f"select the options that apply, or ‘{NOT_APPLICABLE_TEXT}’, not both")
+    return NOT_APPLICABLE in (data or [])
+
+
 def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -> dict[str, Answer]:
     """The section's answers from a posted form; bad values become field errors (nothing is dropped).
 
-    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had.
+    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had. A
+    required comment missing beside an answer is an error here, not first when submitting.
     """
     answers: dict[str, Answer] = {}
     for question in section.questions:
@@ -289,18 +343,28 @@ def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -
             continue
         field = form[question.id]
         comment = form[question.id + COMMENT_SUFFIX].data if question.comment != "none" else None
-        if question.not_applicable and form[question.id + NOT_APPLICABLE_SUFFIX].data:
-            answers[question.id] = Answer(not_applicable=True, comment=comment)
-            continue
-        raw = field.data
-        if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
-            answers[question.id] = Answer(None, comment=comment)
-            continue
         try:
-            answers[question.id] = Answer(coerce_value(question, raw), comment=comment)
+            answer = _read_answer(form, question, field.data, comment)
         except AnswerError as error:
             field.errors = [*field.errors, _sentence(str(error))]
+            continue
+        if question.comment == "required" and answer.is_given and not (comment or "").strip():
+            form[question.id + COMMENT_SUFFIX].errors = [
+                f"Add a comment or evidence for your answer to ‘{_short(question.text)}’"]
+        answers[question.id] = answer
     return answers
+
+
+def _read_answer(form: SectionForm, question: Question, raw: Any, comment: str | None) -> Answer:
+    if _not_applicable(form, question):
+        return Answer(not_applicable=True, comment=comment)
+    if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
+        return Answer(None, comment=comment)
+    return Answer(coerce_value(question, raw), comment=comment)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
 
 def _sentence(message: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +19,7 @@ from assess.models import (
     Membership,
     Organisation,
     Response,
+    ResponseKind,
     ResponseStatus,
     SiteRole,
 )
@@ -251,6 +252,7 @@ def _int(value: object) -> int | None:
 
 def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_id: str) -> str:
     if request.form.get("action") == "later":
+        flash("Your answers have been saved. You can come back to them at any time.", "success")
         return url_for(".round_tasks", code=code, round_id=round_id)
     if request.args.get("change"):
         # Came from a Change link on Check your answers: go back there (the GOV.UK pattern).
@@ -270,6 +272,7 @@ def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapp
     return {
         "organisation": page.organisation, "assessment": page.assessment, "questionnaire": page.questionnaire,
         "section": section, "form": form, "conflict": conflict,
+        "number": [s.id for s in page.questionnaire.sections].index(section.id) + 1,
         "hidden": _hidden_by_earlier_pages(page.questionnaire, section, stored),
         "conditions": {q.id: _condition_json(q.show_if) for q in section.questions
                        if q.show_if and q.show_if.question in in_section},
@@ -317,7 +320,7 @@ def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValu
             session.rollback()
             return _locked(page)
         else:
-            flash("Your answers have been submitted.", "success")
+            flash("Your answers have been submitted.", "submitted")
             return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
     answers = answers_of(page.response)
     html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,
@@ -357,9 +360,14 @@ def _round_report(code: str, round_id: int) -> ReportData:
     everyone = allowed(session, user, Action.VIEW_RESPONSES, assessment)
     choose = default_chooser(user) if everyone else respondent_chooser(user)
     try:
-        return build_report(session, assessment, choose=choose)
+        report = build_report(session, assessment, choose=choose)
     except NoSubmittedResponse:
         abort(404)
+    if everyone:
+        return report
+    # A respondent never sees colleagues' names or progress; a profile of their own answers says so.
+    own = all(source.kind == ResponseKind.INDIVIDUAL.value for part in report.questionnaires for source in part.sources)
+    return replace(report, respondents=(), respondents_hidden=True, title="Your answers" if own else report.title)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/profile")
