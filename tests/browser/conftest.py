@@ -26,8 +26,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
 from assess.migrations import alembic_config
-from assess.models import Assessment
+from assess.models import Assessment, InvitedAs, RespondentGroup, User
 from assess.services.demo import DEMO_CODE, DEMO_ROUND, create_demo
+from assess.services.invitations import Invitee, invite
 from tests.conftest import empty_tables
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,6 +44,9 @@ PASSWORD = "demo-password-1"
 LEAD = "lead@demo.example"
 OFFICER = "officer@demo.example"
 MEMBER = "member@demo.example"
+FACILITATOR = "facilitator@demo.example"
+ANALYST = "analyst@demo.example"
+ADMIN = "admin@demo.example"
 
 # Playwright waits at most this long for anything; the pages are local and small.
 TIMEOUT_MS = 10_000
@@ -143,6 +147,19 @@ def demo_database(server: LiveServer) -> Iterator[Demo]:
         yield Demo(server, round_id)
     finally:
         empty_tables(server.engine)
+
+
+def invitation_link(server: LiveServer, email: str, invited_as: InvitedAs = InvitedAs.RESPONDENT) -> str:
+    """A fresh invitation link to the demo round for an email address, as its email would carry it."""
+    with server.app.app_context():
+        session = db.session()
+        assessment = session.scalar(select(Assessment).filter_by(title=DEMO_ROUND))
+        lead = session.scalar(select(User).filter_by(email=LEAD))
+        assert assessment is not None and lead is not None
+        [issued] = invite(session, assessment, [Invitee(email, None, RespondentGroup.OFFICER)], lead, days=14,
+                          invited_as=invited_as)
+        session.commit()
+    return f"/invitations/{issued.token}"
 
 
 @pytest.fixture

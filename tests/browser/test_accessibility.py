@@ -14,7 +14,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LEAD, MEMBER, OFFICER, Demo, LiveServer, demo_database, sign_in
+from tests.browser.conftest import (
+    ADMIN,
+    ANALYST,
+    FACILITATOR,
+    LEAD,
+    MEMBER,
+    OFFICER,
+    Demo,
+    LiveServer,
+    demo_database,
+    invitation_link,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +65,7 @@ def sign_in_with_errors(page: Page, demo: Demo) -> None:
 
 def home(page: Page, demo: Demo) -> None:
     sign_in(page, LEAD)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your councils")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Priya Shah")
 
 
 def council_rounds(page: Page, demo: Demo) -> None:
@@ -128,10 +140,101 @@ def results(page: Page, demo: Demo) -> None:
 
 
 def maturity_profile(page: Page, demo: Demo) -> None:
-    sign_in(page, OFFICER)
+    sign_in(page, LEAD)
     page.goto(demo.round_url("profile"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maturity profile")
     expect(page.locator("svg[role=img]").first).to_be_visible()
+
+
+def own_profile(page: Page, demo: Demo) -> None:
+    sign_in(page, OFFICER)
+    page.goto(demo.round_url("profile"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your answers")
+
+
+def manage_round(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("manage"))
+    expect(page.get_by_role("heading", level=2, name="Who has answered")).to_be_visible()
+
+
+def completion(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("completion"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Each person’s progress")
+
+
+def person_answers(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    page.goto(demo.round_url("completion"))
+    page.get_by_role("link", name="Tom Hughes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tom Hughes’s answers")
+
+
+def return_with_errors(page: Page, demo: Demo) -> None:
+    person_answers(page, demo)
+    page.get_by_role("button", name=re.compile("^Return")).first.click()
+    page.get_by_role("button", name="Return the answers").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def invite_with_errors(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("invite"))
+    page.get_by_label("Email addresses").fill("not an address")
+    page.get_by_role("button", name="Send invitations").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def invitations(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("invitations"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
+
+
+def facilitators(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("facilitators"))
+    expect(page.get_by_text("Sam Okafor (facilitator@demo.example)")).to_be_visible()
+
+
+def edit_round(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("edit"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the round’s details")
+
+
+def status_change(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("status", "in-review"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close answering and start the review")
+
+
+def facilitator_home(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    expect(page.get_by_role("heading", level=2, name="Rounds you facilitate")).to_be_visible()
+
+
+def analyst_home(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    expect(page.get_by_role("heading", level=2, name="The sector")).to_be_visible()
+
+
+def admin_home(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Users and councils").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Users and councils")
+
+
+def invitation_new_account_with_errors(page: Page, demo: Demo) -> None:
+    page.goto(invitation_link(demo.server, "a11y.newcomer@demo.example"))
+    page.get_by_role("button", name="Create account and join").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def invitation_unknown(page: Page, demo: Demo) -> None:
+    page.goto("/invitations/not-a-real-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This invitation link is not valid")
 
 
 def not_found(page: Page, demo: Demo) -> None:
@@ -166,6 +269,21 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "check answers, cannot submit": check_answers_cannot_submit,
     "results": results,
     "maturity profile (HTML twin of the PDF)": maturity_profile,
+    "a respondent's own answers as a profile": own_profile,
+    "manage a round": manage_round,
+    "each person's progress": completion,
+    "one person's answers (facilitator)": person_answers,
+    "return answers, with errors": return_with_errors,
+    "invite people, with errors": invite_with_errors,
+    "invitations": invitations,
+    "facilitators": facilitators,
+    "change a round": edit_round,
+    "move a round on": status_change,
+    "facilitator's home": facilitator_home,
+    "analyst's home": analyst_home,
+    "administration": admin_home,
+    "invitation: create an account, with errors": invitation_new_account_with_errors,
+    "invitation link not valid": invitation_unknown,
     "404": not_found,
     "CSRF error": csrf_error,
 }
