@@ -69,8 +69,9 @@ def test_wrong_password_shows_a_focused_error_summary_linking_to_the_field(page:
 
     page.get_by_label("Password", exact=True).fill("demo-password-1")
     page.get_by_role("button", name="Sign in").click()
-    expect_heading(page, "Your councils")
-    expect(page.get_by_role("link", name="Demo Borough")).to_be_visible()
+    # One council with one open round to answer: straight to its task list.
+    expect_heading(page, "Before the 2027 peer challenge")
+    expect(page.locator(".govuk-task-list").first).to_be_visible()
 
 
 def test_member_completes_a_questionnaire_leaving_and_resuming_then_changes_an_answer_and_submits(
@@ -81,9 +82,7 @@ def test_member_completes_a_questionnaire_leaving_and_resuming_then_changes_an_a
     # Levels chosen per section (the "choice" question takes the option at that position).
     levels = {sections[0].id: 3, sections[1].id: 4, sections[2].id: 3, sections[3].id: 2}
 
-    sign_in(page, MEMBER)
-    page.get_by_role("link", name="Demo Borough").click()
-    page.get_by_role("link", name=DEMO_ROUND).click()
+    sign_in(page, MEMBER)  # one council, one open round: signing in goes straight to it
     expect_heading(page, DEMO_ROUND)
     tasks = task_list(page, procurement.title)
     expect(task_status(tasks, sections[0].title)).to_have_text("Not started")
@@ -145,7 +144,7 @@ def test_member_completes_a_questionnaire_leaving_and_resuming_then_changes_an_a
 
     # Results: the overall level, the chart with its text alternative, and the table.
     expect_heading(page, "Your results")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your answers have been submitted.")
+    expect(page.locator(".govuk-panel")).to_contain_text("Answers submitted")
     # Section means 3.25, 4, 3 and 2 (the unscored "choice" question does not count): 3.06 rounds down to Mature.
     expect(page.locator("p.govuk-body-l")).to_have_text("Overall level: Mature (level 3 of 5)")
     chart = page.locator("figure.app-chart svg")
