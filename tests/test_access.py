@@ -81,6 +81,14 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("manage.facilitators_page", "GET"): {**LEAD_ONLY, "admin": (200, 200)},
     ("manage.facilitators_page", "POST"): {**NOBODY, "lead": (302, 404), "admin": (302, 302)},  # invites the email
     ("admin.home", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("facilitate.overview", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.divergence_page", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.agree_section", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # saved
+    ("facilitate.confirm", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.confirm", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # not complete
+    ("facilitate.targets", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.targets", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # no targets
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
     ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),

@@ -132,6 +132,7 @@ def save_section(
     _claim_section(session, response, section_id, expected_version, by)
     existing = {a.question_id: a for a in response.answers}
     changed: list[str] = []
+    before_after: dict[str, dict[str, object]] = {}
     for question_id, answer in changes.items():
         row = existing.get(question_id)
         if row is None:
@@ -145,10 +146,15 @@ def save_section(
             row.changed_by_id = by.id
             row.changed_at = utcnow()
             changed.append(question_id)
+            before_after[question_id] = {"before": list(before), "after": [row.value, row.not_applicable, row.comment]}
     if changed:
+        detail: dict[str, object] = {"section": section_id, "changed": changed}
+        if response.kind == ResponseKind.CONSENSUS:
+            # The agreed answers are the council's: who changed what, from what, is kept.
+            detail["answers"] = before_after
         session.add(AuditEvent(action="answers-saved", user_id=by.id,
                                organisation_id=response.assessment.organisation_id, subject=f"response:{response.id}",
-                               detail={"section": section_id, "changed": changed}))
+                               detail=detail))
     session.flush()
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.reports.data import long_date
-from assess.web import access, admin, auth, invitations, manage, respond
+from assess.web import access, admin, auth, facilitate, invitations, manage, respond
 
 csrf = CSRFProtect()
 
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(invitations.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(facilitate.blueprint)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:

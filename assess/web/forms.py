@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from assess.answers import NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
 from scoring import Answer
-from scoring.model import Question, Section
+from scoring.model import Question, Questionnaire, Section
 
 COMMENT_SUFFIX = "--comment"
 NOT_APPLICABLE_SUFFIX = "--not-applicable"
@@ -186,6 +186,31 @@ class ReturnForm(Form):
     submit = SubmitField("Return the answers", widget=GovSubmitInput())
 
 
+class TargetsForm(Form):
+    """A target level (or none) for each section of a questionnaire: one radio group a section."""
+
+    submit = SubmitField("Save targets", widget=GovSubmitInput())
+
+    @classmethod
+    def for_questionnaire(cls, questionnaire: Questionnaire, current: dict[str, int]) -> TargetsForm:
+        """The form for one questionnaire's sections, showing the targets set so far."""
+        choices = [SelectChoice(str(level), f"{level}: {questionnaire.label(level)}") for level in questionnaire.levels]
+        fields = {
+            f"target-{section.id}": RadioField(section.title, widget=GovRadioInput(),
+                                               choices=[*choices, SelectChoice("", "No target")],
+                                               default=str(current.get(section.id, "")), validators=[Optional()])
+            for section in questionnaire.sections
+        }
+        form_class = type("QuestionnaireTargets", (cls,), fields)
+        form: TargetsForm = form_class()
+        return form
+
+    def levels(self, questionnaire: Questionnaire) -> dict[str, int | None]:
+        """The chosen level of each section (None: no target)."""
+        chosen = {section.id: self[f"target-{section.id}"].data for section in questionnaire.sections}
+        return {section_id: int(value) if value else None for section_id, value in chosen.items()}
+
+
 class ConfirmForm(Form):
     """A button that confirms an action (CSRF-protected)."""
 
@@ -281,17 +306,20 @@ def _options(question: Question) -> list[SelectChoice]:
     return [SelectChoice(o.value, o.label) for o in question.options]
 
 
-def section_form_class(section: Section) -> type[SectionForm]:
-    """A form class with, for each question: the answer ("not applicable" among its choices) and a comment."""
+def section_form_class(section: Section, agreeing: bool = False) -> type[SectionForm]:
+    """A form class with, for each question: the answer ("not applicable" among its choices) and a comment.
+
+    For the team's agreed answers (``agreeing``) every question has a note of why it was agreed.
+    """
     fields: dict[str, Any] = {}
     for question in section.questions:
         fields[question.id] = _answer_field(question)
         if question.not_applicable and question.type not in CHOSEN:
             # A number or text has no list to add "not applicable" to: it gets a checkbox of its own.
             fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=GovCheckboxInput())
-        if question.comment != "none":
-            label = {"optional": "Comment or evidence (optional)",
-                     "required": "Comment or evidence"}.get(question.comment, "Comment or evidence")
+        if question.comment != "none" or agreeing:
+            label = "Why the team agreed this (optional)" if agreeing and question.comment != "required" else {
+                "optional": "Comment or evidence (optional)"}.get(question.comment, "Comment or evidence")
             fields[question.id + COMMENT_SUFFIX] = TextAreaField(
                 label, widget=GovTextArea(),
                 validators=[Length(max=5000, message="Comment or evidence must be 5,000 characters or fewer")])
@@ -313,7 +341,7 @@ def fill_form(form: SectionForm, section: Section, answers: dict[str, Answer]) -
             )
         if question.not_applicable and question.type not in CHOSEN:
             form[question.id + NOT_APPLICABLE_SUFFIX].data = answer.not_applicable
-        if question.comment != "none":
+        if question.id + COMMENT_SUFFIX in form:
             form[question.id + COMMENT_SUFFIX].data = answer.comment or ""
 
 
@@ -342,7 +370,7 @@ def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -
         if question.id in skip:
             continue
         field = form[question.id]
-        comment = form[question.id + COMMENT_SUFFIX].data if question.comment != "none" else None
+        comment = form[question.id + COMMENT_SUFFIX].data if question.id + COMMENT_SUFFIX in form else None
         try:
             answer = _read_answer(form, question, field.data, comment)
         except AnswerError as error:

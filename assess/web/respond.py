@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -51,8 +50,9 @@ from assess.services.responses import (
 from assess.services.rounds import task
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_link_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
+from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, visible_questions
-from scoring.model import Questionnaire, Section, ShowIf
+from scoring.model import Questionnaire, Section
 
 blueprint = Blueprint("respond", __name__)
 
@@ -207,12 +207,12 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
         form.lock_version.data = str(section_version(response, section.id))
         return render_template("respond/section.html", **_section_page(page, section, form, stored))
     form = form_class()
-    changes = read_form(form, section, skip=_hidden_by_earlier_pages(questionnaire, section, stored)) \
+    changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, stored)) \
         if form.validate() else {}
     if form.errors:
         return render_template("respond/section.html", **_section_page(page, section, form, stored)), 400
     session = db.session()
-    shown_at = _int(form.lock_version.data)
+    shown_at = parse_version(form.lock_version.data)
     try:
         if shown_at is None:  # a page whose version cannot be read is treated as out of date
             raise EditConflict(section.id)
@@ -242,12 +242,11 @@ def _locked(page: _Page) -> ResponseReturnValue:
     return redirect(url_for(".round_tasks", code=code, round_id=round_id))
 
 
-def _int(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except ValueError:
-        return None
-    return number if 0 <= number < 2**31 else None
+def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
+                  conflict: str | None = None) -> dict[str, object]:
+    """What the section template needs: the round, the form, and which questions show when."""
+    return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
+            **section_context(page.questionnaire, section, stored)}
 
 
 def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_id: str) -> str:
@@ -263,39 +262,6 @@ def _after_save(code: str, round_id: int, questionnaire: Questionnaire, section_
         return url_for(".section", code=code, round_id=round_id, questionnaire_id=questionnaire.id,
                        section_id=ids[position + 1])
     return url_for(".check", code=code, round_id=round_id, questionnaire_id=questionnaire.id)
-
-
-def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
-                  conflict: str | None = None) -> dict[str, object]:
-    """What the section template needs: which questions are shown, and the conditions for the others."""
-    in_section = {q.id for q in section.questions}
-    return {
-        "organisation": page.organisation, "assessment": page.assessment, "questionnaire": page.questionnaire,
-        "section": section, "form": form, "conflict": conflict,
-        "number": [s.id for s in page.questionnaire.sections].index(section.id) + 1,
-        "hidden": _hidden_by_earlier_pages(page.questionnaire, section, stored),
-        "conditions": {q.id: _condition_json(q.show_if) for q in section.questions
-                       if q.show_if and q.show_if.question in in_section},
-    }
-
-
-def _hidden_by_earlier_pages(questionnaire: Questionnaire, section: Section, stored: Mapping[str, Answer]) -> set[str]:
-    """Questions of this section that stored answers on earlier pages hide.
-
-    A condition on a question of the same page is decided in the browser (or, without
-    JavaScript, by the respondent reading when it applies).
-    """
-    visible = visible_questions(questionnaire, stored)
-    in_section = {q.id for q in section.questions}
-    return {q.id for q in section.questions
-            if q.show_if and q.show_if.question not in in_section and q.id not in visible}
-
-
-def _condition_json(condition: ShowIf) -> str:
-    """A show_if condition as the JSON that static/conditional.js reads."""
-    rule = {"equals": condition.equals, "in": list(condition.in_) if condition.in_ else None,
-            "at_least": condition.at_least}
-    return json.dumps({"question": condition.question, **{k: v for k, v in rule.items() if v is not None}})
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/check", methods=["GET", "POST"])

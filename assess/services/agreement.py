@@ -1,0 +1,241 @@
+"""Facilitation: where individual answers diverge, the agreed (consensus) response and its suggestions, targets.
+
+The divergence figures come from the round's submitted individual responses to one questionnaire:
+for each question, how many chose each answer, the officers' and members' medians, and whether
+the team is split (answers two or more levels apart, or the two groups' medians a level or more
+apart). Questions are ordered by how split the team is, so a facilitator knows where to spend the
+session.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from assess.db import insert_unless_exists
+from assess.models import (
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    QuestionnaireVersion,
+    RespondentGroup,
+    Response,
+    ResponseKind,
+    ResponseStatus,
+    Target,
+    User,
+    utcnow,
+)
+from assess.policy import Action, require
+from assess.services.responses import answers_of
+from scoring import Answer, Questionnaire, question_score, visible_questions
+from scoring.model import Question, Section
+
+#: Answers at least this many levels apart split the team.
+SPLIT_RANGE = 2
+#: Officers' and members' medians at least this far apart split the team.
+SPLIT_GAP = 1.0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many people gave one answer (a level, "yes" or "no", or an option's value)."""
+
+    value: str | int
+    answer: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A respondent's comment, named or not as the round says."""
+
+    who: str | None
+    group: RespondentGroup | None
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionSpread:
+    """The spread of a team's answers to one question."""
+
+    section: Section
+    question: Question
+    tallies: tuple[Tally, ...]
+    answered: int
+    not_applicable: int
+    scores: tuple[tuple[RespondentGroup | None, float], ...]
+    remarks: tuple[Remark, ...]
+
+    def median(self, group: RespondentGroup | None = None) -> float | None:
+        """The median score of everyone (or of one group) who gave a scored answer."""
+        values = [score for who, score in self.scores if group is None or who == group]
+        return statistics.median(values) if values else None
+
+    @property
+    def range(self) -> float:
+        """How far apart the lowest and highest scored answers are (0 when fewer than two)."""
+        values = [score for _, score in self.scores]
+        return max(values) - min(values) if len(values) > 1 else 0.0
+
+    @property
+    def gap(self) -> float:
+        """How far apart the officers' and the members' medians are (0 unless both answered)."""
+        officers, members = self.median(RespondentGroup.OFFICER), self.median(RespondentGroup.MEMBER)
+        return abs(officers - members) if officers is not None and members is not None else 0.0
+
+    @property
+    def split(self) -> bool:
+        """Whether the team is split on this question."""
+        return self.range >= SPLIT_RANGE or self.gap >= SPLIT_GAP
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A questionnaire's divergence view: every question's spread, most split first."""
+
+    questionnaire: Questionnaire
+    responses: int
+    questions: tuple[QuestionSpread, ...]
+
+    def by_divergence(self) -> list[QuestionSpread]:
+        """The questions ordered by how split the team is (then in questionnaire order)."""
+        order = {q.question.id: i for i, q in enumerate(self.questions)}
+        return sorted(self.questions, key=lambda q: (-q.split, -q.range, -q.gap, order[q.question.id]))
+
+
+def submitted_individuals(session: Session, assessment: Assessment, version: QuestionnaireVersion) -> list[Response]:
+    """The round's submitted individual responses to one questionnaire version, with their answers."""
+    return list(session.scalars(
+        select(Response).where(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
+                               Response.kind == ResponseKind.INDIVIDUAL, Response.status == ResponseStatus.SUBMITTED)
+        .options(selectinload(Response.answers), selectinload(Response.respondent)).order_by(Response.id)
+    ))
+
+
+def divergence(session: Session, assessment: Assessment, version: QuestionnaireVersion, questionnaire: Questionnaire,
+               by: User) -> Divergence:
+    """Where the team's submitted answers to a questionnaire differ (the lead and the round's facilitators)."""
+    require(session, by, Action.FACILITATE, assessment)
+    responses = submitted_individuals(session, assessment, version)
+    given = [(r, answers_of(r)) for r in responses]
+    spreads = []
+    for section in questionnaire.sections:
+        for question in section.questions:
+            shown = [(r, a) for r, a in given if question.id in visible_questions(questionnaire, a)]
+            spreads.append(_spread(questionnaire, section, question, shown, assessment.comments_named))
+    return Divergence(questionnaire, len(responses), tuple(spreads))
+
+
+def _choices(questionnaire: Questionnaire, question: Question) -> list[tuple[str | int, str]]:
+    if question.type == "level":
+        return [(level, f"{level} {questionnaire.label(level)}") for level in questionnaire.levels]
+    if question.type == "yes-no":
+        return [("yes", "Yes"), ("no", "No")]
+    return [(option.value, option.label) for option in question.options]
+
+
+def _spread(questionnaire: Questionnaire, section: Section, question: Question,
+            shown: Sequence[tuple[Response, Mapping[str, Answer]]], named: bool) -> QuestionSpread:
+    counts: Counter[object] = Counter()
+    scores: list[tuple[RespondentGroup | None, float]] = []
+    remarks: list[Remark] = []
+    answered = not_applicable = 0
+    for response, answers in shown:
+        answer = answers.get(question.id)
+        if answer is None or not answer.is_given:
+            continue
+        answered += 1
+        if answer.not_applicable:
+            not_applicable += 1
+        elif isinstance(answer.value, tuple):
+            counts.update(answer.value)
+        else:
+            counts[answer.value] += 1
+        score = question_score(questionnaire, question, answer)
+        if score is not None:
+            scores.append((response.respondent_group, score))
+        text = answer.comment or (answer.value if question.type == "text" and isinstance(answer.value, str) else None)
+        if text:
+            who = response.respondent.name if named and response.respondent else None
+            remarks.append(Remark(who, response.respondent_group, text))
+    tallies = tuple(Tally(value, label, counts[value]) for value, label in _choices(questionnaire, question)) \
+        if question.type in ("level", "yes-no", "choice", "multi-choice") else ()
+    return QuestionSpread(section, question, tallies, answered, not_applicable, tuple(scores), tuple(remarks))
+
+
+def suggestion(spread: QuestionSpread) -> Answer | None:
+    """What the individual answers suggest the agreed answer is: the median level, the most common choice."""
+    question = spread.question
+    if spread.answered == 0 or question.type not in ("level", "yes-no", "choice", "multi-choice"):
+        return None
+    if spread.not_applicable * 2 > spread.answered:
+        return Answer(not_applicable=True)
+    if question.type == "level":
+        levels = [int(score) for _, score in spread.scores]
+        return Answer(statistics.median_low(levels)) if levels else None
+    if question.type == "multi-choice":
+        people = spread.answered - spread.not_applicable
+        return Answer(tuple(str(t.value) for t in spread.tallies if t.count and t.count * 2 >= people))
+    best = max(spread.tallies, key=lambda t: t.count)  # first in the question's order wins a tie
+    return Answer(best.value) if best.count else None
+
+
+def agreed_response(session: Session, assessment: Assessment, version: QuestionnaireVersion, by: User) -> Response:
+    """The round's agreed (consensus) response to a questionnaire, created on the first save."""
+    require(session, by, Action.FACILITATE, assessment)
+    insert_unless_exists(session, Response, assessment_id=assessment.id, questionnaire_version_id=version.id,
+                         kind=ResponseKind.CONSENSUS, status=ResponseStatus.NOT_STARTED, updated_at=utcnow())
+    response = find_agreed_response(session, assessment, version)
+    assert response is not None
+    return response
+
+
+def find_agreed_response(session: Session, assessment: Assessment, version: QuestionnaireVersion) -> Response | None:
+    """The agreed response to a questionnaire, if anyone has started it."""
+    return session.scalar(select(Response).filter_by(
+        assessment_id=assessment.id, questionnaire_version_id=version.id, kind=ResponseKind.CONSENSUS))
+
+
+class TargetsRefused(ValueError):
+    """Targets that cannot be set; the text says why."""
+
+
+def targets_of(session: Session, assessment: Assessment, questionnaire_id: str) -> dict[str, int]:
+    """The target level of each section (that has one) of a questionnaire in a round."""
+    return dict(session.execute(select(Target.section_id, Target.level).filter_by(
+        assessment_id=assessment.id, questionnaire_id=questionnaire_id)).tuples().all())
+
+
+def set_targets(session: Session, assessment: Assessment, questionnaire: Questionnaire,
+                levels: Mapping[str, int | None], by: User) -> None:
+    """Set (or clear, with None) the target level of sections, until the round is published."""
+    require(session, by, Action.FACILITATE, assessment)
+    if assessment.status not in (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW):
+        raise TargetsRefused("the round is published, so its targets can no longer change")
+    before = targets_of(session, assessment, questionnaire.id)
+    for section_id, level in levels.items():
+        questionnaire.section(section_id)  # KeyError for a section the questionnaire does not have
+        if level is not None and level not in questionnaire.levels:
+            raise TargetsRefused(f"{level} is not a level of {questionnaire.title}")
+        row = session.scalar(select(Target).filter_by(assessment_id=assessment.id, questionnaire_id=questionnaire.id,
+                                                      section_id=section_id))
+        if level is None and row is not None:
+            session.delete(row)
+        elif level is not None and row is None:
+            session.add(Target(assessment_id=assessment.id, questionnaire_id=questionnaire.id, section_id=section_id,
+                               level=level))
+        elif level is not None and row is not None:
+            row.level = level
+    session.flush()
+    after = targets_of(session, assessment, questionnaire.id)
+    if after != before:
+        session.add(AuditEvent(action="targets-set", user_id=by.id, organisation_id=assessment.organisation_id,
+                               subject=f"assessment:{assessment.id}",
+                               detail={"questionnaire": questionnaire.id, "before": before, "after": after}))
+        session.flush()

@@ -1,0 +1,221 @@
+"""The facilitator's (and the lead's) pages: where views diverge, the agreed answers, targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from assess import db
+from assess.answers import describe_answer
+from assess.models import Assessment, AssessmentQuestionnaire, ResponseStatus
+from assess.models import Response as ResponseRow
+from assess.policy import Action
+from assess.services.agreement import (
+    TargetsRefused,
+    agreed_response,
+    divergence,
+    find_agreed_response,
+    set_targets,
+    suggestion,
+    targets_of,
+)
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import (
+    EditConflict,
+    Incomplete,
+    ResponseLocked,
+    answers_of,
+    save_section,
+    section_progress,
+    section_version,
+    stored_profile,
+    submit_response,
+)
+from assess.web.access import current_user, login_required, questionnaire_link_or_404, round_or_404
+from assess.web.forms import ConfirmForm, SectionForm, TargetsForm, fill_form, read_form, section_form_class
+from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
+from scoring import Answer, Questionnaire, visible_questions
+from scoring.model import Section
+
+blueprint = Blueprint("facilitate", __name__)
+
+
+@dataclass(frozen=True)
+class AgreedTask:
+    """One questionnaire's agreed answers as the overview lists them."""
+
+    link: AssessmentQuestionnaire
+    questionnaire: Questionnaire
+    response: ResponseRow | None
+    done: int
+
+    @property
+    def status(self) -> str:
+        """"Confirmed", "n of m sections agreed" or "Not started"."""
+        if self.response is not None and self.response.status == ResponseStatus.SUBMITTED:
+            return "Confirmed"
+        return f"{self.done} of {len(self.questionnaire.sections)} sections agreed" if self.done else "Not started"
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/agree/")
+@login_required
+def overview(code: str, round_id: int) -> str:
+    """Each questionnaire: how far the agreed answers have got, the divergence view and the targets."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    tasks = []
+    for link in assessment.questionnaires:
+        questionnaire = questionnaire_of(link.questionnaire_version)
+        response = find_agreed_response(db.session(), assessment, link.questionnaire_version)
+        done = sum(p.status == "completed" for p in section_progress(questionnaire, answers_of(response)))
+        tasks.append(AgreedTask(link, questionnaire, response, done))
+    return render_template("facilitate/overview.html", organisation=assessment.organisation, assessment=assessment,
+                           tasks=tasks)
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/divergence/<questionnaire_id>")
+@login_required
+def divergence_page(code: str, round_id: int, questionnaire_id: str) -> str:
+    """Where the team's individual answers differ, most split first, with officers and members side by side."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    questionnaire = questionnaire_of(link.questionnaire_version)
+    view = divergence(db.session(), assessment, link.questionnaire_version, questionnaire, current_user())
+    return render_template("facilitate/divergence.html", organisation=assessment.organisation,
+                           assessment=assessment, view=view, spreads=view.by_divergence())
+
+
+def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
+    try:
+        return questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+
+
+def _suggestions(assessment: Assessment, link: AssessmentQuestionnaire, questionnaire: Questionnaire,
+                 section: Section, agreed: dict[str, Answer]) -> tuple[dict[str, Answer], dict[str, str]]:
+    """Answers the individual ones suggest for questions not agreed yet, and a note on each of them."""
+    view = divergence(db.session(), assessment, link.questionnaire_version, questionnaire, current_user())
+    answers, notes = {}, {}
+    for spread in view.questions:
+        if spread.section.id != section.id or spread.question.id in agreed:
+            continue
+        suggested = suggestion(spread)
+        if suggested is not None:
+            answers[spread.question.id] = suggested
+            how = "the middle (median) level" if spread.question.type == "level" else "the most common answer"
+            notes[spread.question.id] = (f"{describe_answer(questionnaire, spread.question, suggested)}: "
+                                         f"{how} of {spread.answered} individual answers. Confirm it or change it.")
+    return answers, notes
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/agree/<questionnaire_id>/<section_id>",
+                 methods=["GET", "POST"])
+@login_required
+def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
+    """Record the team's agreed answers to one section, starting from what the individual answers suggest."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    questionnaire = questionnaire_of(link.questionnaire_version)
+    section = _section_or_404(questionnaire, section_id)
+    session = db.session()
+    response = find_agreed_response(session, assessment, link.questionnaire_version)
+    agreed = answers_of(response)
+    suggested, notes = _suggestions(assessment, link, questionnaire, section, agreed)
+    form_class = section_form_class(section, agreeing=True)
+    context = section_context(questionnaire, section, agreed)
+    page = {"organisation": assessment.organisation, "assessment": assessment, "suggested": notes, **context}
+    if request.method == "GET":
+        form: SectionForm = form_class(formdata=None)
+        fill_form(form, section, {**suggested, **agreed})
+        form.lock_version.data = str(section_version(response, section.id))
+        return render_template("facilitate/section.html", form=form, **page)
+    form = form_class()
+    changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, agreed)) \
+        if form.validate() else {}
+    if form.errors:
+        return render_template("facilitate/section.html", form=form, **page), 400
+    shown_at = parse_version(form.lock_version.data)
+    try:
+        if shown_at is None:
+            raise EditConflict(section.id)
+        target = response or agreed_response(session, assessment, link.questionnaire_version, current_user())
+        save_section(session, target, section.id, changes, current_user(), expected_version=shown_at)
+        session.commit()
+    except EditConflict:
+        session.rollback()
+        form.lock_version.data = str(section_version(response, section.id))
+        conflict = ("Someone else saved the agreed answers to this section after you opened it, so your changes "
+                    "have not been saved. Check the answers below and save again")
+        return render_template("facilitate/section.html", form=form, conflict=conflict, **page), 409
+    except ResponseLocked as locked:
+        session.rollback()
+        flash(f"{str(locked).capitalize()}.")
+        return redirect(url_for(".overview", code=code, round_id=round_id))
+    ids = [s.id for s in questionnaire.sections]
+    following = ids[ids.index(section.id) + 1:]
+    if following and request.form.get("action") != "later":
+        return redirect(url_for(".agree_section", code=code, round_id=round_id, questionnaire_id=questionnaire_id,
+                                section_id=following[0]))
+    return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/agree/<questionnaire_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
+    """The agreed answers to check, with their levels once confirmed and the targets beside them."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    questionnaire = questionnaire_of(link.questionnaire_version)
+    session = db.session()
+    response = find_agreed_response(session, assessment, link.questionnaire_version)
+    form = ConfirmForm()
+    missing: list[tuple[str, str]] = []
+    if form.validate_on_submit():
+        try:
+            if response is None:
+                raise Incomplete([(q.id, "Agree an answer") for q in questionnaire.questions if q.required])
+            submit_response(session, response, current_user())
+            session.commit()
+        except Incomplete as incomplete:
+            session.rollback()
+            missing = incomplete.missing
+        except ResponseLocked as locked:
+            session.rollback()
+            flash(f"{str(locked).capitalize()}.")
+        else:
+            flash(f"The agreed answers to {questionnaire.title} are confirmed and scored.", "success")
+            return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
+    answers = answers_of(response)
+    confirmed = response is not None and response.status == ResponseStatus.SUBMITTED
+    page = render_template("facilitate/confirm.html", organisation=assessment.organisation, assessment=assessment,
+                           questionnaire=questionnaire, answers=answers, form=form, missing=missing,
+                           visible=visible_questions(questionnaire, answers), confirmed=confirmed,
+                           profile=stored_profile(response) if confirmed and response else None,
+                           targets=targets_of(session, assessment, questionnaire.id))
+    return (page, 400) if missing else page
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/targets/<questionnaire_id>", methods=["GET", "POST"])
+@login_required
+def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
+    """The level the council aims for in each section of a questionnaire."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    questionnaire = questionnaire_of(link.questionnaire_version)
+    session = db.session()
+    form = TargetsForm.for_questionnaire(questionnaire, targets_of(session, assessment, questionnaire.id))
+    if form.validate_on_submit():
+        try:
+            set_targets(session, assessment, questionnaire, form.levels(questionnaire), current_user())
+        except TargetsRefused as refused:
+            session.rollback()
+            flash(f"{str(refused).capitalize()}.")
+        else:
+            session.commit()
+            flash(f"The targets for {questionnaire.title} have been saved.", "success")
+            return redirect(url_for(".overview", code=code, round_id=round_id))
+    page = render_template("facilitate/targets.html", organisation=assessment.organisation, assessment=assessment,
+                           questionnaire=questionnaire, form=form)
+    return (page, 400) if form.errors else page

@@ -1,0 +1,49 @@
+"""What every question page needs, whether a respondent's own answers or the team's agreed ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from scoring import Answer, Questionnaire, visible_questions
+from scoring.model import Section, ShowIf
+
+
+def parse_version(value: object) -> int | None:
+    """The section version a page carries (its lock), or None when it cannot be read."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if 0 <= number < 2**31 else None
+
+
+def section_context(questionnaire: Questionnaire, section: Section, stored: Mapping[str, Answer]) -> dict[str, object]:
+    """The questionnaire and section, the section's number, and which questions show when."""
+    in_section = {q.id for q in section.questions}
+    return {
+        "questionnaire": questionnaire, "section": section,
+        "number": [s.id for s in questionnaire.sections].index(section.id) + 1,
+        "hidden": hidden_by_earlier_pages(questionnaire, section, stored),
+        "conditions": {q.id: condition_json(q.show_if) for q in section.questions
+                       if q.show_if and q.show_if.question in in_section},
+    }
+
+
+def hidden_by_earlier_pages(questionnaire: Questionnaire, section: Section, stored: Mapping[str, Answer]) -> set[str]:
+    """Questions of this section that stored answers on earlier pages hide.
+
+    A condition on a question of the same page is decided in the browser (or, without
+    JavaScript, by the respondent reading when it applies).
+    """
+    visible = visible_questions(questionnaire, stored)
+    in_section = {q.id for q in section.questions}
+    return {q.id for q in section.questions
+            if q.show_if and q.show_if.question not in in_section and q.id not in visible}
+
+
+def condition_json(condition: ShowIf) -> str:
+    """A show_if condition as the JSON that static/conditional.js reads."""
+    rule = {"equals": condition.equals, "in": list(condition.in_) if condition.in_ else None,
+            "at_least": condition.at_least}
+    return json.dumps({"question": condition.question, **{k: v for k, v in rule.items() if v is not None}})

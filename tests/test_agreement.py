@@ -1,0 +1,188 @@
+"""Facilitation: the divergence figures and the suggestion on a worked example, agreed answers, targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from assess import db
+from assess.models import (
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    OrganisationRole,
+    RespondentGroup,
+    Response,
+    ResponseKind,
+    ResponseStatus,
+    User,
+)
+from assess.policy import NotAllowed
+from assess.services.agreement import TargetsRefused, divergence, set_targets, suggestion, targets_of
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import individual_response, save_answers, submit_response
+from assess.services.users import add_membership, add_user
+from scoring import Answer
+from tests.conftest import Places, hidden_fields, signed_in_client
+
+#: The worked example: four people's answers to full-example, checked by hand below.
+TEAM = {
+    # name: (group, has-strategy, years, strategy-use level, delivery model, comment on the level)
+    "Olu": (RespondentGroup.OFFICER, "yes", 2, 1, "in-house", "It is rarely mentioned."),
+    "Pam": (RespondentGroup.OFFICER, "yes", 3, 2, "in-house", None),
+    "Mo": (RespondentGroup.MEMBER, "yes", 1, 4, "in-house", "We use it at every cabinet."),
+    "Nia": (RespondentGroup.MEMBER, "yes", 5, 4, "partnership", None),
+}
+
+
+@pytest.fixture
+def team(fixture_app: Flask, places: Places) -> Assessment:
+    """The own council's round with the worked example's four submitted responses (and nothing else)."""
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        assert assessment is not None
+        session.query(Response).filter_by(assessment_id=assessment.id).delete()
+        version = assessment.questionnaires[0].questionnaire_version
+        for name, (group, has, years, level, model, comment) in TEAM.items():
+            person = add_user(session, f"{name.lower()}@example.org", name, "a long enough password")
+            add_membership(session, person, assessment.organisation, OrganisationRole.RESPONDENT, group)
+            response = individual_response(session, assessment, version, person, group.value)
+            answers = {"has-strategy": Answer(has), "strategy-age": Answer(years),
+                       "strategy-use": Answer(level, comment=comment),
+                       "delivery-model": Answer(model, comment="Evidence."),
+                       "delivery-review": Answer(not_applicable=True)}
+            if model == "partnership":
+                answers["partners"] = Answer(("nhs",))
+            save_answers(session, response, answers, person)
+            submit_response(session, response, person)
+        session.commit()
+        return assessment
+
+
+def _view(fixture_app: Flask, assessment_id: int, who: str = "facilitator") -> Any:
+    session = db.session()
+    assessment = session.get(Assessment, assessment_id)
+    user = session.scalar(select(User).filter_by(email=f"{who}@example.org"))
+    assert assessment is not None and user is not None
+    version = assessment.questionnaires[0].questionnaire_version
+    return divergence(session, assessment, version, questionnaire_of(version), user)
+
+
+def test_the_worked_example_by_hand(fixture_app: Flask, team: Assessment) -> None:
+    with fixture_app.app_context():
+        view = _view(fixture_app, team.id)
+        assert view.responses == 4
+        by_id = {spread.question.id: spread for spread in view.questions}
+
+        use = by_id["strategy-use"]
+        # Levels 1, 2, 4, 4: one each at 1 and 2, none at 3, two at 4.
+        assert [(t.answer, t.count) for t in use.tallies] == [
+            ("1 Starting", 1), ("2 Developing", 1), ("3 Established", 0), ("4 Leading", 2)]
+        assert (use.answered, use.not_applicable) == (4, 0)
+        assert use.median() == 3.0  # (2 + 4) / 2
+        assert use.median(RespondentGroup.OFFICER) == 1.5 and use.median(RespondentGroup.MEMBER) == 4.0
+        assert (use.range, use.gap, use.split) == (3.0, 2.5, True)
+        assert suggestion(use) == Answer(2)  # the lower middle level: an answer someone could give
+        # Comments are anonymous unless the round says otherwise; the group is kept.
+        assert [(r.who, r.group, r.text) for r in use.remarks] == [
+            (None, RespondentGroup.OFFICER, "It is rarely mentioned."),
+            (None, RespondentGroup.MEMBER, "We use it at every cabinet.")]
+
+        model = by_id["delivery-model"]
+        assert [(t.answer, t.count) for t in model.tallies] == [("In house", 3), ("In partnership", 1),
+                                                               ("Outsourced", 0)]
+        # Scores 2, 2 (officers) and 2, 3 (members): range 1, medians 2 and 2.5: not split.
+        assert (model.range, model.gap, model.split) == (1.0, 0.5, False)
+        assert suggestion(model) == Answer("in-house")
+
+        assert [s.question.id for s in view.by_divergence()][0] == "strategy-use"
+        assert by_id["notes"].tallies == () and suggestion(by_id["notes"]) is None
+        # Shown to the three whose level was 2 or more; all three said "not applicable".
+        review = by_id["delivery-review"]
+        assert (review.answered, review.not_applicable) == (3, 3) and suggestion(review) == Answer(not_applicable=True)
+
+
+def test_names_appear_with_comments_only_when_the_round_says_so(fixture_app: Flask, team: Assessment) -> None:
+    with fixture_app.app_context():
+        db.session().get(Assessment, team.id).comments_named = True  # type: ignore[union-attr]
+        db.session().commit()
+        use = {s.question.id: s for s in _view(fixture_app, team.id).questions}["strategy-use"]
+        assert [r.who for r in use.remarks] == ["Olu", "Mo"]
+
+
+def test_only_the_lead_and_the_rounds_facilitator_see_divergence(fixture_app: Flask, team: Assessment) -> None:
+    with fixture_app.app_context():
+        assert _view(fixture_app, team.id, "lead").responses == 4
+        for who in ("respondent", "analyst", "admin"):
+            with pytest.raises(NotAllowed):
+                _view(fixture_app, team.id, who)
+
+
+def _post(client: Any, url: str, data: dict[str, Any]) -> Any:
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={**hidden_fields(page), **data})
+
+
+def test_the_agreed_answers_start_from_the_suggestion_are_audited_and_scored(fixture_app: Flask, places: Places,
+                                                                            team: Assessment) -> None:
+    facilitator = signed_in_client(fixture_app, "facilitator")
+    base = f"/councils/OWN/rounds/{team.id}/agree/full-example"
+    page = facilitator.get(f"{base}/strategy").get_data(as_text=True)
+    assert "Suggestion" in page and "the middle (median) level of 4 individual answers" in page
+    assert 'name="strategy-use" type="radio" value="2" checked' in page
+    saved = _post(facilitator, f"{base}/strategy", {"has-strategy": "yes", "strategy-age": "2", "strategy-use": "3",
+                                                    "strategy-use--comment": "Agreed after discussion."})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}/delivery")
+    _post(facilitator, f"{base}/delivery", {"delivery-model": "in-house", "delivery-model--comment": "Agreed.",
+                                            "delivery-review": "n/a"})
+    confirmed = _post(facilitator, f"{base}/confirm", {})
+    assert confirmed.status_code == 302
+    result = facilitator.get(f"{base}/confirm").get_data(as_text=True)
+    assert "Agreed overall level" in result and "Why: Agreed after discussion." in result
+    with fixture_app.app_context():
+        session = db.session()
+        agreed = session.scalar(select(Response).filter_by(assessment_id=team.id, kind=ResponseKind.CONSENSUS))
+        assert agreed is not None and agreed.status == ResponseStatus.SUBMITTED and agreed.respondent_id is None
+        assert {s.section_id for s in agreed.scores} == {None, "strategy", "delivery"}
+        event = session.scalar(select(AuditEvent).filter_by(action="answers-saved").order_by(AuditEvent.id.desc())
+                               .where(AuditEvent.subject == f"response:{agreed.id}"))
+        assert event is not None and event.detail["answers"]["delivery-model"] == {  # type: ignore[index]
+            "before": [None, False, None], "after": ["in-house", False, "Agreed."]}
+
+
+def test_two_facilitators_on_different_sections_do_not_conflict_but_on_one_section_do(
+        fixture_app: Flask, places: Places, team: Assessment) -> None:
+    first, second = signed_in_client(fixture_app, "facilitator"), signed_in_client(fixture_app, "lead")
+    base = f"/councils/OWN/rounds/{team.id}/agree/full-example"
+    pages = {who: {s: hidden_fields(c.get(f"{base}/{s}").get_data(as_text=True)) for s in ("strategy", "delivery")}
+             for who, c in (("first", first), ("second", second))}
+    ok = first.post(f"{base}/strategy", data={**pages["first"]["strategy"], "has-strategy": "no"})
+    also_ok = second.post(f"{base}/delivery", data={**pages["second"]["delivery"], "delivery-model": "in-house",
+                                                    "delivery-model--comment": "Agreed."})
+    refused = second.post(f"{base}/strategy", data={**pages["second"]["strategy"], "has-strategy": "yes"})
+    assert (ok.status_code, also_ok.status_code, refused.status_code) == (302, 302, 409)
+    assert "Someone else saved the agreed answers to this section" in refused.get_data(as_text=True)
+
+
+def test_targets_are_set_per_section_and_refused_once_published(fixture_app: Flask, places: Places,
+                                                                team: Assessment) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    url = f"/councils/OWN/rounds/{team.id}/targets/full-example"
+    assert _post(lead, url, {"target-strategy": "3", "target-delivery": ""}).status_code == 302
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, team.id)
+        assert assessment is not None
+        assert targets_of(session, assessment, "full-example") == {"strategy": 3}
+        questionnaire = questionnaire_of(assessment.questionnaires[0].questionnaire_version)
+        lead_user = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert lead_user is not None
+        with pytest.raises(TargetsRefused, match="is not a level"):
+            set_targets(session, assessment, questionnaire, {"strategy": 9}, lead_user)
+        assessment.status = AssessmentStatus.PUBLISHED
+        with pytest.raises(TargetsRefused, match="published"):
+            set_targets(session, assessment, questionnaire, {"strategy": 4}, lead_user)
