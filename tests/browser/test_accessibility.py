@@ -237,6 +237,37 @@ def invitation_unknown(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("This invitation link is not valid")
 
 
+def agree_overview(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    page.goto(demo.round_url("agree", ""))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agree the council’s view")
+
+
+def divergence_view(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    page.goto(demo.round_url("divergence", PROCUREMENT))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Where views differ")
+
+
+def agree_section(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    page.goto(demo.round_url("agree", PROCUREMENT, "showing-leadership"))
+    expect(page.get_by_text("Suggestion").first).to_be_visible()
+
+
+def agreed_answers_incomplete(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("agree", PROCUREMENT, "confirm"))
+    page.get_by_role("button", name="Confirm the agreed answers").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def targets(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("targets", PROCUREMENT))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Targets")
+
+
 def not_found(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
     response = page.goto("/councils/DEMO/rounds/999999/")
@@ -284,6 +315,11 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "administration": admin_home,
     "invitation: create an account, with errors": invitation_new_account_with_errors,
     "invitation link not valid": invitation_unknown,
+    "agree the council's view": agree_overview,
+    "where views differ": divergence_view,
+    "agreed answers, with suggestions": agree_section,
+    "agreed answers, not complete": agreed_answers_incomplete,
+    "targets": targets,
     "404": not_found,
     "CSRF error": csrf_error,
 }
