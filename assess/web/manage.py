@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -158,9 +159,10 @@ def round_page(code: str, round_id: int) -> str:
 
 def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[str, object]]:
     """The round's details as summary list rows, each with a Change link for whoever may change it."""
-    rows: list[tuple[str, str]] = [
+    rows: list[tuple[str, str | Markup]] = [
         ("Stage", assessment.status.value.replace("-", " ").capitalize()),
-        ("Questionnaires", "\n".join(link.questionnaire_version.title for link in assessment.questionnaires)),
+        # One a line: Markup.join escapes each title.
+        ("Questionnaires", Markup("<br>").join(link.questionnaire_version.title for link in assessment.questionnaires)),
         ("Opens", long_date(assessment.opens_on) or "No opening date"),
         ("Closes", long_date(assessment.closes_on) or "No closing date"),
         ("Asking", ", ".join(RespondentGroup(g).label for g in assessment.expected_groups)),
@@ -168,7 +170,7 @@ def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[s
         ("Facilitators", ", ".join(a.user.name for a in assessment.assignments) or "None yet"),
     ]
     changeable = {"Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team"}
-    return [{"key": {"text": key}, "value": {"text": value, "classes": "app-pre-line"},
+    return [{"key": {"text": key}, "value": {"html": escape(value)},
              **({"actions": {"items": [{"href": change_url, "text": "Change", "visuallyHiddenText": key.lower()}]}}
                 if change_url and key in changeable else {})} for key, value in rows]
 
