@@ -88,6 +88,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.confirm", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.confirm", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # not complete
     ("facilitate.targets", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.actions", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.actions", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # posted empty
     ("facilitate.targets", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # no targets
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),

@@ -186,3 +186,36 @@ def test_targets_are_set_per_section_and_refused_once_published(fixture_app: Fla
         assessment.status = AssessmentStatus.PUBLISHED
         with pytest.raises(TargetsRefused, match="published"):
             set_targets(session, assessment, questionnaire, {"strategy": 4}, lead_user)
+
+
+def test_actions_are_added_changed_audited_and_open_ones_carry_into_the_next_round(
+        fixture_app: Flask, places: Places, team: Assessment) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    url = f"/councils/OWN/rounds/{team.id}/actions"
+    empty = _post(lead, url, {})
+    assert empty.status_code == 400 and "Say what will be done" in empty.get_data(as_text=True)
+    added = _post(lead, url, {"where": "full-example/strategy", "description": "Refresh the strategy with partners",
+                              "owner": "Director of Policy", "due_on": ["31", "3", "2027"], "status": "not-started"})
+    assert added.status_code == 302
+    page = lead.get(url).get_data(as_text=True)
+    assert "Refresh the strategy with partners" in page and "31 March 2027" in page and "Full example: Strategy" in page
+    with fixture_app.app_context():
+        from assess.models import Action as ImprovementAction
+
+        action_id = db.session().scalar(select(ImprovementAction.id))
+        later = Assessment(organisation_id=team.organisation_id, title="Next year", questionnaires=[])
+        db.session().add(later)
+        db.session().commit()
+        later_id = later.id
+    carried = lead.get(f"/councils/OWN/rounds/{later_id}/actions").get_data(as_text=True)
+    assert "Still open from earlier rounds" in carried and "Refresh the strategy with partners" in carried
+    done = _post(lead, f"{url}/{action_id}", {"where": "full-example/strategy", "description": "Refresh the strategy",
+                                              "owner": "", "status": "done"})
+    assert done.status_code == 302
+    assert "Still open from earlier rounds" not in lead.get(f"/councils/OWN/rounds/{later_id}/actions").get_data(
+        as_text=True)
+    assert lead.get(f"/councils/OWN/rounds/{later_id}/actions/{action_id}").status_code == 404  # another round's
+    with fixture_app.app_context():
+        event = db.session().scalar(select(AuditEvent).filter_by(action="action-saved").order_by(AuditEvent.id.desc()))
+        assert event is not None and event.detail["before"]["status"] == "not-started"  # type: ignore[index]
+        assert event.detail["after"]["status"] == "done"  # type: ignore[index]

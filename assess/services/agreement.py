@@ -1,4 +1,4 @@
-"""Facilitation: where individual answers diverge, the agreed (consensus) response and its suggestions, targets.
+"""Facilitation: where individual answers diverge, the agreed (consensus) response, targets and actions.
 
 The divergence figures come from the round's submitted individual responses to one questionnaire:
 for each question, how many chose each answer, the officers' and members' medians, and whether
@@ -13,12 +13,15 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assess.db import insert_unless_exists
+from assess.models import Action as ImprovementAction
 from assess.models import (
+    ActionStatus,
     Assessment,
     AssessmentStatus,
     AuditEvent,
@@ -239,3 +242,54 @@ def set_targets(session: Session, assessment: Assessment, questionnaire: Questio
                                subject=f"assessment:{assessment.id}",
                                detail={"questionnaire": questionnaire.id, "before": before, "after": after}))
         session.flush()
+
+
+@dataclass(frozen=True)
+class ActionDetails:
+    """What an improvement action says: what, for which section, who owns it, by when, how far it has got."""
+
+    questionnaire_id: str
+    section_id: str | None
+    description: str
+    owner: str | None
+    due_on: date | None
+    status: ActionStatus
+
+
+def save_action(session: Session, assessment: Assessment, details: ActionDetails, by: User,
+                action: ImprovementAction | None = None) -> ImprovementAction:
+    """Add an action to a round, or change one of its actions (actions stay open to change after publishing)."""
+    require(session, by, Action.FACILITATE, assessment)
+    if action is not None and action.assessment_id != assessment.id:
+        raise ValueError("that action belongs to another round")
+    questionnaire_ids = {link.questionnaire_version.questionnaire_id for link in assessment.questionnaires}
+    if details.questionnaire_id not in questionnaire_ids:
+        raise ValueError(f"the round has no questionnaire '{details.questionnaire_id}'")
+    before = _action_text(action) if action is not None else None
+    row = action or ImprovementAction(assessment_id=assessment.id)
+    row.questionnaire_id, row.section_id = details.questionnaire_id, details.section_id
+    row.description, row.owner, row.due_on, row.status = (details.description.strip(), (details.owner or "").strip()
+                                                           or None, details.due_on, details.status)
+    session.add(row)
+    session.flush()
+    session.add(AuditEvent(action="action-saved", user_id=by.id, organisation_id=assessment.organisation_id,
+                           subject=f"action:{row.id}", detail={"before": before, "after": _action_text(row)}))
+    session.flush()
+    return row
+
+
+def _action_text(action: ImprovementAction) -> dict[str, object]:
+    return {"description": action.description, "owner": action.owner, "section": action.section_id,
+            "due_on": action.due_on.isoformat() if action.due_on else None, "status": action.status.value}
+
+
+def actions_of(session: Session, assessment: Assessment) -> tuple[list[ImprovementAction], list[ImprovementAction]]:
+    """The round's actions, and the actions still open from the council's earlier rounds (they carry on)."""
+    this_round = list(session.scalars(select(ImprovementAction).filter_by(assessment_id=assessment.id)
+                                      .order_by(ImprovementAction.due_on, ImprovementAction.id)))
+    earlier = list(session.scalars(
+        select(ImprovementAction).join(Assessment).where(
+            Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
+            Assessment.created_at < assessment.created_at, ImprovementAction.status != ActionStatus.DONE)
+        .order_by(ImprovementAction.due_on, ImprovementAction.id)))
+    return this_round, earlier

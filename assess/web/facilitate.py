@@ -6,17 +6,22 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from wtforms.fields.choices import SelectChoice
 
 from assess import db
 from assess.answers import describe_answer
-from assess.models import Assessment, AssessmentQuestionnaire, ResponseStatus
+from assess.models import Action as ImprovementAction
+from assess.models import ActionStatus, Assessment, AssessmentQuestionnaire, ResponseStatus
 from assess.models import Response as ResponseRow
 from assess.policy import Action
 from assess.services.agreement import (
+    ActionDetails,
     TargetsRefused,
+    actions_of,
     agreed_response,
     divergence,
     find_agreed_response,
+    save_action,
     set_targets,
     suggestion,
     targets_of,
@@ -34,7 +39,15 @@ from assess.services.responses import (
     submit_response,
 )
 from assess.web.access import current_user, login_required, questionnaire_link_or_404, round_or_404
-from assess.web.forms import ConfirmForm, SectionForm, TargetsForm, fill_form, read_form, section_form_class
+from assess.web.forms import (
+    ActionForm,
+    ConfirmForm,
+    SectionForm,
+    TargetsForm,
+    fill_form,
+    read_form,
+    section_form_class,
+)
 from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section
@@ -218,4 +231,45 @@ def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
             return redirect(url_for(".overview", code=code, round_id=round_id))
     page = render_template("facilitate/targets.html", organisation=assessment.organisation, assessment=assessment,
                            questionnaire=questionnaire, form=form)
+    return (page, 400) if form.errors else page
+
+
+def _action_form(assessment: Assessment) -> ActionForm:
+    form = ActionForm()
+    choices = []
+    for link in assessment.questionnaires:
+        questionnaire = questionnaire_of(link.questionnaire_version)
+        choices += [SelectChoice(f"{questionnaire.id}/{section.id}", f"{questionnaire.title}: {section.title}")
+                    for section in questionnaire.sections]
+    form.where.choices = choices
+    return form
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/actions", methods=["GET", "POST"])
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/actions/<id:action_id>", methods=["GET", "POST"])
+@login_required
+def actions(code: str, round_id: int, action_id: int | None = None) -> ResponseReturnValue:
+    """The round's improvement actions (and those still open from earlier rounds); add one or change one."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    session = db.session()
+    editing = session.get(ImprovementAction, action_id) if action_id is not None else None
+    if action_id is not None and (editing is None or editing.assessment_id != assessment.id):
+        abort(404)
+    form = _action_form(assessment)
+    if request.method == "GET" and editing is not None:
+        form.where.data = f"{editing.questionnaire_id}/{editing.section_id}"
+        form.description.data, form.owner.data = editing.description, editing.owner
+        form.due_on.data, form.status.data = editing.due_on, editing.status.value
+    if form.validate_on_submit():
+        questionnaire_id, _, section_id = (form.where.data or "").partition("/")
+        details = ActionDetails(questionnaire_id, section_id or None, form.description.data or "", form.owner.data,
+                                form.due_on.data, ActionStatus(form.status.data))
+        save_action(session, assessment, details, current_user(), editing)
+        session.commit()
+        flash("The action has been saved.", "success")
+        return redirect(url_for(".actions", code=code, round_id=round_id))
+    this_round, earlier = actions_of(session, assessment)
+    page = render_template("facilitate/actions.html", organisation=assessment.organisation, assessment=assessment,
+                           form=form, editing=editing, actions=this_round, earlier=earlier,
+                           where={choice.value: choice.label for choice in form.where.choices or []})
     return (page, 400) if form.errors else page

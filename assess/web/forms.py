@@ -16,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovPasswordInput,
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
@@ -27,6 +28,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -209,6 +211,25 @@ class TargetsForm(Form):
         """The chosen level of each section (None: no target)."""
         chosen = {section.id: self[f"target-{section.id}"].data for section in questionnaire.sections}
         return {section_id: int(value) if value else None for section_id, value in chosen.items()}
+
+
+class ActionForm(Form):
+    """An improvement action: what, for which section, who owns it, by when and how far it has got."""
+
+    where = SelectField("Which section does it serve?", widget=GovSelect(),
+                        validators=[InputRequired("Choose the section the action serves")])
+    description = TextAreaField("What will be done?", widget=GovTextArea(), filters=[_stripped],
+                                validators=[InputRequired("Say what will be done"),
+                                            Length(max=2000, message="Use 2,000 characters or fewer")])
+    owner = StringField("Who owns it? (optional)", widget=GovTextInput(), filters=[_stripped],
+                        description="A role is better than a name, for example ‘Director of Finance’",
+                        validators=[Length(max=200, message="Use 200 characters or fewer")])
+    due_on = GovDateField("Due by (optional)")
+    status = RadioField("How far has it got?", widget=GovRadioInput(), default="not-started",
+                        choices=[SelectChoice("not-started", "Not started"), SelectChoice("in-progress", "In progress"),
+                                 SelectChoice("done", "Done")],
+                        validators=[InputRequired("Choose how far the action has got")])
+    submit = SubmitField("Save the action", widget=GovSubmitInput())
 
 
 class ConfirmForm(Form):

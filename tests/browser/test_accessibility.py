@@ -268,6 +268,13 @@ def targets(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Targets")
 
 
+def actions(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("actions"))
+    page.get_by_role("button", name="Save the action").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
 def not_found(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
     response = page.goto("/councils/DEMO/rounds/999999/")
@@ -320,6 +327,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "agreed answers, with suggestions": agree_section,
     "agreed answers, not complete": agreed_answers_incomplete,
     "targets": targets,
+    "actions, with errors": actions,
     "404": not_found,
     "CSRF error": csrf_error,
 }
