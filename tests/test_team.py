@@ -249,6 +249,25 @@ def test_reminders_go_to_those_not_finished_at_most_once_a_day(fixture_app: Flas
     assert "2 people were reminded in the last day, so not again" in lead.get(manage).get_data(as_text=True)
 
 
+def agree_everything(app: Flask, round_id: int) -> None:
+    """Confirmed agreed answers to every questionnaire of a round, recorded by its lead."""
+    from assess.services.agreement import agreed_response
+    from assess.services.demo import demo_answers
+    from assess.services.questionnaires import questionnaire_of
+    from assess.services.responses import save_answers, submit_response
+
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        for link in assessment.questionnaires:
+            agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
+            save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), "agreed"), lead)
+            submit_response(session, agreed, lead)
+        session.commit()
+
+
 def test_a_round_moves_on_and_back_with_reasons_and_publishing_asks_how_it_is_shared(fixture_app: Flask,
                                                                                      places: Places) -> None:
     lead = signed_in_client(fixture_app, "lead")
@@ -258,6 +277,10 @@ def test_a_round_moves_on_and_back_with_reasons_and_publishing_asks_how_it_is_sh
     assert back.status_code == 400 and "say why this step is being undone".capitalize() in back.get_data(as_text=True)
     unshared = post(lead, f"{status}/published", {})
     assert unshared.status_code == 400 and "Choose how the published round is shared" in unshared.get_data(as_text=True)
+    unagreed = post(lead, f"{status}/published", {"sharing": "anonymous"})
+    assert unagreed.status_code == 400
+    assert "Confirm the agreed answers to Full example, Staged example first" in unagreed.get_data(as_text=True)
+    agree_everything(fixture_app, places.own.round_id)
     assert post(lead, f"{status}/published", {"sharing": "anonymous"}).status_code == 302
     assert lead.get(f"{status}/open").status_code == 404  # not a step from published
     assert post(lead, f"{status}/in-review", {"reason": "The agreed cyber answers need another look."}

@@ -19,6 +19,7 @@ from assess.models import (
     Organisation,
     RespondentGroup,
     Response,
+    ResponseKind,
     ResponseStatus,
     Sharing,
     SiteRole,
@@ -125,6 +126,14 @@ def next_steps(assessment: Assessment) -> list[AssessmentStatus]:
     return [to for (start, to) in STEPS if start == assessment.status]
 
 
+def _without_confirmed_agreement(assessment: Assessment) -> list[str]:
+    """The titles of the round's questionnaires whose agreed answers are not confirmed (scored) yet."""
+    confirmed = {r.questionnaire_version_id for r in assessment.responses
+                 if r.kind == ResponseKind.CONSENSUS and r.status == ResponseStatus.SUBMITTED}
+    return [link.questionnaire_version.title for link in assessment.questionnaires
+            if link.questionnaire_version_id not in confirmed]
+
+
 def change_status(session: Session, assessment: Assessment, to: AssessmentStatus, by: User,
                   reason: str | None = None, sharing: Sharing | None = None) -> None:
     """Move a round on (open, in review, published, closed) or back (with a reason); publishing sets sharing."""
@@ -138,6 +147,10 @@ def change_status(session: Session, assessment: Assessment, to: AssessmentStatus
     if to == AssessmentStatus.PUBLISHED:
         if sharing is None:
             raise RoundRefused("choose how the published round is shared")
+        unconfirmed = _without_confirmed_agreement(assessment)
+        if unconfirmed:
+            raise RoundRefused(f"confirm the agreed answers to {', '.join(unconfirmed)} first: publishing shares "
+                               "the council's agreed answers")
         assessment.sharing = sharing
         assessment.published_at = assessment.published_at or utcnow()
     if step == (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW):

@@ -47,6 +47,7 @@ from assess.web.forms import (
     fill_form,
     read_form,
     section_form_class,
+    sentence,
 )
 from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, Questionnaire, visible_questions
@@ -164,7 +165,7 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
         return render_template("facilitate/section.html", form=form, conflict=conflict, **page), 409
     except ResponseLocked as locked:
         session.rollback()
-        flash(f"{str(locked).capitalize()}.")
+        flash(f"{sentence(str(locked))}.")
         return redirect(url_for(".overview", code=code, round_id=round_id))
     ids = [s.id for s in questionnaire.sections]
     following = ids[ids.index(section.id) + 1:]
@@ -196,7 +197,7 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
             missing = incomplete.missing
         except ResponseLocked as locked:
             session.rollback()
-            flash(f"{str(locked).capitalize()}.")
+            flash(f"{sentence(str(locked))}.")
         else:
             flash(f"The agreed answers to {questionnaire.title} are confirmed and scored.", "success")
             return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
@@ -224,7 +225,7 @@ def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
             set_targets(session, assessment, questionnaire, form.levels(questionnaire), current_user())
         except TargetsRefused as refused:
             session.rollback()
-            flash(f"{str(refused).capitalize()}.")
+            flash(f"{sentence(str(refused))}.")
         else:
             session.commit()
             flash(f"The targets for {questionnaire.title} have been saved.", "success")

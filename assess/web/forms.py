@@ -395,7 +395,7 @@ def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -
         try:
             answer = _read_answer(form, question, field.data, comment)
         except AnswerError as error:
-            field.errors = [*field.errors, _sentence(str(error))]
+            field.errors = [*field.errors, sentence(str(error))]
             continue
         if question.comment == "required" and answer.is_given and not (comment or "").strip():
             form[question.id + COMMENT_SUFFIX].errors = [
@@ -416,5 +416,6 @@ def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
 
-def _sentence(message: str) -> str:
+def sentence(message: str) -> str:
+    """A message as a sentence: its first letter a capital, the rest as written (names keep their capitals)."""
     return message[:1].upper() + message[1:]

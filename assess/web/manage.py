@@ -58,7 +58,7 @@ from assess.services.rounds import (
     update_round,
 )
 from assess.web.access import council_or_404, current_user, login_required, round_or_404
-from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm
+from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm, sentence
 from scoring import visible_questions
 
 blueprint = Blueprint("manage", __name__)
@@ -99,7 +99,7 @@ def new_round(code: str) -> ResponseReturnValue:
             assessment = start_round(session, organisation, current_user(), _details(form),
                                      questionnaire_library(current_app))
         except RoundRefused as refused:
-            form.questionnaires.errors = [str(refused).capitalize()]
+            form.questionnaires.errors = [sentence(str(refused))]
         else:
             session.commit()
             flash(f"‘{assessment.title}’ has started. Now invite the people who should answer.", "success")
@@ -126,7 +126,7 @@ def edit_round(code: str, round_id: int) -> ResponseReturnValue:
             update_round(session, assessment, current_user(), _details(form), questionnaire_library(current_app))
         except RoundRefused as refused:
             session.rollback()
-            form.questionnaires.errors = [str(refused).capitalize()]
+            form.questionnaires.errors = [sentence(str(refused))]
         else:
             session.commit()
             flash("The round’s details have been saved.", "success")
@@ -252,7 +252,7 @@ def return_page(code: str, round_id: int, response_id: int) -> ResponseReturnVal
             return_response(session, response, current_user(), form.message.data or "")
         except ResponseLocked as locked:
             session.rollback()
-            form.message.errors = [str(locked).capitalize()]
+            form.message.errors = [sentence(str(locked))]
         else:
             session.commit()
             if response.respondent is not None:
@@ -318,7 +318,7 @@ def invite_page(code: str, round_id: int) -> ResponseReturnValue:
                                 current_app.config["INVITATION_DAYS"])
             except InvitationRefused as refused:
                 session.rollback()
-                form.addresses.errors = [str(refused).capitalize()]
+                form.addresses.errors = [sentence(str(refused))]
             else:
                 session.commit()
                 sent = _send_invitations(issued)
@@ -391,7 +391,7 @@ def change_invitation(code: str, round_id: int, invitation_id: int, what: str) -
             flash(f"The invitation to {invitation.email} has been revoked: its link no longer works.", "success")
     except InvitationRefused as refused:
         session.rollback()
-        flash(str(refused).capitalize() + ".", "error")
+        flash(sentence(str(refused)) + ".", "error")
     target = ".facilitators_page" if invitation.invited_as == InvitedAs.FACILITATOR else ".invitations_page"
     return redirect(url_for(target, code=code, round_id=round_id))
 
@@ -408,7 +408,7 @@ def remind(code: str, round_id: int) -> ResponseReturnValue:
         due, skipped = people_to_remind(session, assessment, current_user())
     except ValueError as refused:
         session.rollback()
-        flash(str(refused).capitalize() + ".", "error")
+        flash(sentence(str(refused)) + ".", "error")
         return redirect(url_for(".round_page", code=code, round_id=round_id))
     session.commit()
     sent = sum(_send_or_warn(reminder_email(user, assessment)) for user in due)
@@ -439,7 +439,7 @@ def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
                           sharing=Sharing(form.sharing.data) if publishing and form.sharing.data else None)
         except RoundRefused as refused:
             session.rollback()
-            (form.sharing if publishing else form.reason).errors = [str(refused).capitalize()]
+            (form.sharing if publishing else form.reason).errors = [sentence(str(refused))]
         else:
             session.commit()
             flash(f"The round is now {target.value.replace('-', ' ')}.", "success")
