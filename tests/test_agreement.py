@@ -219,3 +219,38 @@ def test_actions_are_added_changed_audited_and_open_ones_carry_into_the_next_rou
         event = db.session().scalar(select(AuditEvent).filter_by(action="action-saved").order_by(AuditEvent.id.desc()))
         assert event is not None and event.detail["before"]["status"] == "not-started"  # type: ignore[index]
         assert event.detail["after"]["status"] == "done"  # type: ignore[index]
+
+
+def test_last_time_and_the_change_since_come_from_the_last_published_round(fixture_app: Flask) -> None:
+    from assess import questionnaire_library
+    from assess.services.demo import DEMO_ROUND, LAST_YEAR, create_demo
+
+    with fixture_app.app_context():
+        create_demo(db.session(), questionnaire_library(fixture_app), "demo-password-1")
+        db.session().commit()
+        round_id = db.session().scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
+    client = fixture_app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    client.post("/sign-in", data={**hidden_fields(page), "email": "lead@demo.example", "password": "demo-password-1"})
+    base = f"/councils/DEMO/rounds/{round_id}"
+    agree = client.get(f"{base}/agree/full-example/strategy").get_data(as_text=True)
+    assert f"Last time ({LAST_YEAR}), the council agreed: " in agree
+    assert f"Last time ({LAST_YEAR}), the council agreed: " in client.get(f"{base}/full-example/strategy").get_data(
+        as_text=True)
+    # Confirm this year's agreed answers, then the table shows last year's level and the change.
+    with fixture_app.app_context():
+        from assess.services.agreement import agreed_response
+        from assess.services.demo import demo_answers
+
+        session = db.session()
+        assessment = session.get(Assessment, round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@demo.example"))
+        assert assessment is not None and lead is not None
+        version = assessment.questionnaires[0].questionnaire_version
+        agreed = agreed_response(session, assessment, version, lead)
+        save_answers(session, agreed, demo_answers(questionnaire_of(version), "agreed-now"), lead)
+        submit_response(session, agreed, lead)
+        session.commit()
+    confirmed = client.get(f"{base}/agree/full-example/confirm").get_data(as_text=True)
+    assert f"“Last time” is {LAST_YEAR}." in confirmed and "Change" in confirmed
+    assert "The questions changed between version" not in confirmed  # the same version both years

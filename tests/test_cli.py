@@ -468,17 +468,18 @@ def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCl
     result = fixture_runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert result.exit_code == 0, result.output
     check_demo_output(result.stdout, "demo password 1")
-    # 12 users, the council, 9 memberships; 12 responses (11 submitted: 5 people's to both questionnaires and one
-    # person's to full-example), scores for each submitted one (overall and each section: 3 for full-example, 2 for
-    # staged-example), so 5 x 5 + 3 = 28; 2 versions.
-    assert demo_counts(fixture_app) == (12, 1, 9, 12, 28, 2)
+    # 12 users, the council, 9 memberships; 12 individual responses (11 submitted: 5 people's to both
+    # questionnaires and one person's to full-example) and 3 agreed ones (last year's two, confirmed, and this
+    # round's draft); scores for each submitted one (overall and each section: 3 for full-example, 2 for
+    # staged-example), so 6 x 5 + 3 = 33; 2 versions.
+    assert demo_counts(fixture_app) == (12, 1, 9, 15, 33, 2)
     outbox = sorted((Path(fixture_app.instance_path) / "outbox").glob("*.eml"))
     assert [p.name.split("-", 1)[1] for p in outbox] == ["new.officer@demo.example.eml", "cllr.new@demo.example.eml"]
     check_officer_submitted(fixture_app, 2)
     again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
     assert again.exit_code == 0, again.output
     check_demo_output(again.stdout, "demo password 2")
-    assert demo_counts(fixture_app) == (12, 1, 9, 12, 28, 2)
+    assert demo_counts(fixture_app) == (12, 1, 9, 15, 33, 2)
     with fixture_app.app_context():
         lead = db.session().scalar(select(User).filter_by(email="lead@demo.example"))
         assert lead is not None and lead.password_hash is not None
@@ -491,9 +492,9 @@ def test_demo_on_the_shipped_library(app: Flask, runner: FlaskCliRunner) -> None
     check_demo_output(result.stdout, "demo password 1")
     shipped = len(app.extensions["assess.library"].files)
     counts = demo_counts(app)
-    # Responses: 3 people submitted all 7, one 3 and started a 4th, one 2 and started a 3rd, one submitted 1
-    # and one started 1.
-    assert shipped == 7 and counts[:4] == (12, 1, 9, 30)
+    # Individual responses: 3 people submitted all 7, one 3 and started a 4th, one 2 and started a 3rd, one
+    # submitted 1 and one started 1 (30); agreed ones: last year's 7 and this round's draft (8).
+    assert shipped == 7 and counts[:4] == (12, 1, 9, 38)
     check_officer_submitted(app, shipped)
     again = runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert again.exit_code == 0, again.output

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assess.answers import describe_answer
 from assess.db import insert_unless_exists
 from assess.models import Action as ImprovementAction
 from assess.models import (
@@ -35,6 +36,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
+from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of
 from scoring import Answer, Questionnaire, question_score, visible_questions
 from scoring.model import Question, Section
@@ -293,3 +295,49 @@ def actions_of(session: Session, assessment: Assessment) -> tuple[list[Improveme
             Assessment.created_at < assessment.created_at, ImprovementAction.status != ActionStatus.DONE)
         .order_by(ImprovementAction.due_on, ImprovementAction.id)))
     return this_round, earlier
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The agreed answers to a questionnaire in the council's last published round before this one."""
+
+    assessment: Assessment
+    response: Response
+    questionnaire: Questionnaire
+    answers: dict[str, Answer]
+
+    def same_questions(self, questionnaire: Questionnaire) -> bool:
+        """Whether this round asks the same version (otherwise sections and questions are matched by id)."""
+        return self.questionnaire.version == questionnaire.version
+
+
+def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
+    """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
+    response = session.scalar(
+        select(Response).join(Assessment).join(QuestionnaireVersion).where(
+            Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
+            Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
+            Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
+            QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1)
+        .options(selectinload(Response.answers), selectinload(Response.scores))
+    )
+    if response is None:
+        return None
+    return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
+                    answers_of(response))
+
+
+def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:
+    """"Last time" for each question of a section that the previous agreed answers also answered."""
+    if previous is None:
+        return {}
+    notes = {}
+    for question in section.questions:
+        answer = previous.answers.get(question.id)
+        if answer is None or not answer.is_given or question.id not in {q.id for q in previous.questionnaire.questions}:
+            continue
+        earlier = previous.questionnaire.question(question.id)
+        notes[question.id] = (f"Last time ({previous.assessment.title}), the council agreed: "
+                              f"{describe_answer(previous.questionnaire, earlier, answer)}")
+    return notes

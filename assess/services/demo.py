@@ -12,25 +12,32 @@ from sqlalchemy.orm import Session
 
 from assess.library import Library
 from assess.models import (
+    ActionStatus,
     Assessment,
     AssessmentQuestionnaire,
+    AssessmentStatus,
     Organisation,
     OrganisationRole,
+    QuestionnaireVersion,
     RespondentGroup,
     ResponseStatus,
+    Sharing,
     SiteRole,
     User,
+    utcnow,
 )
+from assess.services.agreement import ActionDetails, agreed_response, save_action, set_targets
 from assess.services.invitations import Invitee, Issued, invite
 from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import individual_response, save_answers, submit_response
-from assess.services.rounds import assign_facilitator
+from assess.services.rounds import assign_facilitator, change_status
 from assess.services.users import add_membership, add_user
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import AnswerValue, Question
 
 DEMO_CODE = "DEMO"
 DEMO_ROUND = "Before the 2027 peer challenge"
+LAST_YEAR = "Self-assessment 2025-26"
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,63 @@ def create_demo(session: Session, library: Library, password: str | None = None)
         if group is not None:
             _answer(session, assessment, users[email], group, submitted, partial)
     assign_facilitator(session, assessment, users["facilitator@demo.example"], lead)
+    _last_year(session, council, list(versions.values()), lead)
+    _draft_agreement(session, assessment, lead)
     issued = invite(session, assessment, INVITED, lead, days=14)
     return DemoCouncil(accounts, issued, lead)
+
+
+def _last_year(session: Session, council: Organisation, versions: list[QuestionnaireVersion], lead: User) -> None:
+    """Last year's round, published with agreed answers, targets and an action, for change over time."""
+    if session.scalar(select(Assessment).filter_by(organisation_id=council.id, title=LAST_YEAR)) is not None:
+        return
+    year_ago = utcnow() - timedelta(days=365)
+    earlier = Assessment(organisation=council, title=LAST_YEAR, created_by_id=lead.id, created_at=year_ago,
+                         status=AssessmentStatus.IN_REVIEW, closes_on=(year_ago + timedelta(days=28)).date(),
+                         questionnaires=[AssessmentQuestionnaire(questionnaire_version=v, position=i)
+                                         for i, v in enumerate(versions)])
+    session.add(earlier)
+    session.flush()
+    for version in versions:
+        questionnaire = questionnaire_of(version)
+        agreed = agreed_response(session, earlier, version, lead)
+        # A year ago the council was a little less mature: its answers one level lower where they can be.
+        answers = demo_answers(questionnaire, f"agreed-{version.id}")
+        save_answers(session, agreed, _a_level_lower(questionnaire, answers), lead)
+        submit_response(session, agreed, lead)
+        set_targets(session, earlier, questionnaire, {s.id: questionnaire.levels[-2] for s in questionnaire.sections},
+                    lead)
+    first = questionnaire_of(versions[0])
+    save_action(session, earlier, ActionDetails(first.id, first.sections[0].id,
+                                                "Report progress on this area to the cabinet every quarter",
+                                                "Chief Executive", (year_ago + timedelta(days=300)).date(),
+                                                ActionStatus.IN_PROGRESS), lead)
+    change_status(session, earlier, AssessmentStatus.PUBLISHED, lead, sharing=Sharing.NAMED)
+
+
+def _a_level_lower(questionnaire: Questionnaire, answers: dict[str, Answer]) -> dict[str, Answer]:
+    lowest = questionnaire.levels[0]
+    return {qid: Answer(max(a.value - 1, lowest), a.not_applicable, a.comment)
+            if questionnaire.question(qid).type == "level" and isinstance(a.value, int) else a
+            for qid, a in answers.items()}
+
+
+def _draft_agreement(session: Session, assessment: Assessment, lead: User) -> None:
+    """A draft of the agreed answers to the first section of the first questionnaire, with targets and an action."""
+    link = assessment.questionnaires[0]
+    questionnaire = questionnaire_of(link.questionnaire_version)
+    agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
+    if agreed.status != ResponseStatus.NOT_STARTED:
+        return
+    first = questionnaire.sections[0]
+    answers = demo_answers(questionnaire, f"draft-{questionnaire.id}")
+    save_answers(session, agreed, {q.id: answers[q.id] for q in first.questions if q.id in answers}, lead)
+    set_targets(session, assessment, questionnaire, {s.id: questionnaire.levels[-2] for s in questionnaire.sections},
+                lead)
+    save_action(session, assessment, ActionDetails(questionnaire.id, first.id,
+                                                   "Agree an improvement plan for this area with partners",
+                                                   "Director of Strategy", date.today() + timedelta(days=180),
+                                                   ActionStatus.NOT_STARTED), lead)
 
 
 def _answer(session: Session, assessment: Assessment, person: User, group: RespondentGroup, submitted: int,

@@ -21,6 +21,8 @@ from assess.services.agreement import (
     agreed_response,
     divergence,
     find_agreed_response,
+    last_time,
+    previous_agreed,
     save_action,
     set_targets,
     suggestion,
@@ -139,7 +141,9 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
     suggested, notes = _suggestions(assessment, link, questionnaire, section, agreed)
     form_class = section_form_class(section, agreeing=True)
     context = section_context(questionnaire, section, agreed)
-    page = {"organisation": assessment.organisation, "assessment": assessment, "suggested": notes, **context}
+    previous = previous_agreed(session, assessment, questionnaire.id)
+    page = {"organisation": assessment.organisation, "assessment": assessment, "suggested": notes,
+            "last_time": last_time(previous, questionnaire, section), **context}
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, {**suggested, **agreed})
@@ -203,11 +207,14 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
             return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
     answers = answers_of(response)
     confirmed = response is not None and response.status == ResponseStatus.SUBMITTED
+    previous = previous_agreed(session, assessment, questionnaire.id)
     page = render_template("facilitate/confirm.html", organisation=assessment.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form, missing=missing,
                            visible=visible_questions(questionnaire, answers), confirmed=confirmed,
                            profile=stored_profile(response) if confirmed and response else None,
-                           targets=targets_of(session, assessment, questionnaire.id))
+                           targets=targets_of(session, assessment, questionnaire.id), previous=previous,
+                           earlier_levels={s.id: s.level for s in stored_profile(previous.response).sections}
+                           if previous else {})
     return (page, 400) if missing else page
 
 

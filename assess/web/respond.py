@@ -33,6 +33,7 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
+from assess.services.agreement import last_time, previous_agreed
 from assess.services.completion import completion
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import (
@@ -245,7 +246,9 @@ def _locked(page: _Page) -> ResponseReturnValue:
 def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
                   conflict: str | None = None) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
+    previous = previous_agreed(db.session(), page.assessment, page.questionnaire.id)
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
+            "last_time": last_time(previous, page.questionnaire, section),
             **section_context(page.questionnaire, section, stored)}
 
 
