@@ -453,3 +453,17 @@ def test_not_applicable_is_exclusive_among_checkboxes(fixture_app: Flask) -> Non
         assert alone.validate() and read_form(alone, section)["partners"].not_applicable
         rendered = str(alone["partners"]())
         assert 'data-behaviour="exclusive"' in rendered and "govuk-checkboxes__divider" in rendered
+
+
+def test_the_next_round_starts_from_the_previous_ones_questionnaires_and_people(fixture_app: Flask,
+                                                                                places: Places) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    post(lead, round_url(places, "edit"), {"title": "Own round", "questionnaires": ["full-example", "staged-example"],
+                                           "expected_groups": ["member"], "comments_named": "named"})
+    page = lead.get(f"/councils/OWN/rounds/new?from={places.own.round_id}").get_data(as_text=True)
+    assert 'value="staged-example" checked' in page and 'value="member" checked' in page
+    assert 'value="officer" checked' not in page and 'value="named" checked' in page
+    # Another council's round (or nonsense) starts nothing.
+    other = lead.get(f"/councils/OWN/rounds/new?from={places.other.round_id}").get_data(as_text=True)
+    assert 'value="staged-example" checked' not in other
+    assert lead.get("/councils/OWN/rounds/new?from=x").status_code == 200

@@ -59,6 +59,7 @@ from assess.services.rounds import (
 )
 from assess.web.access import council_or_404, current_user, login_required, round_or_404
 from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm, sentence
+from assess.web.sections import parse_version
 from scoring import visible_questions
 
 blueprint = Blueprint("manage", __name__)
@@ -93,6 +94,13 @@ def new_round(code: str) -> ResponseReturnValue:
     form = _round_form(RoundForm())
     if request.method == "GET":
         form.expected_groups.data = ["officer", "member"]
+        previous = _previous_round(organisation.code, request.args.get("from"))
+        if previous is not None:
+            # The next round of the same questionnaires (in their current versions), asking the same people.
+            form.questionnaires.data = [link.questionnaire_version.questionnaire_id
+                                        for link in previous.questionnaires]
+            form.expected_groups.data = list(previous.expected_groups)
+            form.comments_named.data = "named" if previous.comments_named else "anonymous"
     if form.validate_on_submit():
         session = db.session()
         try:
@@ -106,6 +114,18 @@ def new_round(code: str) -> ResponseReturnValue:
             return redirect(url_for(".round_page", code=code, round_id=assessment.id))
     page = render_template("manage/round_form.html", organisation=organisation, form=form, assessment=None)
     return (page, 400) if form.errors else page
+
+
+def _previous_round(code: str, round_id: str | None) -> Assessment | None:
+    """The round a new one starts from (``?from=ID``), if it is one of this council's that the person may see."""
+    number = parse_version(round_id)
+    if not number:
+        return None
+    previous = db.session().get(Assessment, number)
+    if previous is None or previous.organisation.code != code or not allowed(
+            db.session(), current_user(), Action.MANAGE_ROUND, previous):
+        return None
+    return previous
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/edit", methods=["GET", "POST"])
