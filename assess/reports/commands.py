@@ -13,37 +13,49 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assess import db
-from assess.models import Assessment, Organisation, Response, ResponseStatus
+from assess.models import Assessment, Organisation, Response, ResponseKind, ResponseStatus
 from assess.reports.data import NoSubmittedResponse, ReportData, build_report
 from assess.reports.html import render_report_html
 from assess.reports.pdf import render_pdf
 
 
-def latest_assessment(session: Session, organisation: Organisation) -> Assessment | None:
-    """The organisation's most recently created assessment round."""
+def latest_agreed_round(session: Session, organisation: Organisation) -> Assessment | None:
+    """The organisation's latest round with confirmed agreed answers (what a council's report is about)."""
     return session.scalar(
-        select(Assessment)
-        .where(Assessment.organisation_id == organisation.id)
+        select(Assessment).join(Response)
+        .where(Assessment.organisation_id == organisation.id, Response.kind == ResponseKind.CONSENSUS,
+               Response.status == ResponseStatus.SUBMITTED)
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
         .limit(1)
     )
 
 
+def rounds_summary(session: Session, organisation: Organisation) -> list[str]:
+    """Each round of a council, newest first, with what it holds: for choosing one with --assessment."""
+    rows = session.execute(
+        select(Assessment.id, Assessment.title, Assessment.status,
+               func.count(Response.id).filter(Response.kind == ResponseKind.INDIVIDUAL,
+                                              Response.status == ResponseStatus.SUBMITTED),
+               func.count(Response.id).filter(Response.kind == ResponseKind.CONSENSUS))
+        .outerjoin(Response).where(Assessment.organisation_id == organisation.id)
+        .group_by(Assessment.id).order_by(Assessment.created_at.desc(), Assessment.id.desc())
+    ).all()
+    return [f"--assessment {rid}: '{title}' ({status.value.replace('-', ' ')}): {individual} submitted "
+            f"individual response(s), {'a draft of the agreed answers' if agreed else 'no agreed answers'}"
+            for rid, title, status, individual, agreed in rows]
+
+
 def reportable_assessments(session: Session) -> list[Assessment]:
     """For every council with a submitted response: its latest round that has one (by council code)."""
-    rows = session.execute(
-        select(Assessment.organisation_id, func.max(Assessment.id))
-        .join(Response, Response.assessment_id == Assessment.id)
-        .where(Response.status == ResponseStatus.SUBMITTED)
-        .group_by(Assessment.organisation_id)
-    ).all()
-    ids = [assessment_id for _org, assessment_id in rows]
-    if not ids:
-        return []
-    assessments = session.scalars(
-        select(Assessment).join(Organisation).where(Assessment.id.in_(ids)).order_by(Organisation.code)
-    ).all()
-    return list(assessments)
+    latest = (select(Assessment.id, func.row_number().over(
+        partition_by=Assessment.organisation_id,
+        order_by=(Assessment.created_at.desc(), Assessment.id.desc())).label("newest"))
+        .where(Assessment.id.in_(select(Response.assessment_id).where(Response.status == ResponseStatus.SUBMITTED)))
+        .subquery())
+    return list(session.scalars(
+        select(Assessment).join(Organisation).join(latest, latest.c.id == Assessment.id)
+        .where(latest.c.newest == 1).order_by(Organisation.code)
+    ))
 
 
 def render(report: ReportData, fmt: str) -> bytes:
@@ -66,7 +78,8 @@ def _safe(code: str) -> str:
 
 @click.command("report")
 @click.argument("organisation_code", required=False)
-@click.option("--assessment", "assessment_id", type=int, help="The round's id (default: the council's latest round).")
+@click.option("--assessment", "assessment_id", type=int,
+              help="The round's id (default: the council's latest round with confirmed agreed answers).")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="The file to write (one council).")
 @click.option("--all", "every", is_flag=True, help="Every council with a submitted response (use --out-dir).")
@@ -101,9 +114,12 @@ def report_command(organisation_code: str | None, assessment_id: int | None, out
     if organisation is None:
         raise click.ClickException(f"no council has the code {organisation_code!r} (see `assess orgs import`)")
     if assessment_id is None:
-        assessment = latest_assessment(session, organisation)
+        assessment = latest_agreed_round(session, organisation)
         if assessment is None:
-            raise click.ClickException(f"{organisation.name} ({organisation.code}) has no assessment round")
+            rounds = rounds_summary(session, organisation)
+            raise click.ClickException(
+                f"{organisation.name} ({organisation.code}) has no round with confirmed agreed answers; "
+                + ("choose one of its rounds:\n  " + "\n  ".join(rounds) if rounds else "it has no round yet"))
     else:
         assessment = session.get(Assessment, assessment_id)
         if assessment is None or assessment.organisation_id != organisation.id:

@@ -23,7 +23,8 @@ def test_report_for_one_council(runner: FlaskCliRunner, demo_assessment: Assessm
     out = tmp_path / "out" / "demo.pdf"
     result = runner.invoke(main, args=["report", "DEMO", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out}" in result.output
+    # The newest round with confirmed agreed answers is last year's, not this year's (still open).
+    assert f"Wrote {out}" in result.output and "'Self-assessment 2025-26'" in result.output
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert "Demo Borough Council" in pdf_checks.text(pdf)
@@ -72,7 +73,12 @@ def test_report_errors(runner: FlaskCliRunner, app: Flask, demo_assessment: Asse
     session.commit()
     empty = runner.invoke(main, args=["report", "E06000002", "--out", out])
     assert empty.exit_code == 1
-    assert "Middlesbrough has no submitted response in the round 'Nothing yet'" in empty.output
+    assert "Middlesbrough (E06000002) has no round with confirmed agreed answers; choose one" in empty.output
+    assert "'Nothing yet' (open): 0 submitted individual response(s), no agreed answers" in empty.output
+    nothing = runner.invoke(main, args=["report", "E06000002", "--assessment", empty.output.split("--assessment ")[1]
+                                        .split(":")[0], "--out", out])
+    assert nothing.exit_code == 1
+    assert "Middlesbrough has no submitted response in the round 'Nothing yet'" in nothing.output
     assert not Path(out).exists()
 
     assert runner.invoke(main, args=["report", "--all"]).exit_code == 2
