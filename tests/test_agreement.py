@@ -254,3 +254,72 @@ def test_last_time_and_the_change_since_come_from_the_last_published_round(fixtu
     confirmed = client.get(f"{base}/agree/full-example/confirm").get_data(as_text=True)
     assert f"“Last time” is {LAST_YEAR}." in confirmed and "Change" in confirmed
     assert "The questions changed between version" not in confirmed  # the same version both years
+
+
+def _agree_and_publish(app: Flask, assessment_id: int, seed: str) -> None:
+    """Confirm agreed answers to every questionnaire of a round and publish it by name (as its lead)."""
+    from assess.models import Sharing
+    from assess.services.agreement import agreed_response
+    from assess.services.demo import demo_answers
+    from assess.services.rounds import change_status
+
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, assessment_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        for link in assessment.questionnaires:
+            agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
+            save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), seed), lead)
+            submit_response(session, agreed, lead)
+        assessment.status = AssessmentStatus.IN_REVIEW
+        change_status(session, assessment, AssessmentStatus.PUBLISHED, lead, sharing=Sharing.NAMED)
+        session.commit()
+
+
+def test_a_published_round_refuses_changes_to_its_agreed_answers(fixture_app: Flask, places: Places) -> None:
+    _agree_and_publish(fixture_app, places.own.round_id, "agreed")
+    lead = signed_in_client(fixture_app, "lead")
+    url = f"/councils/OWN/rounds/{places.own.round_id}/agree/full-example/strategy"
+    refused = _post(lead, url, {"has-strategy": "yes"})
+    assert refused.status_code == 302
+    assert "no longer taking these answers" in lead.get(refused.headers["Location"]).get_data(as_text=True)
+    # Nor may a respondent change their own, nor anyone set targets.
+    assert signed_in_client(fixture_app, "respondent").get(
+        f"/councils/OWN/rounds/{places.own.round_id}/full-example/strategy").status_code == 302
+    targets = _post(lead, f"/councils/OWN/rounds/{places.own.round_id}/targets/full-example",
+                    {"target-strategy": "2"})
+    assert targets.status_code == 400 and "its targets can no longer change" in targets.get_data(as_text=True)
+
+
+def test_change_over_time_across_a_new_version_says_the_questions_changed(fixture_app: Flask, places: Places,
+                                                                          tmp_path: Any) -> None:
+    from assess.library import load_file
+    from assess.services.questionnaires import record_version
+    from assess.services.rounds import RoundDetails, start_round
+    from tests.conftest import FULL
+
+    _agree_and_publish(fixture_app, places.own.round_id, "last year")
+    newer = tmp_path / "full.yaml"
+    newer.write_text(FULL.read_text().replace("version: 1", "version: 2", 1)
+                     .replace("title: Delivery", "title: Delivering services"))
+    with fixture_app.app_context():
+        session = db.session()
+        loaded, problems = load_file(newer)
+        assert loaded is not None and not problems
+        version = record_version(session, loaded).version
+        own = session.get(Assessment, places.own.round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert own is not None and lead is not None
+        from assess import questionnaire_library
+
+        later = start_round(session, own.organisation, lead, RoundDetails("This year", ["staged-example"]),
+                            questionnaire_library(fixture_app))
+        later.questionnaires[0].questionnaire_version = version  # this year asks version 2 of full-example
+        session.commit()
+        later_id = later.id
+    _agree_and_publish(fixture_app, later_id, "this year")
+    page = signed_in_client(fixture_app, "lead").get(
+        f"/councils/OWN/rounds/{later_id}/agree/full-example/confirm").get_data(as_text=True)
+    assert "The questions changed between version 1 and version 2, so sections are compared by name" in page
+    assert "Delivering services" in page and "Last time" in page

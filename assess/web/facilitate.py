@@ -227,19 +227,20 @@ def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
     questionnaire = questionnaire_of(link.questionnaire_version)
     session = db.session()
     form = TargetsForm.for_questionnaire(questionnaire, targets_of(session, assessment, questionnaire.id))
+    refused_because = None
     if form.validate_on_submit():
         try:
             set_targets(session, assessment, questionnaire, form.levels(questionnaire), current_user())
         except TargetsRefused as refused:
             session.rollback()
-            flash(f"{sentence(str(refused))}.")
+            refused_because = f"{sentence(str(refused))}."
         else:
             session.commit()
             flash(f"The targets for {questionnaire.title} have been saved.", "success")
             return redirect(url_for(".overview", code=code, round_id=round_id))
     page = render_template("facilitate/targets.html", organisation=assessment.organisation, assessment=assessment,
-                           questionnaire=questionnaire, form=form)
-    return (page, 400) if form.errors else page
+                           questionnaire=questionnaire, form=form, refused=refused_because)
+    return (page, 400) if form.errors or refused_because else page
 
 
 def _action_form(assessment: Assessment) -> ActionForm:
