@@ -13,6 +13,8 @@ from werkzeug.routing import IntegerConverter
 from assess import db
 from assess.models import Assessment, AssessmentQuestionnaire, Organisation, User
 from assess.policy import Action, require
+from assess.services.questionnaires import questionnaire_of
+from scoring import Questionnaire
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,6 +77,14 @@ def round_or_404(code: str, round_id: int, action: Action) -> Assessment:
         abort(404)
     require(db.session(), current_user(), action, assessment)
     return assessment
+
+
+def questionnaire_or_404(code: str, round_id: int, questionnaire_id: str,
+                         action: Action) -> tuple[Assessment, AssessmentQuestionnaire, Questionnaire]:
+    """A round (if the person may do the action on it), the questionnaire version it offers, and its model."""
+    assessment = round_or_404(code, round_id, action)
+    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    return assessment, link, questionnaire_of(link.questionnaire_version)
 
 
 def questionnaire_link_or_404(assessment: Assessment, questionnaire_id: str) -> AssessmentQuestionnaire:

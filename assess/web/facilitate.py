@@ -40,7 +40,7 @@ from assess.services.responses import (
     stored_profile,
     submit_response,
 )
-from assess.web.access import current_user, login_required, questionnaire_link_or_404, round_or_404
+from assess.web.access import current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import (
     ActionForm,
     ConfirmForm,
@@ -94,9 +94,7 @@ def overview(code: str, round_id: int) -> str:
 @login_required
 def divergence_page(code: str, round_id: int, questionnaire_id: str) -> str:
     """Where the team's individual answers differ, most split first, with officers and members side by side."""
-    assessment = round_or_404(code, round_id, Action.FACILITATE)
-    link = questionnaire_link_or_404(assessment, questionnaire_id)
-    questionnaire = questionnaire_of(link.questionnaire_version)
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
     view = divergence(db.session(), assessment, link.questionnaire_version, questionnaire, current_user())
     return render_template("facilitate/divergence.html", organisation=assessment.organisation,
                            assessment=assessment, view=view, spreads=view.by_divergence())
@@ -131,9 +129,7 @@ def _suggestions(assessment: Assessment, link: AssessmentQuestionnaire, question
 @login_required
 def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
     """Record the team's agreed answers to one section, starting from what the individual answers suggest."""
-    assessment = round_or_404(code, round_id, Action.FACILITATE)
-    link = questionnaire_link_or_404(assessment, questionnaire_id)
-    questionnaire = questionnaire_of(link.questionnaire_version)
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
     section = _section_or_404(questionnaire, section_id)
     session = db.session()
     response = find_agreed_response(session, assessment, link.questionnaire_version)
@@ -183,9 +179,7 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
 @login_required
 def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
     """The agreed answers to check, with their levels once confirmed and the targets beside them."""
-    assessment = round_or_404(code, round_id, Action.FACILITATE)
-    link = questionnaire_link_or_404(assessment, questionnaire_id)
-    questionnaire = questionnaire_of(link.questionnaire_version)
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
     session = db.session()
     response = find_agreed_response(session, assessment, link.questionnaire_version)
     form = ConfirmForm()
@@ -222,9 +216,7 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
 @login_required
 def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
     """The level the council aims for in each section of a questionnaire."""
-    assessment = round_or_404(code, round_id, Action.FACILITATE)
-    link = questionnaire_link_or_404(assessment, questionnaire_id)
-    questionnaire = questionnaire_of(link.questionnaire_version)
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
     session = db.session()
     form = TargetsForm.for_questionnaire(questionnaire, targets_of(session, assessment, questionnaire.id))
     refused_because = None

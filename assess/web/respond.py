@@ -49,7 +49,7 @@ from assess.services.responses import (
     submit_response,
 )
 from assess.services.rounds import task
-from assess.web.access import council_or_404, current_user, login_required, questionnaire_link_or_404, round_or_404
+from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
 from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, visible_questions
@@ -180,10 +180,9 @@ class _Page:
 
 
 def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
-    assessment = round_or_404(code, round_id, Action.ANSWER)
-    link = questionnaire_link_or_404(assessment, questionnaire_id)
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
     response = find_individual_response(db.session(), assessment, link.questionnaire_version, current_user())
-    return _Page(assessment, link, questionnaire_of(link.questionnaire_version), response)
+    return _Page(assessment, link, questionnaire, response)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
