@@ -56,7 +56,7 @@ def make_engine(url: str) -> Engine:
             url = "postgresql+psycopg://" + url.removeprefix(scheme)
     options: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
-        options["connect_args"] = {"timeout": 30}
+        options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     else:
         options["pool_pre_ping"] = True
     engine = create_engine(url, **options)
@@ -65,11 +65,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+#: How long a SQLite connection waits for another's write lock before giving up ("database is locked").
+SQLITE_BUSY_SECONDS = 30
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys unless asked; WAL lets readers work while one request writes.
+    """Set up every new SQLite connection for several gunicorn workers writing one file."""
     cursor = connection.cursor()
+    # SQLite ignores foreign keys unless asked.
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never wait for the one writer (nor it for them), so pages keep being served
+    # while a save commits; it is a property of the file, set again here in case a copy lost it.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout: a writer that finds the write lock taken waits for it (up to 30 s, as the
+    # driver's connect timeout asks) rather than failing the save at once with "database is locked".
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    # synchronous=NORMAL: in WAL mode a commit is still atomic and the file never corrupt; only the
+    # last commits before a power cut (not a killed process) can be lost, for an fsync saved per commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -38,6 +38,7 @@ ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 40
              "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("health.healthz", "GET"): dict.fromkeys(PERSONAS, (200, 200)),  # for load balancers: no sign-in
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
     ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),
