@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -105,7 +106,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["assess.engine"] = engine
     app.extensions["assess.sessions"] = sessionmaker(engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(close_session)
 
 
 def engine() -> Engine:
@@ -122,7 +123,16 @@ def session() -> Session:
     return result
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the session of the request or command, if it opened one, without raising.
+
+    Closing rolls back on the connection; when the database went away meanwhile (a restart, an
+    outage) that fails, and the connection is thrown away instead of the error ending the request.
+    """
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except DBAPIError:
+        db_session.invalidate()

@@ -25,6 +25,7 @@ from assess.services import users
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.rounds import assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
+from bench.serve import hidden_fields
 from scoring import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,16 +137,6 @@ def csrf_token(page: str) -> str:
     match = CSRF_FIELD.search(page)
     assert match, "the page has no CSRF token"
     return match.group(1) or match.group(2)
-
-
-HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    """The hidden inputs of a page's forms (the CSRF token, a section's lock_version), by name."""
-    fields = (dict(ATTRIBUTE.findall(tag)) for tag in HIDDEN_INPUT.findall(page))
-    return {field["name"]: field.get("value", "") for field in fields if "name" in field}
 
 
 def submit_form(client: FlaskClient, url: str, data: dict[str, Any], page_url: str | None = None) -> Any:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
-from assess import logs
+from assess import db, logs
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.web import access, auth, health, manage, respond
@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
         # traceback. Nothing of this request was committed; the pool's pre-ping replaces broken
         # connections, so the next request works again once the database does.
         logger.error("database unavailable: %s", " ".join(str(getattr(error, "orig", None) or error).split()))
-        _discard_session()
+        db.close_session()
         g.user = None  # the page must not read the signed-in person's record from the failed session
         return render_template("errors/database.html"), 503, {"Retry-After": "60"}
 
@@ -92,13 +92,3 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-
-def _discard_session() -> None:
-    """Drop the request's database session after a database failure, whatever state it was left in."""
-    session = g.pop("db_session", None)
-    if session is None:
-        return
-    try:
-        session.close()
-    except (OperationalError, DisconnectionError):
-        session.invalidate()
