@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test fuzz clean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,11 @@ system-packages:
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+## The fuzzers of the suite with many more examples (FUZZ_EXAMPLES each; on PostgreSQL too with ASSESS_TEST_DATABASE_URL)
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
