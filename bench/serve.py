@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
@@ -70,11 +70,11 @@ class Server:
 
 @contextmanager
 def gunicorn(app: str, log: Path, workers: int = 2, env: Mapping[str, str] | None = None,
-             ready_path: str = "/healthz") -> Iterator[Server]:
+             ready_path: str = "/healthz", extra: Sequence[str] = ()) -> Iterator[Server]:
     """Run ``gunicorn --config gunicorn.conf.py`` on ``app`` with ``workers`` sync workers until the block ends."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", app]
+               "--bind", f"127.0.0.1:{port}", *extra, app]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                                    env={**os.environ, **(env or {})})

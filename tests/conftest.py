@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
@@ -26,6 +26,7 @@ from assess.services.responses import individual_response, save_answers, submit_
 from assess.services.rounds import assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
 from bench.serve import hidden_fields
+from bench.site import empty_database
 from scoring import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +57,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database emptied and then migrated to the latest schema, once per run."""
     engine = make_engine(database_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    empty_database(engine)
     command.upgrade(alembic_config(engine), "head")
     yield engine
     engine.dispose()
