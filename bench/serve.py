@@ -69,12 +69,15 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str, log: Path, workers: int = 2, env: Mapping[str, str] | None = None,
+def gunicorn(app: str, log: Path, workers: int | None = 2, env: Mapping[str, str] | None = None,
              ready_path: str = "/healthz", extra: Sequence[str] = ()) -> Iterator[Server]:
-    """Run ``gunicorn --config gunicorn.conf.py`` on ``app`` with ``workers`` sync workers until the block ends."""
+    """Run ``gunicorn --config gunicorn.conf.py`` on ``app`` until the block ends.
+
+    ``workers`` sync workers, or as many as gunicorn.conf.py sets for this machine when None.
+    """
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", *extra, app]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
+               *(["--workers", str(workers)] if workers is not None else []), *extra, app]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                                    env={**os.environ, **(env or {})})
