@@ -14,9 +14,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,18 +90,17 @@ def test_a_worker_killed_mid_save_leaves_the_section_unchanged_or_fully_saved(
             assert browser.request(url, _save_form(page, "warm", attempt + 1)).status == 302
             seconds.append(time.perf_counter() - started)
         # Kills spread over the whole of a save, from before it reaches the database to after it commits ...
-        moments: list[Callable[[], None]] = [partial(time.sleep, min(seconds) * fraction)
-                                             for fraction in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.2)]
+        fractions = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.2)
+        delays: list[float | None] = [min(seconds) * fraction for fraction in fractions]
         if engine.dialect.name == "postgresql":
-            # ... and, on PostgreSQL, one certainly in the middle: after its first writes, waiting for a lock.
-            moments.append(partial(_until_waiting_for_a_lock, engine))
-        for attempt, moment in enumerate(moments, start=1):
+            delays.append(None)  # ... and, on PostgreSQL, one certainly in the middle (see _kill_during_save)
+        for attempt, delay in enumerate(delays, start=1):
             # A save first, so that the worker the last kill replaced is warm like the one measured.
             assert browser.request(url, _save_form(browser.request(url).text, "warm", 1)).status == 302
             answers, version = _stored(engine, "member@demo.example")
             value, mark = attempt % 5 + 1, f"save {attempt}"
             status = _kill_during_save(server, browser, url, _save_form(browser.request(url).text, mark, value),
-                                       moment, engine)
+                                       engine, delay)
             server.wait_until_serving()
             after, after_version = _stored(engine, "member@demo.example")
             assert (after, after_version) in ((answers, version), ({(value, mark)}, version + 1)), f"kill {attempt}"
@@ -110,9 +108,13 @@ def test_a_worker_killed_mid_save_leaves_the_section_unchanged_or_fully_saved(
                 assert after == {(value, mark)}, "an acknowledged save is missing"
 
 
-def _kill_during_save(server: Server, browser: Browser, url: str, form: dict[str, str],
-                      moment: Callable[[], None], engine: Engine) -> int:
-    """POST a save, SIGKILL the worker at ``moment``; the status, or 0 when the connection broke."""
+def _kill_during_save(server: Server, browser: Browser, url: str, form: dict[str, str], engine: Engine,
+                      delay: float | None) -> int:
+    """POST a save and SIGKILL the worker ``delay`` seconds later; the status, or 0 when the connection broke.
+
+    Without a delay, the save is held mid-transaction first: the audit_event table is locked, so the
+    save has made its first writes and waits to insert its audit event when the worker dies.
+    """
     outcome: list[int] = []
 
     def post() -> None:
@@ -123,10 +125,13 @@ def _kill_during_save(server: Server, browser: Browser, url: str, form: dict[str
 
     worker, poster = server.workers()[0], threading.Thread(target=post)
     with engine.connect() as blocker:
-        if moment.args == (engine,):  # type: ignore[attr-defined]
+        if delay is None:
             blocker.execute(text("LOCK TABLE audit_event IN EXCLUSIVE MODE"))
         poster.start()
-        moment()
+        if delay is None:
+            _until_waiting_for_a_lock(engine)
+        else:
+            time.sleep(delay)
         os.kill(worker, signal.SIGKILL)
         blocker.rollback()
     poster.join(timeout=60)

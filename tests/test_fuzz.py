@@ -35,6 +35,9 @@ DATA = {name: read_yaml(text, name)[0] for name, text in SHIPPED.items()}
 #: Values of every JSON kind, small and large, well-formed and not.
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
                     st.text(max_size=30), st.sampled_from(["yes", "no", "level", "choice", "", "0", "-1", "1e309"]))
+#: Characters YAML gives meaning to, and any other a UTF-8 file can hold (not lone surrogates).
+YAML_CHARACTERS = st.sampled_from(":-[]{}&*!|>'\"#%@`,? \t\n\r\x00\ufeff\u2028\x85") | st.characters(
+    blacklist_categories=("Cs",))
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 
@@ -65,8 +68,7 @@ def mutated_files(draw: st.DrawFn) -> tuple[str, str]:
         text = SHIPPED[name]
         for _ in range(draw(st.integers(1, 3))):
             at = draw(st.integers(0, len(text)))
-            text = text[:at] + draw(st.text(st.sampled_from(":-[]{}&*!|>'\"#%@` \t\n\x00\ufeff\u2028"), max_size=3)) \
-                + text[at + draw(st.integers(0, 5)):]
+            text = text[:at] + draw(st.text(YAML_CHARACTERS, max_size=3)) + text[at + draw(st.integers(0, 5)):]
         return name, text
     data = copy.deepcopy(DATA[name])
     for _ in range(draw(st.integers(1, 3))):
