@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,13 @@ import yaml
 from flask import Flask, url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+from werkzeug.routing.converters import AnyConverter, BaseConverter, NumberConverter
 
-from assess import questionnaire_library
+from assess import db, questionnaire_library
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.library import _load_text, _scorer_names, read_yaml
+from assess.models import Assessment, Organisation
 from tests.conftest import Places, csrf_token, signed_in_client
 from tests.test_access import PERSONAS
 
@@ -107,34 +111,55 @@ def _post_routes(app: Flask) -> list[str]:
     return sorted(rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ()))
 
 
+def _argument(name: str, converter: BaseConverter, known: dict[str, list[Any]]) -> st.SearchStrategy[Any]:
+    """Values for one argument of a route: real ones where the test knows them, else what its converter takes."""
+    if name in known:
+        return st.sampled_from(known[name])
+    if isinstance(converter, AnyConverter):
+        return st.sampled_from(sorted(converter.items))
+    if isinstance(converter, NumberConverter):
+        return st.integers(1, 40) | st.just(2**31 - 1)
+    return st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=40)
+
+
 def test_generated_form_posts_to_every_post_route_never_get_a_5xx(fixture_app: Flask, places: Places) -> None:
     library = questionnaire_library(fixture_app)
     questionnaires = [file.questionnaire for file in library]
-    sections = sorted({s.id for q in questionnaires for s in q.sections})
     questions = sorted({question.id for q in questionnaires for s in q.sections for question in s.questions})
     fields = [*questions, *(f"{q}--comment" for q in questions), *(f"{q}--na" for q in questions), "lock_version",
-              "action", "email", "password", "title", "questionnaires", "csrf_token", "next"]
+              "action", "email", "password", "name", "title", "questionnaires", "reason", "group", "csrf_token",
+              "next"]
+    with fixture_app.app_context():
+        session = db.session()
+        known: dict[str, list[Any]] = {
+            "code": [*session.scalars(select(Organisation.code)), "NOPE"],
+            "round_id": [*session.scalars(select(Assessment.id)), 2**31 - 1],
+            "questionnaire_id": [q.id for q in questionnaires] + ["nope"],
+            "section_id": sorted({s.id for q in questionnaires for s in q.sections}) + ["check", "nope"],
+        }
     clients = {persona: signed_in_client(fixture_app, persona) for persona in PERSONAS}
     tokens = {persona: csrf_token(client.get("/sign-in").get_data(as_text=True)) for persona, client in clients.items()}
     awkward = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "2147483648", "99999999999999999999",
-                                                               "yes", "no", "later", "continue", "1", "5", "\x00"]))
+                                                               "yes", "no", "later", "continue", "1", "5", "\x00",
+                                                               "nobody@example.org", "in-review"]))
+    rules = {endpoint: next(fixture_app.url_map.iter_rules(endpoint)) for endpoint in _post_routes(fixture_app)}
     seen: set[str] = set()
 
-    @FUZZ
-    @given(endpoint=st.sampled_from(_post_routes(fixture_app)), persona=st.sampled_from(PERSONAS),
-           council=st.sampled_from([places.own, places.other, ("NOPE", 2**31 - 1)]),
-           questionnaire_id=st.sampled_from([q.id for q in questionnaires] + ["nope"]),
-           section_id=st.sampled_from([*sections, "check", "nope"]),
-           form=st.dictionaries(st.sampled_from(fields) | st.text(max_size=10), awkward | st.lists(awkward, max_size=3),
-                                max_size=8),
-           real_token=st.booleans(), query=st.sampled_from(["", "?change=1", "?next=//evil.example"]))
-    def post(endpoint: str, persona: str, council: tuple[str, int], questionnaire_id: str, section_id: str,
-             form: dict[str, Any], real_token: bool, query: str) -> None:
-        rule = next(fixture_app.url_map.iter_rules(endpoint))
-        values = {"code": council[0], "round_id": council[1], "questionnaire_id": questionnaire_id,
-                  "section_id": section_id}
+    @st.composite
+    def addresses(draw: st.DrawFn) -> tuple[str, str]:
+        endpoint = draw(st.sampled_from(sorted(rules)))
+        rule = rules[endpoint]
+        values = {name: draw(_argument(name, rule._converters[name], known)) for name in sorted(rule.arguments)}
         with fixture_app.test_request_context():
-            url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments}) + query
+            url = url_for(endpoint, **values)
+        return endpoint, url + draw(st.sampled_from(["", "?change=1", "?next=//evil.example"]))
+
+    @FUZZ
+    @given(address=addresses(), persona=st.sampled_from(PERSONAS), real_token=st.booleans(),
+           form=st.dictionaries(st.sampled_from(fields) | st.text(max_size=10), awkward | st.lists(awkward, max_size=3),
+                                max_size=8))
+    def post(address: tuple[str, str], persona: str, real_token: bool, form: dict[str, Any]) -> None:
+        endpoint, url = address
         if real_token:
             form = {**form, "csrf_token": tokens[persona]}
         response = clients[persona].post(url, data=form)
@@ -146,4 +171,4 @@ def test_generated_form_posts_to_every_post_route_never_get_a_5xx(fixture_app: F
             tokens[persona] = csrf_token(clients[persona].get("/sign-in").get_data(as_text=True))
 
     post()
-    assert seen == set(_post_routes(fixture_app))
+    assert seen == set(rules)
