@@ -111,7 +111,7 @@ def load_test(label: str, url: Callable[[Path], str], respondents: int, seconds:
         site = build_site(url(folder), respondents)
         people = [Respondent(respondent_email(n)) for n in range(respondents)]
         with gunicorn("assess:create_app()", folder / "gunicorn.log", workers=None,
-                      env=server_environment(site, str(folder))) as server:
+                      env=server_environment(site.url, str(folder))) as server:
             deadline = time.monotonic() + seconds
             threads = [threading.Thread(target=p.run, args=(server, site, sections, levels, deadline)) for p in people]
             started = time.monotonic()

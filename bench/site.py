@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alembic import command
+from flask import Flask
 from sqlalchemy import Engine, MetaData, select, text
 from sqlalchemy.engine import make_url
 
@@ -65,6 +66,13 @@ def build_site(url: str, respondents: int) -> Site:
     command.upgrade(alembic_config(engine), "head")
     engine.dispose()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
+    round_id = add_demo(app, respondents)
+    app.extensions["assess.engine"].dispose()
+    return Site(url, round_id)
+
+
+def add_demo(app: Flask, respondents: int = 0) -> int:
+    """The demo council (every password PASSWORD) and ``respondents`` respondents of its own; the demo round's id."""
     with app.app_context():
         session = db.session()
         create_demo(session, questionnaire_library(app), PASSWORD)
@@ -75,11 +83,10 @@ def build_site(url: str, respondents: int) -> Site:
             add_membership(session, person, council, OrganisationRole.RESPONDENT, RespondentGroup.OFFICER)
         session.commit()
         round_id = session.scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
-    app.extensions["assess.engine"].dispose()
     assert round_id is not None
-    return Site(url, round_id)
+    return round_id
 
 
-def server_environment(site: Site, instance: str) -> dict[str, str]:
-    """The environment gunicorn serves the site's app with."""
-    return {"ASSESS_DATABASE_URL": site.url, "ASSESS_SECRET_KEY": SECRET_KEY, "ASSESS_INSTANCE_PATH": instance}
+def server_environment(url: str, instance: str) -> dict[str, str]:
+    """The environment gunicorn serves the app on database ``url`` with."""
+    return {"ASSESS_DATABASE_URL": url, "ASSESS_SECRET_KEY": SECRET_KEY, "ASSESS_INSTANCE_PATH": instance}

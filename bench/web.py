@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from assess import create_app
 from bench.serve import Browser, Server, gunicorn, hidden_fields
 from bench.site import PASSWORD, SECRET_KEY, Site, build_site, respondent_email, server_environment
 
@@ -160,8 +161,6 @@ def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: 
 
 def sql_statements(site: Site) -> dict[str, int]:
     """The SQL statements one request of each page runs (its second request, once caches are warm)."""
-    from assess import create_app
-
     app = create_app({"DATABASE_URL": site.url, "SECRET_KEY": SECRET_KEY})
     logging.getLogger("assess.request").setLevel(logging.WARNING)  # this process's requests are not the benchmark's
     statements: list[str] = []
@@ -170,8 +169,8 @@ def sql_statements(site: Site) -> dict[str, int]:
     clients = {}
     for persona, email in (("respondent", respondent_email(0)), ("lead", "lead@demo.example")):
         client = clients[persona] = app.test_client()
-        page = client.get("/sign-in").get_data(as_text=True)
-        client.post("/sign-in", data={**hidden_fields(page), "email": email, "password": PASSWORD})
+        sign_in = client.get("/sign-in").get_data(as_text=True)
+        client.post("/sign-in", data={**hidden_fields(sign_in), "email": email, "password": PASSWORD})
     counts = {}
     for page in PAGES:
         client = clients[page.persona]
@@ -209,7 +208,7 @@ def _servers(site: Site, folder: Path) -> Iterator[tuple[Server, Server]]:
     with ExitStack() as stack:
         common: dict[str, Any] = {"workers": WORKERS, "extra": ["--max-requests", "0"]}
         app = stack.enter_context(gunicorn("assess:create_app()", folder / "app.log",
-                                           env=server_environment(site, str(folder)), **common))
+                                           env=server_environment(site.url, str(folder)), **common))
         bare = stack.enter_context(gunicorn("bench.bare:app", folder / "bare.log", ready_path="/", **common))
         yield app, bare
 

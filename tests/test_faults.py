@@ -20,39 +20,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from flask import Flask
 from sqlalchemy import Engine, event, select, text
 
-from assess import create_app, db, questionnaire_library
+from assess import create_app
 from assess.db import make_engine
-from assess.migrations import alembic_config
-from assess.models import Answer, Assessment, Response, ResponseSection, User
-from assess.services.demo import DEMO_ROUND, create_demo
+from assess.models import Answer, Response, ResponseSection, User
 from bench.serve import Browser, Server, free_port, gunicorn, hidden_fields
+from bench.site import PASSWORD, SECRET_KEY, add_demo, build_site, server_environment
 
-PASSWORD = "fault-password-1"
 DATABASE_PROBLEM = "The service is having trouble with its database: try again in a few minutes"
 QUESTIONNAIRE, SECTION = "procurement-maturity", "showing-leadership"
 QUESTIONS = ("engaging-councillors", "engaging-senior-managers", "working-with-partners",
              "engaging-strategic-suppliers")
 
 
-def _demo(app: Flask) -> int:
-    """The demo council on the app's database; the demo round's id."""
-    with app.app_context():
-        session = db.session()
-        create_demo(session, questionnaire_library(app), PASSWORD)
-        session.commit()
-        round_id = session.scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
-    assert round_id is not None
-    return round_id
-
-
 @contextmanager
 def _serve(url: str, folder: Path, workers: int) -> Iterator[Server]:
-    env = {"ASSESS_DATABASE_URL": url, "ASSESS_SECRET_KEY": "fault secret", "ASSESS_INSTANCE_PATH": str(folder)}
-    with gunicorn("assess:create_app()", folder / "gunicorn.log", workers=workers, env=env) as server:
+    with gunicorn("assess:create_app()", folder / "gunicorn.log", workers=workers,
+                  env=server_environment(url, str(folder))) as server:
         yield server
 
 
@@ -77,7 +63,7 @@ def _stored(engine: Engine, email: str) -> tuple[set[tuple[object, str | None]],
 
 def test_a_worker_killed_mid_save_leaves_the_section_unchanged_or_fully_saved(
         app: Flask, database_url: str, tmp_path: Path) -> None:
-    round_id = _demo(app)
+    round_id = add_demo(app)
     url = f"/councils/DEMO/rounds/{round_id}/{QUESTIONNAIRE}/{SECTION}"
     engine = app.extensions["assess.engine"]
     with _serve(database_url, tmp_path, workers=1) as server:
@@ -193,16 +179,12 @@ class PrivateCluster:
 
 @pytest.fixture
 def private_cluster() -> Iterator[PrivateCluster]:
-    """A private PostgreSQL cluster with an empty `assess` database, removed afterwards."""
+    """A private PostgreSQL cluster, removed afterwards."""
     if not POSTGRES_BIN:
         pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
     cluster = PrivateCluster()
     try:
         cluster.start()
-        admin = make_engine(cluster.url.replace("/assess", "/postgres")).execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("CREATE DATABASE assess"))
-        admin.dispose()
         yield cluster
     finally:
         cluster.remove()
@@ -244,12 +226,9 @@ class Respondent:
 
 def test_postgresql_restarted_mid_request_gives_503_then_recovers_losing_no_save(
         private_cluster: PrivateCluster, tmp_path: Path) -> None:
-    engine = make_engine(private_cluster.url)
-    command.upgrade(alembic_config(engine), "head")
-    setup_app = create_app({"DATABASE_URL": private_cluster.url, "SECRET_KEY": "fault secret"})
-    round_id = _demo(setup_app)
-    setup_app.extensions["assess.engine"].dispose()
-    url = f"/councils/DEMO/rounds/{round_id}/{QUESTIONNAIRE}/{SECTION}"
+    site = build_site(private_cluster.url, respondents=0)
+    engine = site.engine()
+    url = f"/councils/DEMO/rounds/{site.round_id}/{QUESTIONNAIRE}/{SECTION}"
     with _serve(private_cluster.url, tmp_path, workers=2) as server:
         people = [Respondent(server, email, url) for email in ("member@demo.example", "lead@demo.example")]
         stop = threading.Event()
@@ -279,21 +258,8 @@ def test_postgresql_restarted_mid_request_gives_503_then_recovers_losing_no_save
     engine.dispose()
 
 
-@pytest.fixture
-def sqlite_demo(tmp_path: Path) -> tuple[str, int]:
-    """A migrated SQLite file of this test's own with the demo council: its address and the demo round's id."""
-    url = f"sqlite:///{tmp_path / 'own.sqlite'}"
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "head")
-    engine.dispose()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fault secret"})
-    round_id = _demo(app)
-    app.extensions["assess.engine"].dispose()
-    return url, round_id
-
-
 def _signed_in_client(url: str) -> Any:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fault secret", "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "TESTING": True})
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     assert client.post("/sign-in", data={**hidden_fields(page), "email": "member@demo.example",
@@ -314,15 +280,15 @@ def _limit_to_current_size(connection: Any, _record: Any) -> None:
 
 
 @pytest.mark.parametrize("fault", ["read-only", "full"])
-def test_a_read_only_or_full_sqlite_file_gives_the_503_page(sqlite_demo: tuple[str, int], fault: str) -> None:
-    url, round_id = sqlite_demo
-    section = f"/councils/DEMO/rounds/{round_id}/{QUESTIONNAIRE}/{SECTION}"
+def test_a_read_only_or_full_sqlite_file_gives_the_503_page(tmp_path: Path, fault: str) -> None:
+    url = f"sqlite:///{tmp_path / 'own.sqlite'}"
+    section = f"/councils/DEMO/rounds/{build_site(url, respondents=0).round_id}/{QUESTIONNAIRE}/{SECTION}"
     signed_in = _signed_in_client(url)
     if fault == "full":
         with make_engine(url).connect() as connection:
             connection.exec_driver_sql("VACUUM")  # no free pages left to fill
     app = create_app({"DATABASE_URL": _read_only(url) if fault == "read-only" else url,
-                      "SECRET_KEY": "fault secret", "TESTING": True})
+                      "SECRET_KEY": SECRET_KEY, "TESTING": True})
     if fault == "full":
         event.listen(app.extensions["assess.engine"], "connect", _limit_to_current_size)
     client = app.test_client()

@@ -41,7 +41,7 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.f
                     st.text(max_size=30), st.sampled_from(["yes", "no", "level", "choice", "", "0", "-1", "1e309"]))
 #: Characters YAML gives meaning to, and any other a UTF-8 file can hold (not lone surrogates).
 YAML_CHARACTERS = st.sampled_from(":-[]{}&*!|>'\"#%@`,? \t\n\r\x00\ufeff\u2028\x85") | st.characters(
-    blacklist_categories=("Cs",))
+    exclude_categories=["Cs"])
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 
