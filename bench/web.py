@@ -7,7 +7,9 @@ the pages only a lead sees in full). For each page it prints throughput as a sha
 endpoint's at the same number of clients, p50/p95/p99 latency, the server's CPU time a request
 (the workers' user + system time over the run, from /proc) and the SQL statements one request runs
 (counted in-process on the same database). Every figure comes from one run of this command, on a
-machine others may be using: compare the ratios, not the absolute numbers.
+machine others may be using: compare the ratios, not the absolute numbers. Throughput shares move
+with whatever else the machine runs; CPU time a request ("x bare": as a multiple of the bare
+endpoint's) hardly does, so it is the steadier figure on a shared machine.
 
 Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it.
 
@@ -219,7 +221,7 @@ def benchmark(label: str, site: Site, seconds: int, folder: Path) -> None:
     print(f"\n{label}: gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run; "
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'CPU ms/req':>12}{'SQL/req':>9}{'errors':>8}")
+          f"{'CPU ms/req':>12}{'x bare':>8}{'SQL/req':>9}{'errors':>8}")
     with _servers(site, folder) as (app, bare):
         bare_people = [Person("", "", 0)]
         people = {"respondent": _people(app, site, "respondent", max(CLIENTS)), "lead": _people(app, site, "lead", 1)}
@@ -237,7 +239,8 @@ def benchmark(label: str, site: Site, seconds: int, folder: Path) -> None:
 
 def _row(name: str, clients: int, run: Run, base: Run, sql: int | None) -> None:
     print(f"{name:<26}{clients:>8}{run.rate:>9.1f}{run.rate / base.rate:>9.2%}{run.p50:>9.1f}{run.p95:>9.1f}"
-          f"{run.p99:>9.1f}{run.cpu_ms:>12.2f}{'' if sql is None else sql:>9}{run.errors:>8}", flush=True)
+          f"{run.p99:>9.1f}{run.cpu_ms:>12.2f}{run.cpu_ms / base.cpu_ms:>8.0f}{'' if sql is None else sql:>9}"
+          f"{run.errors:>8}", flush=True)
 
 
 def main() -> None:
