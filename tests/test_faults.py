@@ -37,6 +37,7 @@ QUESTIONS = ("engaging-councillors", "engaging-senior-managers", "working-with-p
 
 @contextmanager
 def _serve(url: str, folder: Path, workers: int) -> Iterator[Server]:
+    """The app on database ``url`` under gunicorn, its instance folder and log in ``folder``."""
     with gunicorn("assess:create_app()", folder / "gunicorn.log", workers=workers,
                   env=server_environment(url, str(folder))) as server:
         yield server
