@@ -59,7 +59,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     else:
+        # Pre-ping: a connection the server dropped (a restart) is replaced before a request uses it.
+        # A server that cannot be reached at all fails a request within 10 s (the 503 page) rather
+        # than holding the worker until gunicorn's timeout kills it.
         options["pool_pre_ping"] = True
+        options["connect_args"] = {"connect_timeout": 10}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
