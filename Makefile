@@ -54,11 +54,13 @@ bench: setup
 	$(BIN)/python -m bench
 
 ## Each page under gunicorn against a bare Flask endpoint, driven by wrk, on SQLite and on PostgreSQL
-## (BENCH_POSTGRES: a database the benchmark may empty, created if missing; BENCH_SECONDS a run)
+## (BENCH_POSTGRES: a database the benchmark may empty, created if missing; BENCH_SECONDS a run;
+## BENCH_REPEAT runs of each, reported as medians)
 BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/assess_bench
 BENCH_SECONDS ?= 5
+BENCH_REPEAT ?= 1
 bench-web: setup wrk
-	$(BIN)/python -m bench.web --seconds $(BENCH_SECONDS) --postgres $(BENCH_POSTGRES)
+	$(BIN)/python -m bench.web --seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) --postgres $(BENCH_POSTGRES)
 
 ## 64 respondents saving their own sections for 60 s, then every acknowledged save checked in the database
 load-test: setup

@@ -13,22 +13,24 @@ endpoint's) hardly does, so it is the steadier figure on a shared machine.
 
 Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it.
 
-Usage: python -m bench.web [--seconds 5] [--postgres URL] [--skip-sqlite]
+Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +159,9 @@ def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: 
     if not match:
         raise RuntimeError(f"wrk printed no result:\n{output}")
     requests, duration_us, errors, p50, p95, p99 = (int(g) for g in match.groups())
+    # No request finished (a run too short for the page on a busy machine): no CPU time a request to give.
     return Run(requests / (duration_us / 1e6), requests, errors, p50 / 1000, p95 / 1000, p99 / 1000,
-               cpu / max(requests, 1) * 1000)
+               cpu / requests * 1000 if requests else math.nan)
 
 
 def sql_statements(site: Site) -> dict[str, int]:
@@ -215,10 +218,10 @@ def _servers(site: Site, folder: Path) -> Iterator[tuple[Server, Server]]:
         yield app, bare
 
 
-def benchmark(label: str, site: Site, seconds: int, folder: Path) -> None:
-    """Measure every page on one database and print the table."""
+def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -> None:
+    """Measure every page on one database and print the table (medians of ``repeat`` runs)."""
     sql = sql_statements(site)
-    print(f"\n{label}: gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run; "
+    print(f"\n{label}: gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run, medians of {repeat} run(s); "
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'CPU ms/req':>12}{'x bare':>8}{'SQL/req':>9}{'errors':>8}")
@@ -226,15 +229,27 @@ def benchmark(label: str, site: Site, seconds: int, folder: Path) -> None:
         bare_people = [Person("", "", 0)]
         people = {"respondent": _people(app, site, "respondent", max(CLIENTS)), "lead": _people(app, site, "lead", 1)}
         for clients in CLIENTS:
-            base = wrk(bare, "/", bare_people, clients, seconds)
+            bases: list[Run] = []
+            runs: dict[str, list[Run]] = {page.name: [] for page in PAGES}
+            for _ in range(repeat):  # the bare endpoint beside each round of pages, under the same load
+                bases.append(wrk(bare, "/", bare_people, clients, seconds))
+                for page in PAGES:
+                    who = people[page.persona]
+                    if page.save:  # each respondent's section has moved on since they signed in
+                        who = _people(app, site, "respondent", max(CLIENTS))
+                    runs[page.name].append(wrk(app, page.url(site), who, clients, seconds,
+                                               "POST" if page.save else "GET"))
+            base = _median(bases)
             _row("bare Flask endpoint", clients, base, base, None)
             for page in PAGES:
-                who = people[page.persona]
-                if page.save:  # each respondent's section has moved on since they signed in
-                    who = _people(app, site, "respondent", max(CLIENTS))
-                run = wrk(app, page.url(site), who, clients, seconds, "POST" if page.save else "GET")
-                _row(page.name, clients, run, base, sql[page.name])
+                _row(page.name, clients, _median(runs[page.name]), base, sql[page.name])
     sys.stdout.flush()
+
+
+def _median(runs: list[Run]) -> Run:
+    """Each figure's median over repeated runs; requests and errors added up."""
+    return Run(**{f.name: (sum if f.name in ("requests", "errors") else statistics.median)(
+        getattr(run, f.name) for run in runs) for f in fields(Run)})
 
 
 def _row(name: str, clients: int, run: Run, base: Run, sql: int | None) -> None:
@@ -246,6 +261,7 @@ def _row(name: str, clients: int, run: Run, base: Run, sql: int | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.web", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run (default 5)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each page, reported as medians (default 1)")
     parser.add_argument("--postgres", help="a PostgreSQL database the benchmark may empty (created if missing)")
     parser.add_argument("--skip-sqlite", action="store_true", help="only measure on PostgreSQL")
     args = parser.parse_args()
@@ -260,7 +276,7 @@ def main() -> None:
     for label, url in targets:
         with tempfile.TemporaryDirectory(prefix="assess-bench-web-") as name:
             folder = Path(name)
-            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, folder)
+            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder)
 
 
 if __name__ == "__main__":
