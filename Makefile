@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test wrk fuzz clean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,29 @@ system-packages:
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+## Each page under gunicorn against a bare Flask endpoint, driven by wrk, on SQLite and on PostgreSQL
+## (BENCH_POSTGRES: a database the benchmark may empty, created if missing; BENCH_SECONDS a run;
+## BENCH_REPEAT runs of each, reported as medians)
+BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/assess_bench
+BENCH_SECONDS ?= 5
+BENCH_REPEAT ?= 1
+bench-web: setup wrk
+	$(BIN)/python -m bench.web --seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) --postgres $(BENCH_POSTGRES)
+
+## 64 respondents saving their own sections for 60 s, then every acknowledged save checked in the database
+load-test: setup
+	$(BIN)/python -m bench.load --postgres $(BENCH_POSTGRES)
+
+wrk:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "The web benchmark needs: sudo apt-get install wrk"; exit 1; fi; }
+
+## The fuzzers of the suite with many more examples (FUZZ_EXAMPLES each; on PostgreSQL too with ASSESS_TEST_DATABASE_URL)
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

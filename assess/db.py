@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -56,20 +57,37 @@ def make_engine(url: str) -> Engine:
             url = "postgresql+psycopg://" + url.removeprefix(scheme)
     options: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
-        options["connect_args"] = {"timeout": 30}
+        options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     else:
+        # Pre-ping: a connection the server dropped (a restart) is replaced before a request uses it.
+        # A server that cannot be reached at all fails a request within 10 s (the 503 page) rather
+        # than holding the worker until gunicorn's timeout kills it.
         options["pool_pre_ping"] = True
+        options["connect_args"] = {"connect_timeout": 10}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
+#: How long a SQLite connection waits for another's write lock before giving up ("database is locked").
+SQLITE_BUSY_SECONDS = 30
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys unless asked; WAL lets readers work while one request writes.
+    """Set up every new SQLite connection for several gunicorn workers writing one file."""
     cursor = connection.cursor()
+    # SQLite ignores foreign keys unless asked.
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never wait for the one writer (nor it for them), so pages keep being served
+    # while a save commits; it is a property of the file, set again here in case a copy lost it.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout: a writer that finds the write lock taken waits for it (up to 30 s, as the
+    # driver's connect timeout asks) rather than failing the save at once with "database is locked".
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    # synchronous=NORMAL: in WAL mode a commit is still atomic and the file never corrupt; only the
+    # last commits before a power cut (not a killed process) can be lost, for an fsync saved per commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -92,7 +110,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["assess.engine"] = engine
     app.extensions["assess.sessions"] = sessionmaker(engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(close_session)
 
 
 def engine() -> Engine:
@@ -109,7 +127,16 @@ def session() -> Session:
     return result
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the session of the request or command, if it opened one, without raising.
+
+    Closing rolls back on the connection; when the database went away meanwhile (a restart, an
+    outage) that fails, and the connection is thrown away instead of the error ending the request.
+    """
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except DBAPIError:
+        db_session.invalidate()

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
@@ -26,6 +26,8 @@ from assess.services.invitations import Invitee, invite
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.rounds import RoundDetails, assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
+from bench.serve import hidden_fields
+from bench.site import empty_database
 from scoring import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +58,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database emptied and then migrated to the latest schema, once per run."""
     engine = make_engine(database_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    empty_database(engine)
     command.upgrade(alembic_config(engine), "head")
     yield engine
     engine.dispose()
@@ -137,16 +135,6 @@ def csrf_token(page: str) -> str:
     match = CSRF_FIELD.search(page)
     assert match, "the page has no CSRF token"
     return match.group(1) or match.group(2)
-
-
-HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    """The hidden inputs of a page's forms (the CSRF token, a section's lock_version), by name."""
-    fields = (dict(ATTRIBUTE.findall(tag)) for tag in HIDDEN_INPUT.findall(page))
-    return {field["name"]: field.get("value", "") for field in fields if "name" in field}
 
 
 def submit_form(client: FlaskClient, url: str, data: dict[str, Any], page_url: str | None = None) -> Any:

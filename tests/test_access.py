@@ -42,6 +42,7 @@ LEAD_ONLY_FORM = {**NOBODY, "lead": (400, 404)}  # posted empty: the form again,
 LEAD_AND_FACILITATOR = {**NOBODY, "lead": (200, 404), "facilitator": (200, 404)}
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("health.healthz", "GET"): dict.fromkeys(PERSONAS, (200, 200)),  # for load balancers: no sign-in
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
     ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),

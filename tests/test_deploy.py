@@ -60,7 +60,8 @@ def test_the_readme_deployment_serves_pages_and_reports(scratch_url: str, tmp_pa
     source, server_root, port = tmp_path / "assess-source", tmp_path / "srv", _free_port()
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     lines = readme_deployment()
-    assert lines[-1].endswith(f"gunicorn --workers 4 --bind {README_BIND} 'assess:create_app()'")
+    assert lines[-1].endswith(
+        f"gunicorn --config /srv/assess/gunicorn.conf.py --bind {README_BIND} 'assess:create_app()'")
     assert any(README_DATABASE in line for line in lines)
     script = "\n".join(lines).replace("/path/to/assess", str(source)).replace("/srv/assess", str(server_root)) \
         .replace(README_DATABASE, scratch_url).replace(README_BIND, f"127.0.0.1:{port}")
@@ -86,6 +87,7 @@ rm -rf {source}
         assert "Sign in" in page
         stylesheet = re.search(r'href="(/static/[^"]+\.css)"', page)
         assert stylesheet and browser.open(base + stylesheet.group(1), timeout=5).status == 200
+        assert browser.open(f"{base}/healthz", timeout=5).read() == b"ok\n"
         token = CSRF_FIELD.search(page)
         assert token
         form = urlencode({"csrf_token": token.group(1) or token.group(2), "email": "lead@demo.example",

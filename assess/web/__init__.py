@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+import logging
+
+from flask import Flask, abort, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
+from assess import db, logs
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.reports.data import long_date
-from assess.web import access, admin, auth, facilitate, invitations, manage, respond
+from assess.web import access, admin, auth, facilitate, health, invitations, manage, respond
 
 csrf = CSRFProtect()
+logger = logging.getLogger(__name__)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -43,9 +48,11 @@ def init_app(app: Flask) -> None:
                                  text_limit=text_limit)
     app.jinja_env.filters["long_date"] = long_date
     WTFormsHelpers(app)
+    logs.init_app(app)  # first, so that every later step of a request logs with its id
     csrf.init_app(app)
     app.session_interface = SessionInterface()
     access.init_app(app)
+    app.register_blueprint(health.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(manage.blueprint)
@@ -60,6 +67,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_template("errors/http.html", error=error), error.code or 500
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+        # The database is down, restarting, read-only or full: say so plainly rather than show a
+        # traceback. Nothing of this request was committed; the pool's pre-ping replaces broken
+        # connections, so the next request works again once the database does.
+        logger.error("database unavailable: %s", " ".join(str(getattr(error, "orig", None) or error).split()))
+        db.close_session()
+        g.user = None  # the page must not read the signed-in person's record from the failed session
+        return render_template("errors/database.html"), 503, {"Retry-After": "60"}
 
     @app.errorhandler(NotAllowed)
     def not_allowed(_error: NotAllowed) -> tuple[str, int]:
@@ -78,3 +96,4 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
