@@ -22,6 +22,7 @@ from assess.models import Assessment, OrganisationRole, RespondentGroup, SiteRol
 from assess.policy import NotAllowed
 from assess.reports.commands import report_command
 from assess.services import demo as demo_service
+from assess.services import simulate as simulate_service
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
@@ -327,6 +328,41 @@ def assign_facilitator_command(organisation_code: str, round_id: int, facilitato
 
 
 main.add_command(report_command)
+
+
+@main.command(name="simulate")
+@click.option("--register", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A register CSV of the councils to simulate (imported first).")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed makes the same sector.")
+@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True, help="Published rounds a council.")
+@click.option("--remove", "remove_it", is_flag=True, help="Take every simulated round and account out again.")
+def simulate_command(register: Path | None, seed: int, rounds: int, remove_it: bool) -> None:
+    """Fill the database with a clearly marked simulated sector over a register, or remove it."""
+    session = db.session()
+    if remove_it:
+        removed_rounds, accounts = simulate_service.remove(session)
+        session.commit()
+        click.echo(f"Removed {removed_rounds} simulated round(s) and {accounts} simulated account(s).")
+        return
+    if register is None:
+        raise click.UsageError("give --register FILE.csv (or --remove)")
+    if simulate_service.simulated_rounds(session):
+        raise click.ClickException("the database already holds a simulated sector: run `assess simulate --remove` "
+                                   "first")
+    try:
+        rows, count = read_register(register)
+    except RegisterError as error:
+        raise click.ClickException(str(error)) from None
+    summary = import_register(session, rows)
+    codes = [row["code"].strip() for row in rows]
+    councils = [council for code in codes if (council := organisation_by_code(session, code)) is not None]
+    with click.progressbar(length=len(councils), label="Simulating councils") as bar:
+        made = simulate_service.simulate(session, councils, questionnaire_library(current_app), seed=seed,
+                                         rounds=rounds, progress=lambda: bar.update(1))
+    session.commit()
+    click.echo(f"Register: {count} row(s), {len(summary.skipped)} skipped. Simulated {made.councils} councils, "
+               f"{made.rounds} published rounds, {made.responses} responses and {made.accounts} accounts "
+               "(all marked simulated).")
 
 
 @main.command(with_appcontext=False)

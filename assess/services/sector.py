@@ -250,7 +250,7 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
     group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
     rows = session.execute(
         select(group, Score.level, func.count())
-        .join(Score, Score.response_id == shown.c.response_id)
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
         .group_by(group, Score.level)
     ).tuples().all()
@@ -269,7 +269,7 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
     shown = counted(filters)
     rows = session.execute(
         select(Score.section_id, Score.level, func.count())
-        .join(Score, Score.response_id == shown.c.response_id)
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(Score.section_id.is_not(None), Score.level.is_not(None))
         .group_by(Score.section_id, Score.level)
     ).tuples().all()
@@ -346,7 +346,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
     individual = (
         select(Score.section_id, Response.respondent_group, func.avg(Score.level),
                func.count(shown.c.organisation_id.distinct()))
-        .join(Response, and_(Response.assessment_id == shown.c.round_id,
+        .select_from(shown).join(Response, and_(Response.assessment_id == shown.c.round_id,
                              Response.questionnaire_version_id == shown.c.version_id))
         .join(Score, Score.response_id == Response.id)
         .where(Response.kind == ResponseKind.INDIVIDUAL, Response.status == ResponseStatus.SUBMITTED,
@@ -379,7 +379,7 @@ def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, th
     shown = counted(filters, per_year=True)
     rows = session.execute(
         select(shown.c.year, Score.level, func.count())
-        .join(Score, Score.response_id == shown.c.response_id)
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
         .group_by(shown.c.year, Score.level)
     ).tuples().all()
@@ -416,7 +416,7 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
     )
     rows = session.execute(
         select(Score.section_id, Score.level, func.count())
-        .join(nearest, nearest.c.response_id == Score.response_id)
+        .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
         .where(Score.level.is_not(None))
         .group_by(Score.section_id, Score.level)
     ).tuples().all()
@@ -511,7 +511,7 @@ def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, 
     query: Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]] = (
         select(Organisation.code, Organisation.name, Organisation.type, Organisation.region, current.c.round_id,
                now.level, then.level, target, overdue)
-        .join(Organisation, Organisation.id == current.c.organisation_id)
+        .select_from(current).join(Organisation, Organisation.id == current.c.organisation_id)
         .join(now, and_(now.response_id == current.c.response_id,
                         now.section_id.is_(None) if section is None else now.section_id == section))
         .outerjoin(previous, and_(previous.c.organisation_id == current.c.organisation_id, previous.c.rank == 2))
