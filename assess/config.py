@@ -33,6 +33,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SIGN_IN_ATTEMPTS=5,
         SIGN_IN_WINDOW_MINUTES=15,
         INVITATION_DAYS=14,
+        SECTOR_THRESHOLD=5,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -41,6 +42,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[setting] = os.environ[variable]
     if test_config is not None:
         app.config.update(test_config)
+    if int(app.config["SECTOR_THRESHOLD"]) < 3:
+        raise ValueError(f"SECTOR_THRESHOLD is {app.config['SECTOR_THRESHOLD']}: it can never be below 3")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

@@ -214,30 +214,19 @@ class Distribution:
         return self.quantile(0.75)
 
 
-def _distributions(rows: Sequence[tuple[str, int | None, int]], questionnaire: Questionnaire, threshold: int,
-                   with_total: bool) -> list[Distribution]:
-    """Distributions from (group, level, count) rows, hidden by the disclosure rule; the total first if asked."""
+def _distributions(rows: Sequence[tuple[str, int | None, int]], questionnaire: Questionnaire,
+                   threshold: int) -> list[Distribution]:
+    """Distributions from (group, level, count) rows, with groups hidden by the disclosure rule."""
     counts: dict[str, dict[int, int]] = {}
     for group, level, count in rows:
         if level is not None:
             counts.setdefault(group, {})[level] = count
     labels = {level: questionnaire.label(level) or str(level) for level in questionnaire.levels}
-    sizes = {group: sum(by_level.values()) for group, by_level in counts.items()}
-    hidden = hidden_groups(sizes, threshold)
-
-    def distribution(name: str, by_level: Mapping[int, int], hide: bool) -> Distribution:
-        if hide:
-            return Distribution(name, None, dict.fromkeys(labels), labels)
-        return Distribution(name, sum(by_level.values()), {level: by_level.get(level, 0) for level in labels}, labels)
-
-    groups = [distribution(name, counts[name], name in hidden) for name in sorted(counts)]
-    if not with_total:
-        return groups
-    total: dict[int, int] = {}
-    for by_level in counts.values():
-        for level, count in by_level.items():
-            total[level] = total.get(level, 0) + count
-    return [distribution(ALL_COUNCILS, total, total_hidden(sizes, hidden, threshold)), *groups]
+    hidden = hidden_groups({group: sum(by_level.values()) for group, by_level in counts.items()}, threshold)
+    return [Distribution(name, None, dict.fromkeys(labels), labels) if name in hidden
+            else Distribution(name, sum(by_level.values()), {level: by_level.get(level, 0) for level in labels},
+                              labels)
+            for name, by_level in sorted(counts.items())]
 
 
 def levels(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int,
@@ -254,9 +243,9 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
         .where(_section_is(filters.section), Score.level.is_not(None))
         .group_by(group, Score.level)
     ).tuples().all()
-    found = _distributions(rows, questionnaire, threshold, with_total=False)
+    found = _distributions(rows, questionnaire, threshold)
     if group_by is None and not found:
-        return _distributions([(ALL_COUNCILS, questionnaire.levels[0], 0)], questionnaire, threshold, False)
+        return _distributions([(ALL_COUNCILS, questionnaire.levels[0], 0)], questionnaire, threshold)
     return found
 
 
@@ -275,7 +264,7 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
     ).tuples().all()
     return [distribution for section in questionnaire.sections
             for distribution in _distributions([(section.title, level, count) for s, level, count in rows
-                                                if s == section.id], questionnaire, threshold, with_total=False)]
+                                                if s == section.id], questionnaire, threshold)]
 
 
 # Participation -------------------------------------------------------------------------------------------------
@@ -387,7 +376,7 @@ def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, th
     # Years are not parts of one total: each is judged on its own size.
     return [d for year in years
             for d in _distributions([(str(year), lv, n) for y, lv, n in rows if y == year], questionnaire,
-                                    threshold, with_total=False)]
+                                    threshold)]
 
 
 # Benchmark -----------------------------------------------------------------------------------------------------
@@ -429,7 +418,7 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
         return Benchmark(size, False, own)
     order = [None, *(section.id for section in questionnaire.sections)]
     group = [(section, _distributions([(str(section), lv, n) for s, lv, n in rows if s == section], questionnaire,
-                                      threshold, with_total=False)[0])
+                                      threshold)[0])
              for section in order if any(s == section for s, _lv, _n in rows)]
     return Benchmark(size, True, own, group)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
-from assess.web import access, auth, manage, respond
+from assess.web import access, api, auth, manage, respond, sector
 
 csrf = CSRFProtect()
 
@@ -47,17 +48,23 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(manage.blueprint)
+    app.register_blueprint(sector.blueprint)
+    app.register_blueprint(api.blueprint)
+    # The API reads bearer tokens, never cookies, and only answers GET: there is no request to forge.
+    csrf.exempt(api.blueprint)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith(api.blueprint.url_prefix or "/api/"):
+            return api.http_problem(error)
         return render_template("errors/http.html", error=error), error.code or 500
 
     @app.errorhandler(NotAllowed)
-    def not_allowed(_error: NotAllowed) -> tuple[str, int]:
+    def not_allowed(_error: NotAllowed) -> ResponseReturnValue:
         # 404 rather than 403, so that nobody can learn which councils and rounds exist.
         return http_error(NotFound())
 
