@@ -36,6 +36,8 @@ MEMBERS_AND_FACILITATOR = {"anonymous": (302, 302), "respondent": (200, 404), "l
                            "facilitator": (200, 404), "analyst": (404, 404), "admin": (404, 404)}
 ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
              "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
+NOBODY = {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)}
+ANALYSTS = {**NOBODY, "analyst": (200, 200)}
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
@@ -56,6 +58,21 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
                                   "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
     ("manage.new_round", "POST"): {"anonymous": (302, 302), "respondent": (404, 404), "lead": (400, 404),
                                    "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)},
+    # The sector body's pages: analysts only (the token pages, analysts and admins).
+    ("sector.dashboard", "GET"): ANALYSTS,
+    ("sector.export", "GET"): ANALYSTS,
+    ("sector.targeting", "GET"): ANALYSTS,
+    ("sector.targeting_export", "GET"): ANALYSTS,
+    # Neither council shared a published round by name, so analysts see neither benchmark.
+    ("sector.benchmark", "GET"): {**NOBODY, "lead": (200, 404)},
+    ("sector.tokens", "GET"): {**NOBODY, "analyst": (200, 200), "admin": (200, 200)},
+    ("sector.tokens", "POST"): {**NOBODY, "analyst": (400, 400), "admin": (400, 400)},  # no name given
+    ("sector.revoke_token", "POST"): NOBODY,  # token 1 is nobody's here
+    # The API reads bearer tokens only: a signed-in browser session is not enough.
+    ("api.sector_levels", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.published_csv", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.council_profile", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.openapi", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
 }
 
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
@@ -100,6 +117,7 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
         for where, (code, round_id) in targets:
             with fixture_app.test_request_context():
                 values = {"code": code, "round_id": round_id, "section_id": "controls", "filename": "service.css",
+                          "fmt": "csv", "token_id": 1,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
             before = len(writes)
