@@ -32,8 +32,15 @@ class FilterError(ValueError):
         self.field = field
 
 
-def _date(args: Mapping[str, str], name: str) -> date | None:
+def _text(args: Mapping[str, str], name: str) -> str | None:
     value = (args.get(name) or "").strip()
+    if not value.isprintable() or len(value) > 100:
+        raise FilterError(name, f"The '{name}' filter can hold at most 100 characters and no control characters")
+    return value or None
+
+
+def _date(args: Mapping[str, str], name: str) -> date | None:
+    value = _text(args, name)
     if not value:
         return None
     try:
@@ -47,7 +54,7 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
 def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[Questionnaire | None, sector.Filters]:
     """The questionnaire and filters a page or API call asks for; FilterError for any it cannot use."""
     library = questionnaire_library(current_app)
-    questionnaire_id = (args.get("questionnaire") or "").strip()
+    questionnaire_id = _text(args, "questionnaire")
     questionnaire = None
     if questionnaire_id:
         loaded = library.files.get(questionnaire_id)
@@ -56,7 +63,7 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
         questionnaire = loaded.questionnaire
     elif default_questionnaire:
         questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title)
-    section = (args.get("section") or "").strip() or None
+    section = _text(args, "section")
     if section is not None and (questionnaire is None or section not in {s.id for s in questionnaire.sections}):
         raise FilterError("section", f"The questionnaire has no section '{section}'")
     start, end = _date(args, "from"), _date(args, "to")
@@ -64,7 +71,7 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
         raise FilterError("from", "The 'from' date must be on or before the 'to' date")
     return questionnaire, sector.Filters(
         questionnaire=questionnaire.id if questionnaire else None, section=section,
-        type=(args.get("type") or "").strip() or None, region=(args.get("region") or "").strip() or None,
+        type=_text(args, "type"), region=_text(args, "region"),
         start=start, end=end)
 
 
