@@ -37,11 +37,13 @@ from assess.models import (
 )
 from assess.services import sector
 from assess.services.demo import demo_answers
+from assess.services.organisations import import_register, read_register
 from assess.services.responses import save_answers, store_scores
 from assess.services.rounds import start_round
 from assess.services.simulate import remove, simulate
 from assess.services.tokens import create_token, token_hash
 from assess.services.users import add_membership, add_user
+from scoring.model import Questionnaire, ScaleLevel, ScoringSpec
 from tests.conftest import FIXTURES, PLACES_PASSWORD, _app_on_test_database, csrf_token
 
 QUESTIONNAIRE = "cyber"
@@ -369,7 +371,7 @@ def test_what_subtraction_reveals_always_covers_enough_councils(groups: dict[str
     for name in hidden:
         assert shown[name].councils is None and set(shown[name].levels.values()) == {None}
         assert shown[name].median is None and shown[name].share(1) is None
-    for name, d in shown.items():
+    for d in shown.values():
         if not d.suppressed:
             assert d.councils is not None and d.councils >= threshold
     if hidden:
@@ -379,8 +381,7 @@ def test_what_subtraction_reveals_always_covers_enough_councils(groups: dict[str
         assert union >= threshold or len(hidden) == len(groups)
 
 
-def _three_level_questionnaire() -> object:
-    from scoring.model import Questionnaire, ScaleLevel, ScoringSpec
+def _three_level_questionnaire() -> Questionnaire:
     return Questionnaire(id="q", version=1, title="Q", scale=tuple(ScaleLevel(n, f"L{n}") for n in (1, 2, 3)),
                          scoring=ScoringSpec("weighted-mean"), sections=())
 
@@ -424,7 +425,6 @@ def test_simulate_fills_a_register_and_remove_takes_exactly_it_out(sector_app: F
 def test_simulated_councils_lean_the_way_they_should(sector_app: Flask) -> None:
     with sector_app.app_context():
         session = db.session()
-        from assess.services.organisations import import_register, read_register
         rows, _count = read_register(FIXTURES / "registers" / "small.csv")
         import_register(session, rows)
         councils = list(session.scalars(select(Organisation)))
