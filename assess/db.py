@@ -59,6 +59,8 @@ def make_engine(url: str) -> Engine:
         options["connect_args"] = {"timeout": 30}
     else:
         options["pool_pre_ping"] = True
+        # Sessions in UTC, so that a day worked out in SQL (sector exports) is the day in UTC.
+        options["connect_args"] = {"options": "-c timezone=UTC"}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)

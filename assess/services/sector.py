@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, String, Subquery, and_, case, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from assess.models import (
@@ -519,14 +519,15 @@ PUBLISHED_COLUMNS = ("council_code", "council_name", "council_type", "region", "
                      "questionnaire", "version", "section", "level", "label")
 
 
-def published_levels(session: Session, filters: Filters) -> list[dict[str, object]]:
-    """Every published section and overall level of shared rounds; councils that shared anonymously are not named."""
+def published_levels(session: Session, filters: Filters) -> list[tuple[object, ...]]:
+    """Every published section and overall level of shared rounds, in PUBLISHED_COLUMNS; anonymous councils unnamed."""
     named = Assessment.sharing == Sharing.NAMED
     query = (
         select(case((named, Organisation.code), else_=""), case((named, Organisation.name), else_=""),
-               Organisation.type, Organisation.region, Assessment.id, Assessment.published_at,
-               QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version, Score.section_id, Score.level,
-               QuestionnaireVersion.id)
+               Organisation.type, Organisation.region, Assessment.id,
+               # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
+               cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
+               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, QuestionnaireVersion.id)
         .select_from(Response)
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
@@ -536,18 +537,14 @@ def published_levels(session: Session, filters: Filters) -> list[dict[str, objec
         .order_by(Assessment.published_at, Assessment.id, QuestionnaireVersion.questionnaire_id,
                   Score.section_id.is_not(None), Score.section_id)
     )
-    versions: dict[int, Questionnaire] = {}
-    rows = []
-    for code, name, type_, region, round_id, published, qid, version, section, level, version_id in (
-            session.execute(query).tuples()):
-        if version_id not in versions:
-            record = session.get(QuestionnaireVersion, version_id)
-            assert record is not None
-            versions[version_id] = questionnaire_of(record)
-        rows.append(dict(zip(PUBLISHED_COLUMNS, (
-            code, name, type_, region, round_id, published.date().isoformat() if published else "", qid, version,
-            section or "", level, versions[version_id].label(level) or ""), strict=True)))
-    return rows
+    rows = session.execute(query).tuples().all()
+    labels: dict[tuple[int, int | None], str] = {}
+    for version_id in {row[-1] for row in rows}:
+        record = session.get(QuestionnaireVersion, version_id)
+        assert record is not None
+        questionnaire = questionnaire_of(record)
+        labels.update({(version_id, level): questionnaire.label(level) or "" for level in questionnaire.levels})
+    return [(*row[:-1], labels.get((row[-1], row[-2]), "")) for row in rows]
 
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:

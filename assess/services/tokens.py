@@ -56,6 +56,8 @@ def user_for_token(session: Session, secret: str, now: datetime | None = None) -
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = now or utcnow()
+    if token.last_used_at is not None and token.last_used_at >= now - LAST_USE_RESOLUTION:
+        return token.user
     session.execute(
         update(ApiToken)
         .where(ApiToken.id == token.id,

@@ -126,8 +126,8 @@ def published_csv() -> HttpResponse:
     require(session, _user(), Action.VIEW_SECTOR)
     rows = sector.published_levels(session, _filters(required=False)[1])
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=sector.PUBLISHED_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(sector.PUBLISHED_COLUMNS)
     writer.writerows(rows)
     return HttpResponse(buffer.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=published.csv"})

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -186,12 +187,36 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
     return report, form, None
 
 
+PER_PAGE = 50
+
+
+def _pagination(number: int, pages: int) -> dict[str, object]:
+    """GOV.UK pagination links for page ``number`` of ``pages`` of the current address."""
+    def href(n: int) -> str:
+        arguments: dict[str, Any] = {**request.args.to_dict(), "page": n}
+        return url_for(".targeting", **arguments)
+    return {"items": [{"number": n, "href": href(n), "current": n == number} for n in range(1, pages + 1)],
+            "previous": {"href": href(number - 1)} if number > 1 else None,
+            "next": {"href": href(number + 1)} if number < pages else None,
+            "landmarkLabel": "Pages of the list"}
+
+
 @blueprint.route("/sector/targeting")
 @login_required
 def targeting() -> ResponseReturnValue:
-    """Councils shared by name that most need support in a questionnaire or section, sortable."""
+    """Councils shared by name that most need support in a questionnaire or section, sortable, 50 a page."""
     report, form, error = _targeting()
-    page = render_template("sector/targeting.html", report=report, form=form,
+    table, pagination = None, None
+    if report is not None:
+        full = report.tables[0]
+        pages = max(1, -(-len(full.rows) // PER_PAGE))
+        number = request.args.get("page", "1")
+        if not number.isdigit() or not 1 <= int(number) <= pages:
+            abort(404)
+        start = (int(number) - 1) * PER_PAGE
+        table = tables.Table(full.key, full.title, full.columns, full.rows[start:start + PER_PAGE])
+        pagination = _pagination(int(number), pages) if pages > 1 else None
+    page = render_template("sector/targeting.html", report=report, table=table, pagination=pagination, form=form,
                            query=request.query_string.decode())
     return (page, 400) if error else page
 
