@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-sector clean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,11 @@ system-packages:
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+## The sector views against the raw SQL GROUP BY on a simulated sector (SQLite; PostgreSQL too with BENCH_POSTGRES_URL,
+## a database it may empty)
+bench-sector: setup
+	$(BIN)/python -m bench.sector $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
 from assess.migrations import alembic_config
 from assess.models import SiteRole
+from assess.services import sector
 from assess.services.organisations import import_register, organisation_by_code, read_register
 from assess.services.simulate import simulate
 from assess.services.tokens import create_token
@@ -86,10 +88,14 @@ def raw_queries(dialect: str) -> dict[str, str]:
                                       "NULL GROUP BY c.year, s.level")
     targeting = counted(sharing="'named'").replace("counted AS (SELECT * FROM ranked WHERE rank = 1)",
                                                    "counted AS (SELECT * FROM ranked WHERE rank <= 2)") + (
-        "SELECT o.code, o.name, now.level, prev_s.level FROM counted c JOIN organisation o ON o.id = c.organisation_id "
-        "JOIN score now ON now.response_id = c.response_id AND now.section_id IS NULL "
+        "SELECT o.code, o.name, now.level, prev_s.level, "
+        "(SELECT t.level FROM target t WHERE t.assessment_id = c.round_id AND t.questionnaire_id = :questionnaire "
+        "AND t.section_id = 'detecting'), (SELECT count(x.id) FROM action x WHERE x.assessment_id = c.round_id AND "
+        "x.questionnaire_id = :questionnaire AND x.due_on < CURRENT_DATE AND x.status != 'done') "
+        "FROM counted c JOIN organisation o ON o.id = c.organisation_id "
+        "JOIN score now ON now.response_id = c.response_id AND now.section_id = 'detecting' "
         "LEFT JOIN counted p ON p.organisation_id = c.organisation_id AND p.rank = 2 "
-        "LEFT JOIN score prev_s ON prev_s.response_id = p.response_id AND prev_s.section_id IS NULL "
+        "LEFT JOIN score prev_s ON prev_s.response_id = p.response_id AND prev_s.section_id = 'detecting' "
         "WHERE c.rank = 1 ORDER BY now.level - prev_s.level, o.name")
     published = ("SELECT CASE WHEN a.sharing = 'named' THEN o.code ELSE '' END, o.type, o.region, a.id, "
                  "a.published_at, v.questionnaire_id, v.version, s.section_id, s.level FROM response r "
@@ -102,7 +108,9 @@ def raw_queries(dialect: str) -> dict[str, str]:
                              "WHERE type = :type AND organisation_id != :council AND population IS NOT NULL "
                              "ORDER BY abs(population - :population), organisation_id LIMIT 10) n "
                              "JOIN score s ON s.response_id = n.response_id WHERE s.level IS NOT NULL "
-                             "GROUP BY s.section_id, s.level")
+                             "GROUP BY s.section_id, s.level;" + counted(sharing="'named'") +
+                             "SELECT s.section_id, s.level FROM counted c JOIN score s ON s.response_id = "
+                             "c.response_id WHERE c.organisation_id = :council")
     return {
         "dashboard": ";".join([participation.format(group="type"), participation.format(group="region"),
                                total, levels.format(group="type"), total, levels.format(group="region"),
@@ -137,7 +145,11 @@ def prepared(url: str, register: Path, fraction: float) -> Iterator[tuple[Any, E
         _token, secret = create_token(session, analyst, "bench")
         session.commit()
         print(f"  simulated {len(councils)} councils in {time.perf_counter() - started:.1f}s")
-        sample = councils[len(councils) // 2]
+        questionnaire = questionnaire_library(app).files[QUESTIONNAIRE].questionnaire
+        named = sector.targeting(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire,
+                                 date.today(), "name")
+        sample = organisation_by_code(session, named[len(named) // 2].code)
+        assert sample is not None
         params = {"questionnaire": QUESTIONNAIRE, "type": sample.type, "council": sample.id,
                   "population": sample.population or 0, "code": sample.code}
     if engine.dialect.name == "postgresql":
@@ -175,28 +187,13 @@ def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
             return response.data
         return run
 
-    # The analyst may see the benchmark of a council shared by name only; the lead's view runs the same queries.
     return {
         "dashboard": get(f"/sector/?{query}"),
-        "targeting": get(f"/sector/targeting?{query}&sort=change"),
-        "benchmark": _benchmark(app, params),
+        "targeting": get(f"/sector/targeting?{query}&section=detecting&sort=change"),
+        "benchmark": get(f"/councils/{params['code']}/benchmark?{query}"),
         "api levels": get(f"/api/v1/sector/levels?{query}&group_by=region", headers=headers),
         "api published.csv": get("/api/v1/sector/published.csv", headers=headers),
     }
-
-
-def _benchmark(app: Any, params: dict[str, Any]) -> Callable[[], object]:
-    from assess.services import sector
-    from assess.services.organisations import organisation_by_code as by_code
-
-    def run() -> object:
-        with app.app_context():
-            session = db.session()
-            council = by_code(session, params["code"])
-            assert council is not None
-            questionnaire = questionnaire_library(app).files[QUESTIONNAIRE].questionnaire
-            return sector.benchmark(session, council, None, questionnaire, 5)
-    return run
 
 
 def raw(engine: Engine, sql: str, params: dict[str, Any]) -> Callable[[], object]:
