@@ -23,6 +23,7 @@ from assess.models import ApiToken, Assessment, OrganisationRole, RespondentGrou
 from assess.policy import NotAllowed
 from assess.reports import sector as sector_tables
 from assess.reports.commands import report_command
+from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import demo as demo_service
 from assess.services import sector as sector_service
 from assess.services import simulate as simulate_service
@@ -341,7 +342,7 @@ def sector_group() -> None:
 
 
 @sector_group.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(sector_tables.FORMATS), required=True)
+@click.option("--format", "fmt", type=click.Choice([*sector_tables.FORMATS, "pdf"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
 @click.option("--questionnaire", help="A questionnaire id (default: the first by title).")
 @click.option("--section", help="A section id: its levels instead of the overall level.")
@@ -352,7 +353,7 @@ def sector_group() -> None:
 @click.option("--targeting", is_flag=True, help="Export the targeting list instead of the dashboard's tables.")
 def sector_export(fmt: str, out: Path, questionnaire: str | None, section: str | None, council_type: str | None,
                   region: str | None, start: str | None, end: str | None, targeting: bool) -> None:
-    """Write the dashboard's tables (or the targeting list) as CSV, XLSX or JSON, with the disclosure rule."""
+    """Write the dashboard's tables (or the targeting list) as CSV, XLSX, JSON or PDF, with the disclosure rule."""
     arguments = {"questionnaire": questionnaire, "section": section, "type": council_type, "region": region,
                  "from": start, "to": end}
     try:
@@ -368,7 +369,7 @@ def sector_export(fmt: str, out: Path, questionnaire: str | None, section: str |
                                       date.today(), [sector_tables.targeting_table(rows)])
     else:
         report = sector_tables.dashboard(session, filters, chosen, threshold, date.today())
-    out.write_bytes(sector_tables.export(report, fmt))
+    out.write_bytes(render_sector_pdf(report) if fmt == "pdf" else sector_tables.export(report, fmt))
     click.echo(f"Wrote {out} ({', '.join(t.key for t in report.tables)})")
 
 

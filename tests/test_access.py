@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     # The sector body's pages: analysts only (the token pages, analysts and admins).
     ("sector.dashboard", "GET"): ANALYSTS,
     ("sector.export", "GET"): ANALYSTS,
+    ("sector.report_pdf", "GET"): ANALYSTS,
     ("sector.targeting", "GET"): ANALYSTS,
     ("sector.targeting_export", "GET"): ANALYSTS,
     # Neither council shared a published round by name, so analysts see neither benchmark.

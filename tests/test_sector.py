@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 
 from assess import create_app, db, questionnaire_library
@@ -269,6 +270,12 @@ def _xlsx_text(data: bytes) -> str:
         return " ".join(book.read(name).decode("utf-8") for name in book.namelist() if name.endswith(".xml"))
 
 
+def _pdf_text(data: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Disclosure rule" in text and "Participation by council type" in text
+    return text
+
+
 def test_anonymous_councils_are_never_named_on_pages_or_in_exports(world: World) -> None:
     client = _client(world, world.analyst)
     query = f"questionnaire={QUESTIONNAIRE}"
@@ -278,7 +285,8 @@ def test_anonymous_councils_are_never_named_on_pages_or_in_exports(world: World)
              client.get(f"/sector/export.json?{query}").get_data(as_text=True),
              client.get(f"/sector/targeting.csv?{query}").get_data(as_text=True),
              _xlsx_text(client.get(f"/sector/export.xlsx?{query}").data),
-             _xlsx_text(client.get(f"/sector/targeting.xlsx?{query}").data)]
+             _xlsx_text(client.get(f"/sector/targeting.xlsx?{query}").data),
+             _pdf_text(client.get(f"/sector/report.pdf?{query}").data)]
     for text in texts:
         assert ANONYMOUS_NAME not in text and ANONYMOUS_CODE not in text and "Privateham" not in text
     assert "Betaford" in texts[1] and "Betaford" in texts[4]

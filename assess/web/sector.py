@@ -16,6 +16,7 @@ from assess import db, questionnaire_library
 from assess.models import ApiToken, Sharing
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
+from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import sector
 from assess.services.tokens import create_token, revoke, tokens_of
 from assess.web.access import council_or_404, current_user, login_required
@@ -170,6 +171,19 @@ def export(fmt: str) -> ResponseReturnValue:
         abort(400, description=str(error))
     return _download(tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today()), fmt,
                      f"sector-{questionnaire.id}")
+
+
+@blueprint.route("/sector/report.pdf")
+@login_required
+def report_pdf() -> ResponseReturnValue:
+    """The dashboard's tables and charts as a PDF (the dashboard page is its accessible twin)."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    questionnaire, filters, error = _filtered()
+    if error is not None or questionnaire is None:
+        abort(400, description=str(error))
+    report = tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today())
+    return HttpResponse(render_sector_pdf(report), mimetype="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename=sector-{questionnaire.id}.pdf"})
 
 
 def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
