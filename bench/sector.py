@@ -22,12 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from sqlalchemy import Engine, MetaData, event, text
+from sqlalchemy import Engine, event, text
 
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
-from assess.migrations import alembic_config
+from assess.migrations import rebuild
 from assess.models import SiteRole
 from assess.services import sector
 from assess.services.organisations import import_register, organisation_by_code, read_register
@@ -126,12 +125,7 @@ def raw_queries(dialect: str) -> dict[str, str]:
 def prepared(url: str, register: Path, fraction: float) -> Iterator[tuple[Any, Engine, dict[str, str]]]:
     """The app on an emptied, migrated database holding a simulated sector of a fraction of the register."""
     engine = make_engine(url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    command.upgrade(alembic_config(engine), "head")
+    rebuild(engine)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     rows, count = read_register(register)
     chosen = rows[:max(1, round(count * fraction))]

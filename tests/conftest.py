@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
-from assess.migrations import alembic_config
+from assess.migrations import rebuild
 from assess.models import Organisation, OrganisationRole, RespondentGroup, SiteRole
 from assess.services import users
 from assess.services.responses import individual_response, save_answers, submit_response
@@ -55,12 +54,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database emptied and then migrated to the latest schema, once per run."""
     engine = make_engine(database_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    command.upgrade(alembic_config(engine), "head")
+    rebuild(engine)
     yield engine
     engine.dispose()
 

@@ -82,6 +82,19 @@ def _tspans(lines: Sequence[str], x: float, first_y: float, line_height: float) 
     )
 
 
+def _svg(kind: str, prefix: str, width: float, height: float, title: str, desc: str, parts: Sequence[str]) -> str:
+    """A chart's SVG element: labelled by its title and text alternative, the drawing itself hidden from readers."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--{kind}" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
+        f'<title id="{prefix}-title">{_e(title)}</title>'
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
+        f'<g aria-hidden="true">{"".join(parts)}</g>'
+        "</svg>"
+    )
+
+
 def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefix: str | None = None) -> str:
     """A horizontal bar chart of a profile's section levels on the questionnaire's scale.
 
@@ -163,15 +176,7 @@ def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefi
     title = f"{questionnaire.title}: level by section"
     desc = "; ".join(f"{r.title}: {text}" for r, text in zip(profile.sections, end_texts, strict=True))
     desc = f"Bar chart of {len(profile.sections)} sections on a scale of {low} to {top}. {desc}."
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--bars" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
-        f'<title id="{prefix}-title">{_e(title)}</title>'
-        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
-        f'<g aria-hidden="true">{"".join(grid)}{"".join(rows)}</g>'
-        "</svg>"
-    )
+    return _svg("bars", prefix, width, height, title, desc, [*grid, *rows])
 
 
 def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None = None,
@@ -253,15 +258,7 @@ def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None
         for name, level, top in items
     )
     desc = f"Radar chart of the overall level of {n} questionnaire{'s' if n != 1 else ''}. {desc}."
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--radar" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
-        f'<title id="{prefix}-title">{_e(title)}</title>'
-        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
-        f'<g aria-hidden="true">{"".join(parts)}</g>'
-        "</svg>"
-    )
+    return _svg("radar", prefix, width, height, title, desc, parts)
 
 
 def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequence[int] | None]], *,
@@ -319,12 +316,4 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
         y += row_h
     height = y + 8
     desc = f"Stacked bar chart of {len(rows)} rows. " + "; ".join(described) + "."
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--shares" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
-        f'<title id="{prefix}-title">{_e(title)}</title>'
-        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
-        f'<g aria-hidden="true">{"".join(parts)}</g>'
-        "</svg>"
-    )
+    return _svg("shares", prefix, width, height, title, desc, parts)
