@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     # The API reads bearer tokens only: a signed-in browser session is not enough.
     ("api.sector_levels", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
     ("api.published_csv", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.sector_targeting", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
     ("api.council_profile", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
     ("api.openapi", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
 }

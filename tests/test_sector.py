@@ -305,6 +305,24 @@ def test_the_targeting_list_sorts_by_fall_since_the_previous_round(world: World)
     assert {r.code for r in rows} == {"NAMA", "NAMB", "NAMC", "LONE"}
 
 
+def test_the_api_answers_which_named_councils_most_need_help(world: World) -> None:
+    api = world.app.test_client()
+    body = api.get(f"/api/v1/sector/targeting?questionnaire={QUESTIONNAIRE}&type=District&region=North+West"
+                   "&sort=change", headers=_token(world, world.analyst)).json
+    assert [c["council_code"] for c in body["councils"]] == ["NAMA", "NAMB", "NAMC"]
+    assert body["councils"][0]["change"] == 3 and body["councils"][0]["previous_level"] == 1
+    bad = api.get(f"/api/v1/sector/targeting?questionnaire={QUESTIONNAIRE}&sort=worst",
+                  headers=_token(world, world.analyst))
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("page", ["2", "0", "x", "99999999999999999999"])
+def test_a_page_of_the_targeting_list_that_does_not_exist_is_not_found(world: World, page: str) -> None:
+    client = _client(world, world.analyst)
+    assert client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&page=1").status_code == 200
+    assert client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&page={page}").status_code == 404
+
+
 def test_exports_carry_the_rule_and_a_data_dictionary(world: World, tmp_path: Path) -> None:
     out = tmp_path / "sector.xlsx"
     runner = world.app.test_cli_runner()

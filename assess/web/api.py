@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, request, url_for
@@ -116,6 +117,26 @@ def sector_levels() -> HttpResponse:
         "groups": [{"group": d.group, "councils": d.councils, "suppressed": d.suppressed,
                     "levels": {d.labels[level]: count for level, count in d.levels.items()},
                     "median": d.median} for d in groups],
+    })
+
+
+@blueprint.route("/sector/targeting")
+def sector_targeting() -> HttpResponse:
+    """Councils shared by name that most need support in a questionnaire or section, in the order asked for."""
+    session = db.session()
+    require(session, _user(), Action.VIEW_SECTOR)
+    questionnaire, filters = _filters(required=True)
+    assert questionnaire is not None
+    sort = request.args.get("sort", "level")
+    if sort not in sector.TARGETING_SORTS:
+        raise BadRequest(f"'sort' must be one of {', '.join(sector.TARGETING_SORTS)}")
+    rows = sector.targeting(session, filters, questionnaire, date.today(), sort)
+    return _json({
+        "questionnaire": questionnaire.id, "section": filters.section, "sort": sort,
+        "councils": [{"council_code": r.code, "council_name": r.name, "council_type": r.type, "region": r.region,
+                      "round_id": r.round_id, "level": r.level, "label": r.label, "previous_level": r.previous,
+                      "change": r.change, "target": r.target, "below_target_by": r.shortfall,
+                      "overdue_actions": r.overdue_actions} for r in rows],
     })
 
 

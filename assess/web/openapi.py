@@ -42,6 +42,20 @@ def openapi_document(server: str) -> dict[str, Any]:
                 "responses": {"200": {"description": "The distribution of levels per group.", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Levels"}}}}, **_ERRORS},
             }},
+            "/sector/targeting": {"get": {
+                "summary": "Councils shared by name that most need support in a questionnaire or section",
+                "parameters": [
+                    {"name": "questionnaire", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "section", "in": "query", "schema": {"type": "string"}},
+                    {"name": "sort", "in": "query", "schema": {
+                        "type": "string", "enum": ["level", "change", "shortfall", "overdue", "name"]},
+                     "description": "Lowest level, fallen furthest, furthest below target, most overdue actions "
+                                    "first, or by name (default: level)."},
+                    *_FILTERS,
+                ],
+                "responses": {"200": {"description": "The councils, most in need first.", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
+            }},
             "/sector/published.csv": {"get": {
                 "summary": "Every published section and overall level of shared rounds",
                 "parameters": [{"name": "questionnaire", "in": "query", "schema": {"type": "string"}}, *_FILTERS],

@@ -64,7 +64,7 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
             raise FilterError("questionnaire", f"There is no questionnaire '{questionnaire_id}'")
         questionnaire = loaded.questionnaire
     elif default_questionnaire:
-        questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title)
+        questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title, default=None)
     section = _text(args, "section")
     if section is not None and (questionnaire is None or section not in {s.id for s in questionnaire.sections}):
         raise FilterError("section", f"The questionnaire has no section '{section}'")
