@@ -54,6 +54,7 @@ COLUMN_MEANINGS = {
     "Overdue actions": "Improvement actions not done whose due date has passed.",
 }
 LEVEL_MEANING = "Councils whose agreed level is {label}."
+SHARE_MEANING = "The share of the group's councils whose agreed level is {label}."
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,15 @@ class Table:
     notes: tuple[str, ...] = field(default=())
 
     def cells(self) -> list[list[str]]:
-        """Every row as text for a page: hidden figures say so, shares as percentages."""
-        return [[_text(value) for value in row] for row in self.rows]
+        """Every row as text for a page: hidden figures say so, shares as percentages, means to two places."""
+        return [[_text(value, column) for value, column in zip(row, self.columns, strict=True)] for row in self.rows]
 
 
-def _text(value: object) -> str:
+def _text(value: object, column: str) -> str:
     if value is None:
         return HIDDEN
     if isinstance(value, float):
-        return f"{value:.0%}" if 0 <= value <= 1 and not value.is_integer() else f"{value:.2f}"
+        return f"{value:.0%}" if column.startswith("Share") else f"{value:.2f}"
     return str(value)
 
 
@@ -100,12 +101,12 @@ def _distribution_table(key: str, title: str, heading: str, groups: Sequence[Dis
                         questionnaire: Questionnaire) -> Table:
     labels = [questionnaire.label(level) or str(level) for level in questionnaire.levels]
     rows = [(d.group, d.councils, *(d.levels[level] for level in questionnaire.levels),
-             questionnaire.label(d.median), questionnaire.label(d.lower_quartile),
-             questionnaire.label(d.upper_quartile)) for d in groups]
+             *(d.share(level) for level in questionnaire.levels), questionnaire.label(d.median),
+             questionnaire.label(d.lower_quartile), questionnaire.label(d.upper_quartile)) for d in groups]
     chart = shares_svg(title, labels, [(d.group, None if d.suppressed else [d.levels[lv] or 0 for lv in d.levels])
                                        for d in groups])
-    return Table(key, title, (heading, "Councils", *labels, "Median", "Lower quartile", "Upper quartile"), rows,
-                 chart)
+    return Table(key, title, (heading, "Councils", *labels, *(f"Share {label}" for label in labels), "Median",
+                              "Lower quartile", "Upper quartile"), rows, chart)
 
 
 def _participation_table(session: Session, filters: Filters, group_by: str, threshold: int) -> Table:
@@ -226,7 +227,10 @@ def to_xlsx(report: Report) -> bytes:
     lines += [("Data dictionary",), ("Sheet", "Column", "Meaning")]
     for table in report.tables:
         for column in table.columns:
-            lines.append((table.key, column, COLUMN_MEANINGS.get(column, LEVEL_MEANING.format(label=column))))
+            share = column.startswith("Share ")
+            meaning = COLUMN_MEANINGS.get(column) or (SHARE_MEANING.format(label=column.removeprefix("Share "))
+                                                      if share else LEVEL_MEANING.format(label=column))
+            lines.append((table.key, column, meaning))
     for line in lines:
         readme.append([_safe(v) for v in line])
     for heading_row in (1, 4, 9):

@@ -1,7 +1,8 @@
 """The sector report as a PDF, in the style of the maturity-profile pack; the dashboard page is its HTML twin.
 
 It draws the same :class:`~assess.reports.sector.Report` as the dashboard and the exports: the
-disclosure rule and the filters first, then each table with a stacked bar chart of its figures.
+disclosure rule and the filters first, then each table with a stacked bar chart of its figures (the
+shares of each level are the chart's proportions, left out of the printed tables for width).
 Hidden figures read "hidden"; colours are Okabe-Ito and every count is also printed in the table.
 """
 
@@ -43,12 +44,13 @@ def _table_part(table: Table) -> list[Flowable]:
     chart = _chart(table)
     if chart is not None:
         part += [chart, Spacer(1, 6)]
-    width = 1 / len(table.columns)
-    first = min(0.3, 2 * width)
-    rest = (1 - first) / max(1, len(table.columns) - 1)
-    rows: list[list[Paragraph]] = [[_p(column, "cell-head") for column in table.columns]]
-    rows += [[_p(cell, "cell") for cell in row] for row in table.cells()]
-    part.append(_table(rows, [first, *([rest] * (len(table.columns) - 1))]))
+    # The shares are the chart's proportions; an A4 page has no room for them beside the counts.
+    kept = [i for i, column in enumerate(table.columns) if not column.startswith("Share ")]
+    first = min(0.3, 2 / len(kept))
+    rest = (1 - first) / max(1, len(kept) - 1)
+    rows: list[list[Paragraph]] = [[_p(table.columns[i], "cell-head") for i in kept]]
+    rows += [[_p(row[i], "cell") for i in kept] for row in table.cells()]
+    part.append(_table(rows, [first, *([rest] * (len(kept) - 1))]))
     return [KeepTogether(part[:2]), *part[2:]]
 
 
@@ -56,7 +58,8 @@ def _chart(table: Table) -> Drawing | None:
     """Stacked bars of the table's counts per category, for the tables of levels (other tables have none)."""
     if not table.chart or "Councils" not in table.columns or "Median" not in table.columns:
         return None
-    first, last = table.columns.index("Councils") + 1, table.columns.index("Median")
+    first = table.columns.index("Councils") + 1
+    last = next(i for i, column in enumerate(table.columns) if column.startswith("Share "))
     labels = table.columns[first:last]
     label_w, bar_h, gap = 150.0, 12.0, 6.0
     bar_w = FRAME_WIDTH - label_w - 10
