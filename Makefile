@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test wrk fuzz clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test wrk fuzz bench-sector clean
 
 setup: $(VENV)/.installed
 
@@ -75,6 +75,11 @@ wrk:
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
+
+## The sector views against the raw SQL GROUP BY on a simulated sector (SQLite; PostgreSQL too with BENCH_POSTGRES_URL,
+## a database it may empty)
+bench-sector: setup
+	$(BIN)/python -m bench.sector $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -19,10 +20,15 @@ from assess.doctor import checks
 from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.mail import MailError, compose, send
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
-from assess.models import Assessment, InvitedAs, OrganisationRole, RespondentGroup, SiteRole, User
+from assess.models import ApiToken, Assessment, InvitedAs, OrganisationRole, RespondentGroup, SiteRole, User
 from assess.policy import NotAllowed
+from assess.reports import sector as sector_tables
 from assess.reports.commands import report_command
+from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import demo as demo_service
+from assess.services import sector as sector_service
+from assess.services import simulate as simulate_service
+from assess.services import tokens as token_service
 from assess.services.invitations import InvitationRefused, invite, mark_sent, parse_addresses, parse_csv
 from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
@@ -31,6 +37,7 @@ from assess.services.responses import rescore as rescore_responses
 from assess.services.responses import submitted_responses
 from assess.services.rounds import NotAFacilitator, assign_facilitator
 from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user, user_by_email
+from assess.web.sector import FilterError, read_filters
 from scoring import Profile, get_scorer
 
 
@@ -415,6 +422,125 @@ def mail_test(email: str) -> None:
 
 
 main.add_command(report_command)
+
+
+@main.group(name="sector")
+def sector_group() -> None:
+    """Sector figures over published, shared rounds."""
+
+
+@sector_group.command(name="export")
+@click.option("--format", "fmt", type=click.Choice([*sector_tables.FORMATS, "pdf"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option("--questionnaire", help="A questionnaire id (default: the first by title).")
+@click.option("--section", help="A section id: its levels instead of the overall level.")
+@click.option("--type", "council_type", help="Only councils of this type.")
+@click.option("--region", help="Only councils in this region.")
+@click.option("--from", "start", help="Only rounds published on or after this day (YYYY-MM-DD).")
+@click.option("--to", "end", help="Only rounds published on or before this day (YYYY-MM-DD).")
+@click.option("--targeting", is_flag=True, help="Export the targeting list instead of the dashboard's tables.")
+def sector_export(fmt: str, out: Path, questionnaire: str | None, section: str | None, council_type: str | None,
+                  region: str | None, start: str | None, end: str | None, targeting: bool) -> None:
+    """Write the dashboard's tables (or the targeting list) as CSV, XLSX, JSON or PDF, with the disclosure rule."""
+    arguments = {"questionnaire": questionnaire, "section": section, "type": council_type, "region": region,
+                 "from": start, "to": end}
+    try:
+        chosen, filters = read_filters({k: v for k, v in arguments.items() if v}, default_questionnaire=True)
+    except FilterError as error:
+        raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
+    assert chosen is not None
+    session = db.session()
+    threshold = int(current_app.config["SECTOR_THRESHOLD"])
+    if targeting:
+        rows = sector_service.targeting(session, filters, chosen, date.today())
+        report = sector_tables.Report(f"Targeting: {chosen.title}", threshold, sector_tables.describe(filters),
+                                      date.today(), [sector_tables.targeting_table(rows)])
+    else:
+        report = sector_tables.dashboard(session, filters, chosen, threshold, date.today())
+    out.write_bytes(render_sector_pdf(report) if fmt == "pdf" else sector_tables.export(report, fmt))
+    click.echo(f"Wrote {out} ({', '.join(t.key for t in report.tables)})")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens: make, list and revoke."""
+
+
+@tokens.command(name="create")
+@click.argument("email")
+@click.option("--name", required=True, help="What will use the token.")
+def create_token_command(email: str, name: str) -> None:
+    """Make an API token for a person and print it (once: only its hash is kept)."""
+    session = db.session()
+    user = user_by_email(session, email)
+    if user is None or not user.active:
+        raise click.BadParameter(f"no active account has the email {email!r}", param_hint="EMAIL")
+    token, secret = token_service.create_token(session, user, name)
+    session.commit()
+    click.echo(f"Token {token.id} for {user.email} ({token.name}); copy it now, it is not shown again:", err=True)
+    click.echo(secret)
+
+
+@tokens.command(name="list")
+@click.argument("email")
+def list_tokens_command(email: str) -> None:
+    """List a person's API tokens with their last use."""
+    session = db.session()
+    user = user_by_email(session, email)
+    if user is None:
+        raise click.BadParameter(f"no account has the email {email!r}", param_hint="EMAIL")
+    for token in token_service.tokens_of(session, user):
+        used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never used"
+        state = f"revoked {token.revoked_at.date().isoformat()}" if token.revoked_at else "live"
+        click.echo(f"{token.id}\t{token.name}\tmade {token.created_at.date().isoformat()}\t{used}\t{state}")
+
+
+@tokens.command(name="revoke")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token by its number."""
+    session = db.session()
+    token = session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None:
+        raise click.BadParameter(f"there is no token {token_id}", param_hint="TOKEN_ID")
+    token_service.revoke(session, token, token.user)
+    session.commit()
+    click.echo(f"Revoked token {token_id} ({token.name}) of {token.user.email}")
+
+
+@main.command(name="simulate")
+@click.option("--register", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A register CSV of the councils to simulate (imported first).")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed makes the same sector.")
+@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True, help="Published rounds a council.")
+@click.option("--remove", "remove_it", is_flag=True, help="Take every simulated round and account out again.")
+def simulate_command(register: Path | None, seed: int, rounds: int, remove_it: bool) -> None:
+    """Fill the database with a clearly marked simulated sector over a register, or remove it."""
+    session = db.session()
+    if remove_it:
+        removed_rounds, accounts = simulate_service.remove(session)
+        session.commit()
+        click.echo(f"Removed {removed_rounds} simulated round(s) and {accounts} simulated account(s).")
+        return
+    if register is None:
+        raise click.UsageError("give --register FILE.csv (or --remove)")
+    if simulate_service.simulated_rounds(session):
+        raise click.ClickException("the database already holds a simulated sector: run `assess simulate --remove` "
+                                   "first")
+    try:
+        rows, count = read_register(register)
+    except RegisterError as error:
+        raise click.ClickException(str(error)) from None
+    summary = import_register(session, rows)
+    codes = [row["code"].strip() for row in rows]
+    councils = [council for code in codes if (council := organisation_by_code(session, code)) is not None]
+    with click.progressbar(length=len(councils), label="Simulating councils", file=sys.stderr) as bar:
+        made = simulate_service.simulate(session, councils, questionnaire_library(current_app), seed=seed,
+                                         rounds=rounds, progress=lambda: bar.update(1))
+    session.commit()
+    click.echo(f"Register: {count} row(s), {len(summary.skipped)} skipped. Simulated {made.councils} councils, "
+               f"{made.rounds} published rounds, {made.responses} responses and {made.accounts} accounts "
+               "(all marked simulated).")
 
 
 @main.command(with_appcontext=False)

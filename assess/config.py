@@ -53,6 +53,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         MAIL_PASSWORD=None,
         MAIL_SENDER="no-reply@localhost",
         MAIL_SENDER_NAME=None,  # default: the service name
+        SECTOR_THRESHOLD=5,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -61,6 +62,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[setting] = os.environ[variable]
     if test_config is not None:
         app.config.update(test_config)
+    if int(app.config["SECTOR_THRESHOLD"]) < 3:
+        raise ValueError(f"SECTOR_THRESHOLD is {app.config['SECTOR_THRESHOLD']}: it can never be below 3")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

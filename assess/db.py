@@ -63,7 +63,9 @@ def make_engine(url: str) -> Engine:
         # A server that cannot be reached at all fails a request within 10 s (the 503 page) rather
         # than holding the worker until gunicorn's timeout kills it.
         options["pool_pre_ping"] = True
-        options["connect_args"] = {"connect_timeout": 10}
+        # Give up on an unreachable server after 10 s (a 503 page rather than a stuck worker), and keep
+        # sessions in UTC, so that a day worked out in SQL (sector exports) is the day in UTC.
+        options["connect_args"] = {"connect_timeout": 10, "options": "-c timezone=UTC"}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -134,6 +134,8 @@ class User(Base):
     site_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Made by `assess simulate`; `assess simulate --remove` takes exactly these out again.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -195,6 +197,8 @@ class Assessment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Made by `assess simulate`; `assess simulate --remove` takes exactly these out again.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     organisation: Mapped[Organisation] = relationship(back_populates="assessments")
     questionnaires: Mapped[list[AssessmentQuestionnaire]] = relationship(
@@ -423,3 +427,19 @@ class AuditEvent(Base):
     # Long enough for any email address (254) with a prefix such as "user:".
     subject: Mapped[str | None] = mapped_column(String(320))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ApiToken(Base):
+    """A bearer token for the read-only API; only the SHA-256 hash of the token is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     VIEW_RESPONSE = "view-response"  # one response's answers and results
     CHANGE_RESPONSE = "change-response"  # save answers to a response, submit it
     VIEW_SECTOR = "view-sector"  # aggregates of published, shared rounds
+    VIEW_BENCHMARK = "view-benchmark"  # a council's agreed levels beside those of similar councils
+    MANAGE_TOKENS = "manage-tokens"  # create, list and revoke one's own API tokens
     ADMINISTER = "administer"  # users, councils, the questionnaire library, the audit log
 
 
@@ -84,6 +86,10 @@ def _published(target: Target) -> bool:
 def _published_by_name(target: Target) -> bool:
     assessment = _round_of(target)
     return _published(target) and assessment is not None and assessment.sharing == Sharing.NAMED
+
+
+def _shares_by_name(target: Target) -> bool:
+    return isinstance(target, Organisation) and any(_published_by_name(a) for a in target.assessments)
 
 
 def _agreed(target: Target) -> bool:
@@ -122,6 +128,8 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.VIEW_RESPONSE: (_grant(Relation.OWNER, Relation.LEAD, Relation.FACILITATOR),),
     Action.CHANGE_RESPONSE: (_grant(Relation.OWNER), _grant(Relation.LEAD, Relation.FACILITATOR, when=_agreed)),
     Action.VIEW_SECTOR: (_grant(Relation.ANALYST),),
+    Action.VIEW_BENCHMARK: (_grant(Relation.LEAD), _grant(Relation.ANALYST, when=_shares_by_name)),
+    Action.MANAGE_TOKENS: (_grant(Relation.ANALYST, Relation.ADMIN),),
     Action.ADMINISTER: (_grant(Relation.ADMIN),),
 }
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, text
@@ -19,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
-from assess.migrations import alembic_config
+from assess.migrations import rebuild
 from assess.models import Organisation, OrganisationRole, RespondentGroup, SiteRole
 from assess.services import users
 from assess.services.invitations import Invitee, invite
@@ -27,7 +26,6 @@ from assess.services.responses import individual_response, save_answers, submit_
 from assess.services.rounds import RoundDetails, assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
 from bench.serve import hidden_fields
-from bench.site import empty_database
 from scoring import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +56,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database emptied and then migrated to the latest schema, once per run."""
     engine = make_engine(database_url)
-    empty_database(engine)
-    command.upgrade(alembic_config(engine), "head")
+    rebuild(engine)
     yield engine
     engine.dispose()
 

@@ -40,6 +40,7 @@ NOBODY = {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)}
 LEAD_ONLY = {**NOBODY, "lead": (200, 404)}
 LEAD_ONLY_FORM = {**NOBODY, "lead": (400, 404)}  # posted empty: the form again, with its errors
 LEAD_AND_FACILITATOR = {**NOBODY, "lead": (200, 404), "facilitator": (200, 404)}
+ANALYSTS = {**NOBODY, "analyst": (200, 200)}
 EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("static", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("health.healthz", "GET"): dict.fromkeys(PERSONAS, (200, 200)),  # for load balancers: no sign-in
@@ -95,6 +96,23 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
     ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
+    # The sector body's pages: analysts only (the token pages, analysts and admins).
+    ("sector.dashboard", "GET"): ANALYSTS,
+    ("sector.export", "GET"): ANALYSTS,
+    ("sector.report_pdf", "GET"): ANALYSTS,
+    ("sector.targeting", "GET"): ANALYSTS,
+    ("sector.targeting_export", "GET"): ANALYSTS,
+    # Neither council shared a published round by name, so analysts see neither benchmark.
+    ("sector.benchmark", "GET"): {**NOBODY, "lead": (200, 404)},
+    ("sector.tokens", "GET"): {**NOBODY, "analyst": (200, 200), "admin": (200, 200)},
+    ("sector.tokens", "POST"): {**NOBODY, "analyst": (400, 400), "admin": (400, 400)},  # no name given
+    ("sector.revoke_token", "POST"): NOBODY,  # token 1 is nobody's here
+    # The API reads bearer tokens only: a signed-in browser session is not enough.
+    ("api.sector_levels", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.published_csv", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.sector_targeting", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.council_profile", "GET"): dict.fromkeys(PERSONAS, (401, 401)),
+    ("api.openapi", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
 }
 
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
@@ -144,7 +162,7 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                 values = {"code": place.code, "round_id": place.round_id, "user_id": place.person_id,
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
                           "what": "revoke", "to": "in-review", "token": "not-a-real-token",
-                          "section_id": "controls", "filename": "service.css",
+                          "section_id": "controls", "filename": "service.css", "fmt": "csv", "token_id": 1,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
             before = len(writes)

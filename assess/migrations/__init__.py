@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData, text
 
 FOLDER = Path(__file__).parent
 
@@ -42,3 +43,13 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database's schema is at (None for an empty database)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def rebuild(engine: Engine) -> None:
+    """Drop every table of the database (the Alembic version too) and migrate it from empty to the newest schema."""
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    command.upgrade(alembic_config(engine), "head")

@@ -82,6 +82,19 @@ def _tspans(lines: Sequence[str], x: float, first_y: float, line_height: float) 
     )
 
 
+def _svg(kind: str, prefix: str, width: float, height: float, title: str, desc: str, parts: Sequence[str]) -> str:
+    """A chart's SVG element: labelled by its title and text alternative, the drawing itself hidden from readers."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--{kind}" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
+        f'<title id="{prefix}-title">{_e(title)}</title>'
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
+        f'<g aria-hidden="true">{"".join(parts)}</g>'
+        "</svg>"
+    )
+
+
 def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefix: str | None = None) -> str:
     """A horizontal bar chart of a profile's section levels on the questionnaire's scale.
 
@@ -163,15 +176,7 @@ def section_bars_svg(questionnaire: Questionnaire, profile: Profile, *, id_prefi
     title = f"{questionnaire.title}: level by section"
     desc = "; ".join(f"{r.title}: {text}" for r, text in zip(profile.sections, end_texts, strict=True))
     desc = f"Bar chart of {len(profile.sections)} sections on a scale of {low} to {top}. {desc}."
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--bars" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
-        f'<title id="{prefix}-title">{_e(title)}</title>'
-        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
-        f'<g aria-hidden="true">{"".join(grid)}{"".join(rows)}</g>'
-        "</svg>"
-    )
+    return _svg("bars", prefix, width, height, title, desc, [*grid, *rows])
 
 
 def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None = None,
@@ -253,12 +258,62 @@ def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None
         for name, level, top in items
     )
     desc = f"Radar chart of the overall level of {n} questionnaire{'s' if n != 1 else ''}. {desc}."
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--radar" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
-        f'<title id="{prefix}-title">{_e(title)}</title>'
-        f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
-        f'<g aria-hidden="true">{"".join(parts)}</g>'
-        "</svg>"
-    )
+    return _svg("radar", prefix, width, height, title, desc, parts)
+
+
+def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequence[int] | None]], *,
+               id_prefix: str | None = None) -> str:
+    """Stacked 100% bars: for each row (a group of councils), how many are in each category (levels, say).
+
+    A row whose figures are hidden (None) is drawn as the words "Figures hidden (too few councils)".
+    Each segment wide enough carries its count as text; the legend names the categories in order,
+    and the text alternative gives every count.
+    """
+    prefix = id_prefix or f"shares-{_slug(title)}-{next(_ids)}"
+    font, small = 13.0, 11.5
+    label_w, bar_w, bar_h = 230.0, 420.0, 22.0
+    left = label_w + 12
+    width = left + bar_w + 16
+    colours = [level_colour(i, len(labels)) for i in range(len(labels))]
+    parts: list[str] = []
+    y = 8.0
+    legend_x = 0.0
+    for label, colour in zip(labels, colours, strict=True):
+        text_w = _text_width(label, small)
+        if legend_x + 22 + text_w > width:
+            legend_x, y = 0.0, y + 20
+        parts.append(f'<rect x="{legend_x:.1f}" y="{y:.1f}" width="14" height="14" fill="{colour}" stroke="{INK}"/>'
+                     f'<text x="{legend_x + 19:.1f}" y="{y + 11.5:.1f}" font-size="{small}" fill="{INK}">'
+                     f"{_e(label)}</text>")
+        legend_x += 34 + text_w
+    y += 30
+    described: list[str] = []
+    for name, counts in rows:
+        lines = _wrap(name, label_w, font, 3)
+        row_h = max(bar_h + 10, 16 * len(lines) + 8)
+        mid = y + row_h / 2
+        parts.append(f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
+                     f"{_tspans(lines, label_w, mid - (len(lines) - 1) * 8 + 4.5, 16)}</text>")
+        total = sum(counts) if counts is not None else 0
+        if counts is None or total == 0:
+            parts.append(f'<text x="{left:.1f}" y="{mid + 4:.1f}" font-size="{small}" fill="{INK}">'
+                         "Figures hidden (too few councils)</text>")
+            described.append(f"{name}: figures hidden")
+        else:
+            x = left
+            for count, colour in zip(counts, colours, strict=True):
+                segment = bar_w * count / total
+                if segment > 0:
+                    parts.append(f'<rect x="{x:.1f}" y="{mid - bar_h / 2:.1f}" width="{segment:.1f}" '
+                                 f'height="{bar_h:.1f}" fill="{colour}" stroke="{INK}" stroke-width="1"/>')
+                    if segment >= _text_width(str(count), small) + 6:
+                        parts.append(f'<text x="{x + segment / 2:.1f}" y="{mid + 4:.1f}" text-anchor="middle" '
+                                     f'font-size="{small}" font-weight="bold" fill="{INK}" stroke="#ffffff" '
+                                     f'stroke-width="3" paint-order="stroke">{count}</text>')
+                x += segment
+            described.append(f"{name}: " + ", ".join(f"{label} {count}" for label, count
+                                                       in zip(labels, counts, strict=True)))
+        y += row_h
+    height = y + 8
+    desc = f"Stacked bar chart of {len(rows)} rows. " + "; ".join(described) + "."
+    return _svg("shares", prefix, width, height, title, desc, parts)

@@ -233,11 +233,12 @@ def demo_answers(questionnaire: Questionnaire, seed: str) -> dict[str, Answer]:
             comment = None
             if question.comment == "required" or (question.comment == "optional" and rng.random() < 0.3):
                 comment = "Evidence: reported to the leadership team and the audit committee this year."
-            answers[question.id] = Answer(_value_near(question, level, rng), comment=comment)
+            answers[question.id] = Answer(value_near(question, level, rng), comment=comment)
     return answers
 
 
-def _value_near(question: Question, level: int, rng: random.Random) -> AnswerValue:
+def value_near(question: Question, level: int, rng: random.Random) -> AnswerValue:
+    """An answer to a question that scores near a level (the value itself for level questions)."""
     if question.type == "level":
         return level
     if question.type == "yes-no":

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, abort, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -17,7 +18,7 @@ from assess import db, logs
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.reports.data import long_date
-from assess.web import access, admin, auth, facilitate, health, invitations, manage, respond
+from assess.web import access, admin, api, auth, facilitate, health, invitations, manage, respond, sector
 
 csrf = CSRFProtect()
 logger = logging.getLogger(__name__)
@@ -59,13 +60,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(invitations.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(facilitate.blueprint)
+    app.register_blueprint(sector.blueprint)
+    app.register_blueprint(api.blueprint)
+    # The API reads bearer tokens, never cookies, and only answers GET: there is no request to forge.
+    csrf.exempt(api.blueprint)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith(api.blueprint.url_prefix or "/api/"):
+            return api.http_problem(error)
         return render_template("errors/http.html", error=error), error.code or 500
 
     @app.errorhandler(OperationalError)
@@ -80,7 +87,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/database.html"), 503, {"Retry-After": "60"}
 
     @app.errorhandler(NotAllowed)
-    def not_allowed(_error: NotAllowed) -> tuple[str, int]:
+    def not_allowed(_error: NotAllowed) -> ResponseReturnValue:
         # 404 rather than 403, so that nobody can learn which councils and rounds exist.
         return http_error(NotFound())
 

@@ -1,0 +1,260 @@
+"""Sector figures as tables: what the dashboard shows beside its charts, and what every export writes.
+
+The tables are built once from the sector service's queries; the pages, the CSV, XLSX and JSON
+exports, and `assess sector export` all write these same tables, with the disclosure rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy.orm import Session
+
+from assess.reports.charts import shares_svg
+from assess.services import sector
+from assess.services.sector import Distribution, Filters
+from scoring import Questionnaire
+
+HIDDEN = "hidden"
+FORMATS = ("csv", "xlsx", "json")
+#: What each column means, for the "Read me" sheet and the JSON export.
+COLUMN_MEANINGS = {
+    "Group": "The council type, region, section or year the row describes.",
+    "Councils in register": "Councils of that type or in that region in the register.",
+    "Councils counted": "Councils whose latest published round in the period was shared with the sector.",
+    "Share counted": "Councils counted as a share of the register.",
+    "Councils": "Councils counted in the group (each once: its latest published, shared round in the period).",
+    "Median": "The median level (the lower middle one for an even number of councils).",
+    "Lower quartile": "The level a quarter of the councils are at or below.",
+    "Upper quartile": "The level three quarters of the councils are at or below.",
+    "Officers' mean": "The mean section level in officers' own responses in the rounds counted.",
+    "Members' mean": "The mean section level in elected members' own responses in the rounds counted.",
+    "Gap": "Members' mean minus officers' mean: positive when members rate the council higher.",
+    "Councils with officers": "Councils whose officers' responses make up the officers' mean.",
+    "Councils with members": "Councils whose members' responses make up the members' mean.",
+    "Council": "A council that shared its round by name.",
+    "Section": "A section of the questionnaire.",
+    "This council": "The council's own agreed level in its latest published round.",
+    "Code": "The council's code in the register.",
+    "Type": "The council's type.",
+    "Region": "The council's region.",
+    "Level": "The agreed level in the council's latest published round shared by name.",
+    "Previous level": "The agreed level in the council's previous published round shared by name.",
+    "Change": "Level minus previous level.",
+    "Target": "The level the council set itself as a target for the section.",
+    "Below target by": "Target minus level (0 when at or above it).",
+    "Overdue actions": "Improvement actions not done whose due date has passed.",
+}
+LEVEL_MEANING = "Councils whose agreed level is {label}."
+SHARE_MEANING = "The share of the group's councils whose agreed level is {label}."
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of figures (a sheet of the XLSX), with the chart drawn from it if any."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    chart: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def cells(self) -> list[list[str]]:
+        """Every row as text for a page: hidden figures say so, shares as percentages, means to two places."""
+        return [[_text(value, column) for value, column in zip(row, self.columns, strict=True)] for row in self.rows]
+
+
+def _text(value: object, column: str) -> str:
+    if value is None:
+        return HIDDEN
+    if isinstance(value, float):
+        return f"{value:.0%}" if column.startswith("Share") else f"{value:.2f}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every table for one set of filters, with the rule and what was asked for."""
+
+    title: str
+    threshold: int
+    filters: dict[str, str]
+    generated: date
+    tables: list[Table]
+
+    @property
+    def rule(self) -> str:
+        """The disclosure rule in force."""
+        return sector.suppression_rule(self.threshold)
+
+
+def _distribution_table(key: str, title: str, heading: str, groups: Sequence[Distribution],
+                        questionnaire: Questionnaire) -> Table:
+    labels = [questionnaire.label(level) or str(level) for level in questionnaire.levels]
+    rows = [(d.group, d.councils, *(d.levels[level] for level in questionnaire.levels),
+             *(d.share(level) for level in questionnaire.levels), questionnaire.label(d.median),
+             questionnaire.label(d.lower_quartile), questionnaire.label(d.upper_quartile)) for d in groups]
+    chart = shares_svg(title, labels, [(d.group, None if d.suppressed else [d.levels[lv] or 0 for lv in d.levels])
+                                       for d in groups])
+    return Table(key, title, (heading, "Councils", *labels, *(f"Share {label}" for label in labels), "Median",
+                              "Lower quartile", "Upper quartile"), rows, chart)
+
+
+def _participation_table(session: Session, filters: Filters, group_by: str, threshold: int) -> Table:
+    heading = "Type" if group_by == "type" else "Region"
+    found = sector.participation(session, filters, group_by, threshold)
+    rows = [(p.group, p.register, p.published, p.share) for p in found]
+    chart = shares_svg(f"Councils counted by {group_by}", ["Counted", "Not counted"],
+                       [(p.group, None if p.published is None else [p.published, p.register - p.published])
+                        for p in found])
+    return Table(f"participation-{group_by}", f"Participation by council {group_by}",
+                 (heading, "Councils in register", "Councils counted", "Share counted"), rows, chart)
+
+
+def dashboard(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int,
+              today: date) -> Report:
+    """Every dashboard table for a questionnaire and filters: one query each."""
+    section_title = (questionnaire.section(filters.section).title if filters.section else "overall level")
+    tables = [_participation_table(session, filters, group, threshold) for group in sector.GROUPINGS]
+    for group in sector.GROUPINGS:
+        groups = [*sector.levels(session, filters, questionnaire, threshold),
+                  *sector.levels(session, filters, questionnaire, threshold, group)]
+        tables.append(_distribution_table(f"levels-{group}", f"{questionnaire.title}, {section_title}: levels by "
+                                          f"council {group}", group.title(), groups, questionnaire))
+    tables.append(_distribution_table("sections", f"{questionnaire.title}: levels by section", "Section",
+                                      sector.section_levels(session, filters, questionnaire, threshold),
+                                      questionnaire))
+    gaps = sector.perception_gap(session, filters, questionnaire, threshold)
+    tables.append(Table("perception-gap", f"{questionnaire.title}: officers' and members' views by section",
+                        ("Section", "Officers' mean", "Members' mean", "Gap", "Councils with officers",
+                         "Councils with members"),
+                        [(g.title, g.officers, g.members, g.gap, g.officer_councils, g.member_councils)
+                         for g in gaps]))
+    tables.append(_distribution_table("years", f"{questionnaire.title}, {section_title}: levels by year", "Year",
+                                      sector.by_year(session, filters, questionnaire, threshold), questionnaire))
+    return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables)
+
+
+def describe(filters: Filters) -> dict[str, str]:
+    """The filters asked for, in words (only those given)."""
+    named = {"Questionnaire": filters.questionnaire, "Section": filters.section, "Council type": filters.type,
+             "Region": filters.region, "Published from": filters.start.isoformat() if filters.start else None,
+             "Published to": filters.end.isoformat() if filters.end else None}
+    return {key: value for key, value in named.items() if value}
+
+
+def targeting_table(rows: Sequence[sector.TargetingRow]) -> Table:
+    """The targeting list as a table."""
+    return Table("targeting", "Councils shared by name that may need support",
+                 ("Council", "Code", "Type", "Region", "Level", "Previous level", "Change", "Target",
+                  "Below target by", "Overdue actions"),
+                 [(r.name, r.code, r.type, r.region, r.label or "No level", r.previous, r.change, r.target,
+                   r.shortfall, r.overdue_actions) for r in rows])
+
+
+def benchmark_table(result: sector.Benchmark, questionnaire: Questionnaire) -> Table:
+    """A shown benchmark as a table: each section (and the overall level) for the council and its comparison group."""
+    titles: dict[str | None, str] = {None: "Overall level", **{s.id: s.title for s in questionnaire.sections}}
+    labels = [questionnaire.label(level) or str(level) for level in questionnaire.levels]
+    rows = [(titles.get(section, section), questionnaire.label(result.own.get(section)) or "No published level",
+             questionnaire.label(d.median), questionnaire.label(d.lower_quartile),
+             questionnaire.label(d.upper_quartile), *(d.levels[level] for level in questionnaire.levels))
+            for section, d in result.group]
+    chart = shares_svg(f"{questionnaire.title}: levels of similar councils", labels,
+                       [(titles.get(section, str(section)), [d.levels[lv] or 0 for lv in questionnaire.levels])
+                        for section, d in result.group])
+    return Table("benchmark", f"{questionnaire.title}: this council and {result.councils} similar councils",
+                 ("Section", "This council", "Median", "Lower quartile", "Upper quartile", *labels), rows, chart)
+
+
+# Exports -------------------------------------------------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def to_json(report: Report) -> str:
+    """The report as JSON: the rule, the filters and every table with its columns and rows (null: hidden)."""
+    return json.dumps({
+        "title": report.title, "generated": report.generated.isoformat(), "threshold": report.threshold,
+        "suppression_rule": report.rule, "filters": report.filters,
+        "tables": [{"key": t.key, "title": t.title, "columns": list(t.columns),
+                    "rows": [[_plain(v) for v in row] for row in t.rows]} for t in report.tables],
+    }, indent=2)
+
+
+def to_csv(report: Report) -> str:
+    """The report as one tidy CSV: a row per figure (table, group, measure, value; empty value: hidden)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(("table", "group", "measure", "value"))
+    writer.writerow(("read-me", "suppression rule", "text", report.rule))
+    for key, value in report.filters.items():
+        writer.writerow(("read-me", "filter", key, value))
+    for table in report.tables:
+        for row in table.rows:
+            for column, value in zip(table.columns[1:], row[1:], strict=True):
+                writer.writerow((table.key, _safe(row[0]), column, "" if value is None else _safe(value)))
+    return buffer.getvalue()
+
+
+def _safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, quoted so it stays text."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+def to_xlsx(report: Report) -> bytes:
+    """The report as a workbook: a "Read me" sheet (rule, filters, data dictionary), then one sheet a table."""
+    book = Workbook()
+    readme = book.active
+    assert readme is not None
+    readme.title = "Read me"
+    bold = Font(bold=True)
+    lines: list[tuple[object, ...]] = [(report.title,), (f"Generated {report.generated.isoformat()}",), (),
+                                       ("Disclosure rule",), (report.rule,), (),
+                                       ("An empty cell in a table is a figure hidden by the rule.",), ()]
+    lines += [("Filters",), *((key, value) for key, value in report.filters.items()), ()]
+    lines += [("Data dictionary",), ("Sheet", "Column", "Meaning")]
+    for table in report.tables:
+        for column in table.columns:
+            share = column.startswith("Share ")
+            meaning = COLUMN_MEANINGS.get(column) or (SHARE_MEANING.format(label=column.removeprefix("Share "))
+                                                      if share else LEVEL_MEANING.format(label=column))
+            lines.append((table.key, column, meaning))
+    for line in lines:
+        readme.append([_safe(v) for v in line])
+    for heading_row in (1, 4, 9):
+        readme.cell(row=heading_row, column=1).font = bold
+    for table in report.tables:
+        sheet = book.create_sheet(table.key[:31])
+        sheet.append([table.title])
+        sheet.cell(row=1, column=1).font = bold
+        sheet.append(list(table.columns))
+        for cell in sheet[2]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append([_safe(_plain(v)) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export(report: Report, fmt: str) -> bytes:
+    """The report in one of FORMATS, as bytes."""
+    if fmt == "xlsx":
+        return to_xlsx(report)
+    return (to_csv(report) if fmt == "csv" else to_json(report)).encode("utf-8")

@@ -1,0 +1,554 @@
+"""Sector figures: SQL aggregates over the stored scores of published rounds that councils shared.
+
+What counts: a round that is published (or closed after publishing) and shared anonymously or by
+name; each council once per questionnaire, with its latest such round in the period asked for.
+Every table or chart here is one query; Python only arranges the aggregated rows and applies the
+disclosure rule (:func:`hidden_groups`), so pages, exports, the CLI and the API show the same figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Select, String, Subquery, and_, case, cast, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from assess.models import (
+    Action,
+    ActionStatus,
+    Assessment,
+    AssessmentStatus,
+    Organisation,
+    QuestionnaireVersion,
+    RespondentGroup,
+    Response,
+    ResponseKind,
+    ResponseStatus,
+    Score,
+    Sharing,
+    Target,
+)
+from assess.services.questionnaires import questionnaire_of
+from scoring import Questionnaire
+
+#: Groups of fewer councils than this show no figure (the SECTOR_THRESHOLD setting; never below 3).
+DEFAULT_THRESHOLD = 5
+LOWEST_THRESHOLD = 3
+#: How many of the nearest councils by population (of the same type) a benchmark compares with.
+NEIGHBOURS = 10
+SHARED = (Sharing.ANONYMOUS, Sharing.NAMED)
+ALL_COUNCILS = "All councils"
+GROUPINGS = ("type", "region")
+
+SUPPRESSION_RULE = (
+    "No figure (count, share, median or quartile) is shown for a group of fewer than {threshold} councils. "
+    "Where a total is shown or can be asked for, further groups are hidden as well, smallest first, until the "
+    "hidden groups together cover at least {threshold} councils, at least two groups, and more councils than "
+    "groups, so that no hidden group's figures can be worked out by subtraction. Each council counts once per "
+    "questionnaire: its latest published round shared with the sector in the period. Private rounds never count, "
+    "and councils that shared anonymously are never named."
+)
+
+
+def suppression_rule(threshold: int) -> str:
+    """The disclosure rule in words, for pages and exports."""
+    return SUPPRESSION_RULE.format(threshold=threshold)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which published rounds a figure covers."""
+
+    questionnaire: str | None = None
+    section: str | None = None
+    type: str | None = None
+    region: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def _period(column: InstrumentedAttribute[datetime | None], filters: Filters) -> list[ColumnElement[bool]]:
+    conditions = []
+    if filters.start is not None:
+        conditions.append(column >= datetime.combine(filters.start, time(), UTC))
+    if filters.end is not None:
+        conditions.append(column < datetime.combine(filters.end + timedelta(days=1), time(), UTC))
+    return conditions
+
+
+def _published_shared(filters: Filters, sharing: Sequence[Sharing] = SHARED) -> list[ColumnElement[bool]]:
+    conditions = [
+        Response.kind == ResponseKind.CONSENSUS,
+        Assessment.status.in_((AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)),
+        Assessment.published_at.is_not(None),
+        Assessment.sharing.in_(sharing),
+        *_period(Assessment.published_at, filters),
+    ]
+    if filters.questionnaire is not None:
+        conditions.append(QuestionnaireVersion.questionnaire_id == filters.questionnaire)
+    if filters.type is not None:
+        conditions.append(Organisation.type == filters.type)
+    if filters.region is not None:
+        conditions.append(Organisation.region == filters.region)
+    return conditions
+
+
+def _year(column: InstrumentedAttribute[datetime | None]) -> ColumnElement[int]:
+    return cast(func.extract("year", column), Integer)
+
+
+def ranked(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+    """Every scored agreed response of a published, shared round, ranked newest first per council and questionnaire."""
+    partition: list[ColumnElement[Any]] = [Assessment.organisation_id.expression,
+                                           QuestionnaireVersion.questionnaire_id.expression]
+    if per_year:
+        partition.append(_year(Assessment.published_at))
+    rank = func.row_number().over(partition_by=partition,
+                                  order_by=(Assessment.published_at.desc(), Assessment.id.desc()))
+    return (
+        select(Response.id.label("response_id"), Assessment.id.label("round_id"),
+               Assessment.organisation_id.label("organisation_id"), Assessment.published_at.label("published_at"),
+               Assessment.sharing.label("sharing"), QuestionnaireVersion.id.label("version_id"),
+               QuestionnaireVersion.questionnaire_id.label("questionnaire_id"),
+               QuestionnaireVersion.version.label("version"), Organisation.type.label("type"),
+               Organisation.region.label("region"), Organisation.population.label("population"),
+               _year(Assessment.published_at).label("year"), rank.label("rank"))
+        .join(Assessment, Response.assessment_id == Assessment.id)
+        .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .join(Score, and_(Score.response_id == Response.id, Score.section_id.is_(None)))
+        .where(*_published_shared(filters, sharing))
+        .subquery("ranked")
+    )
+
+
+def counted(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+    """The agreed responses that count: each council's latest published, shared round per questionnaire (and year)."""
+    inner = ranked(filters, sharing, per_year)
+    return select(inner).where(inner.c.rank == 1).subquery("counted")
+
+
+def _section_is(section: str | None) -> ColumnElement[bool]:
+    return Score.section_id.is_(None) if section is None else Score.section_id == section
+
+
+# Disclosure control --------------------------------------------------------------------------------------------
+
+
+def hidden_groups(sizes: Mapping[str, int], threshold: int) -> set[str]:
+    """Groups to hide: each under the threshold, then the smallest others until none can be worked out from the total.
+
+    Whatever can be derived by subtracting the shown groups from the total is the union of the hidden
+    ones, so the union must cover at least ``threshold`` councils and two groups, and more councils
+    than groups (otherwise every hidden group would be known to hold exactly one).
+    """
+    hidden = {group for group, size in sizes.items() if size < threshold}
+    rest = sorted((size, group) for group, size in sizes.items() if group not in hidden)
+
+    def exposed() -> bool:
+        total = sum(sizes[group] for group in hidden)
+        return len(hidden) < 2 or total < threshold or total <= len(hidden)
+
+    while hidden and rest and exposed():
+        hidden.add(rest.pop(0)[1])
+    return hidden
+
+
+def total_hidden(sizes: Mapping[str, int], hidden: set[str], threshold: int) -> bool:
+    """Whether the total must be hidden too: under the threshold, or every group hidden with one council each."""
+    total = sum(sizes.values())
+    return total < threshold or (hidden == set(sizes) and total <= len(hidden))
+
+
+# Level distributions -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How many councils are at each level in one group; figures are None when the group is hidden."""
+
+    group: str
+    councils: int | None
+    levels: dict[int, int | None]
+    labels: dict[int, str]
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether the group's figures are hidden."""
+        return self.councils is None
+
+    def share(self, level: int) -> float | None:
+        """The share of the group's councils at a level (None when hidden)."""
+        count = self.levels.get(level)
+        return None if count is None or not self.councils else count / self.councils
+
+    def quantile(self, fraction: float) -> int | None:
+        """The level at which the given fraction of the group's councils is reached (lower median for 0.5)."""
+        if self.councils is None or self.councils == 0:
+            return None
+        needed = max(1, math.ceil(self.councils * fraction))
+        running = 0
+        for level in sorted(self.levels):
+            running += self.levels[level] or 0
+            if running >= needed:
+                return level
+        return None
+
+    @property
+    def median(self) -> int | None:
+        """The median level."""
+        return self.quantile(0.5)
+
+    @property
+    def lower_quartile(self) -> int | None:
+        """The lower quartile level."""
+        return self.quantile(0.25)
+
+    @property
+    def upper_quartile(self) -> int | None:
+        """The upper quartile level."""
+        return self.quantile(0.75)
+
+
+def _distributions(rows: Sequence[tuple[str, int | None, int]], questionnaire: Questionnaire,
+                   threshold: int) -> list[Distribution]:
+    """Distributions from (group, level, count) rows, with groups hidden by the disclosure rule."""
+    counts: dict[str, dict[int, int]] = {}
+    for group, level, count in rows:
+        if level is not None:
+            counts.setdefault(group, {})[level] = count
+    labels = {level: questionnaire.label(level) or str(level) for level in questionnaire.levels}
+    hidden = hidden_groups({group: sum(by_level.values()) for group, by_level in counts.items()}, threshold)
+    return [Distribution(name, None, dict.fromkeys(labels), labels) if name in hidden
+            else Distribution(name, sum(by_level.values()), {level: by_level.get(level, 0) for level in labels},
+                              labels)
+            for name, by_level in sorted(counts.items())]
+
+
+def levels(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int,
+           group_by: str | None = None) -> list[Distribution]:
+    """The distribution of overall (or one section's) levels: one group for all councils, or one per type or region.
+
+    Grouped, the groups are hidden so that none can be worked out from the all-councils figure.
+    """
+    shown = counted(filters)
+    group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
+    rows = session.execute(
+        select(group, Score.level, func.count())
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+        .where(_section_is(filters.section), Score.level.is_not(None))
+        .group_by(group, Score.level)
+    ).tuples().all()
+    found = _distributions(rows, questionnaire, threshold)
+    if group_by is None and not found:
+        return _distributions([(ALL_COUNCILS, questionnaire.levels[0], 0)], questionnaire, threshold)
+    return found
+
+
+def section_levels(session: Session, filters: Filters, questionnaire: Questionnaire,
+                   threshold: int) -> list[Distribution]:
+    """Each section's distribution of levels across the councils counted (one query for every section).
+
+    Sections are not parts of a whole, so each is judged on its own size.
+    """
+    shown = counted(filters)
+    rows = session.execute(
+        select(Score.section_id, Score.level, func.count())
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+        .where(Score.section_id.is_not(None), Score.level.is_not(None))
+        .group_by(Score.section_id, Score.level)
+    ).tuples().all()
+    return [distribution for section in questionnaire.sections
+            for distribution in _distributions([(section.title, level, count) for s, level, count in rows
+                                                if s == section.id], questionnaire, threshold)]
+
+
+# Participation -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Councils in the register and councils counted (None when hidden) for one type or region."""
+
+    group: str
+    register: int
+    published: int | None
+
+    @property
+    def share(self) -> float | None:
+        """The share of the register counted."""
+        return None if self.published is None or not self.register else self.published / self.register
+
+
+def participation(session: Session, filters: Filters, group_by: str, threshold: int) -> list[Participation]:
+    """Councils that published and shared a round (of the questionnaire, if chosen) against the register.
+
+    A count of one to ``threshold - 1`` councils is hidden, and others with it so that it cannot be
+    worked out from the total (the first row).
+    """
+    shown = counted(filters)
+    published = select(shown.c.organisation_id).distinct().subquery("published")
+    group = Organisation.type if group_by == "type" else Organisation.region
+    conditions = [c for c in (Organisation.type == filters.type if filters.type else None,
+                              Organisation.region == filters.region if filters.region else None) if c is not None]
+    rows = session.execute(
+        select(group, func.count(Organisation.id), func.count(published.c.organisation_id))
+        .outerjoin(published, published.c.organisation_id == Organisation.id)
+        .where(*conditions)
+        .group_by(group).order_by(group)
+    ).tuples().all()
+    sizes = {name: count for name, _register, count in rows if count > 0}
+    hidden = hidden_groups(sizes, threshold)
+    total = Participation(ALL_COUNCILS, sum(r for _n, r, _c in rows),
+                          None if sizes and total_hidden(sizes, hidden, threshold) else sum(sizes.values()))
+    return [total, *(Participation(name, register, None if name in hidden else count)
+                     for name, register, count in rows)]
+
+
+# Officers and members ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Officers' and members' mean section levels in their own responses (None when too few councils)."""
+
+    section: str
+    title: str
+    officers: float | None
+    members: float | None
+    officer_councils: int | None
+    member_councils: int | None
+
+    @property
+    def gap(self) -> float | None:
+        """How far members rate the section above (+) or below (-) officers."""
+        return None if self.officers is None or self.members is None else self.members - self.officers
+
+
+def perception_gap(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Gap]:
+    """Officers' against members' mean section levels, over individual responses in the rounds counted."""
+    shown = counted(filters)
+    individual = (
+        select(Score.section_id, Response.respondent_group, func.avg(Score.level),
+               func.count(shown.c.organisation_id.distinct()))
+        .select_from(shown).join(Response, and_(Response.assessment_id == shown.c.round_id,
+                             Response.questionnaire_version_id == shown.c.version_id))
+        .join(Score, Score.response_id == Response.id)
+        .where(Response.kind == ResponseKind.INDIVIDUAL, Response.status == ResponseStatus.SUBMITTED,
+               Response.respondent_group.in_((RespondentGroup.OFFICER, RespondentGroup.MEMBER)),
+               Score.section_id.is_not(None), Score.level.is_not(None))
+        .group_by(Score.section_id, Response.respondent_group)
+    )
+    means: dict[tuple[str | None, str], tuple[float, int]] = {
+        (section, str(group)): (float(mean), councils) for section, group, mean, councils
+        in session.execute(individual).tuples()
+    }
+
+    def figure(section: str, group: RespondentGroup) -> tuple[float | None, int | None]:
+        mean, councils = means.get((section, group.value), (None, 0))
+        return (mean, councils) if councils >= threshold else (None, None)
+
+    result = []
+    for section in questionnaire.sections:
+        officers, officer_councils = figure(section.id, RespondentGroup.OFFICER)
+        members, member_councils = figure(section.id, RespondentGroup.MEMBER)
+        result.append(Gap(section.id, section.title, officers, members, officer_councils, member_councils))
+    return result
+
+
+# Change over time ----------------------------------------------------------------------------------------------
+
+
+def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Distribution]:
+    """Each year's distribution of levels: each council's latest round in that year."""
+    shown = counted(filters, per_year=True)
+    rows = session.execute(
+        select(shown.c.year, Score.level, func.count())
+        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+        .where(_section_is(filters.section), Score.level.is_not(None))
+        .group_by(shown.c.year, Score.level)
+    ).tuples().all()
+    years = sorted({year for year, _level, _count in rows})
+    # Years are not parts of one total: each is judged on its own size.
+    return [d for year in years
+            for d in _distributions([(str(year), lv, n) for y, lv, n in rows if y == year], questionnaire,
+                                    threshold)]
+
+
+# Benchmark -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A council's agreed levels beside those of similar councils (nearest by population, same type)."""
+
+    councils: int
+    shown: bool
+    own: dict[str | None, int | None]
+    group: list[tuple[str | None, Distribution]] = field(default_factory=list)
+
+
+def benchmark(session: Session, organisation: Organisation, own_response_id: int | None,
+              questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
+    """Compare one council's agreed levels with its nearest councils of the same type by population."""
+    shown = counted(Filters(questionnaire=questionnaire.id, type=organisation.type))
+    nearest = (
+        select(shown.c.response_id)
+        .where(shown.c.organisation_id != organisation.id, shown.c.population.is_not(None))
+        .order_by(func.abs(shown.c.population - (organisation.population or 0)), shown.c.organisation_id)
+        .limit(neighbours)
+        .subquery("nearest")
+    )
+    rows = session.execute(
+        select(Score.section_id, Score.level, func.count())
+        .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
+        .where(Score.level.is_not(None))
+        .group_by(Score.section_id, Score.level)
+    ).tuples().all()
+    own: dict[str | None, int | None] = {}
+    if own_response_id is not None:
+        own = dict(session.execute(
+            select(Score.section_id, Score.level).where(Score.response_id == own_response_id)).tuples().all())
+    size = sum(count for section, _level, count in rows if section is None)
+    if size < threshold:
+        return Benchmark(size, False, own)
+    order = [None, *(section.id for section in questionnaire.sections)]
+    group = [(section, _distributions([(str(section), lv, n) for s, lv, n in rows if s == section], questionnaire,
+                                      threshold)[0])
+             for section in order if any(s == section for s, _lv, _n in rows)]
+    return Benchmark(size, True, own, group)
+
+
+def latest_published_response(session: Session, organisation: Organisation, questionnaire_id: str,
+                              sharing: Sequence[Sharing]) -> Response | None:
+    """The council's agreed response in its latest published round of a questionnaire shared in one of these ways."""
+    return session.scalar(
+        select(Response)
+        .join(Assessment, Response.assessment_id == Assessment.id)
+        .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .join(Score, and_(Score.response_id == Response.id, Score.section_id.is_(None)))
+        .where(Assessment.organisation_id == organisation.id,
+               *_published_shared(Filters(questionnaire=questionnaire_id), sharing))
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+# Targeting -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetingRow:
+    """A council shared by name, with what says it may need support."""
+
+    code: str
+    name: str
+    type: str
+    region: str
+    round_id: int
+    level: int | None
+    label: str | None
+    previous: int | None
+    target: int | None
+    overdue_actions: int
+
+    @property
+    def change(self) -> int | None:
+        """The change in level since the council's previous round shared by name."""
+        return None if self.level is None or self.previous is None else self.level - self.previous
+
+    @property
+    def shortfall(self) -> int | None:
+        """How many levels below its own target the council is."""
+        return None if self.level is None or self.target is None else max(0, self.target - self.level)
+
+
+TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
+
+
+def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,
+              sort: str = "level") -> list[TargetingRow]:
+    """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
+    current = ranked(filters, sharing=(Sharing.NAMED,))
+    previous = ranked(filters, sharing=(Sharing.NAMED,)).alias("previous")
+    now, then = aliased(Score, name="now_score"), aliased(Score, name="then_score")
+    section = filters.section
+    overdue = (
+        select(func.count(Action.id))
+        .where(Action.assessment_id == current.c.round_id, Action.questionnaire_id == questionnaire.id,
+               Action.due_on < today, Action.status != ActionStatus.DONE,
+               *([Action.section_id == section] if section is not None else []))
+        .scalar_subquery()
+    )
+    target: ColumnElement[int | None] = (
+        select(Target.level).where(Target.assessment_id == current.c.round_id,
+                                   Target.questionnaire_id == questionnaire.id, Target.section_id == section)
+        .scalar_subquery() if section is not None else literal(None, Integer)
+    )
+    orders: dict[str, list[ColumnElement[Any]]] = {
+        "level": [now.level.asc().nulls_last()],
+        "change": [(now.level - then.level).asc().nulls_last()],
+        "shortfall": [(target - now.level).desc().nulls_last()],
+        "overdue": [overdue.desc()],
+        "name": [],
+    }
+    query: Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]] = (
+        select(Organisation.code, Organisation.name, Organisation.type, Organisation.region, current.c.round_id,
+               now.level, then.level, target, overdue)
+        .select_from(current).join(Organisation, Organisation.id == current.c.organisation_id)
+        .join(now, and_(now.response_id == current.c.response_id,
+                        now.section_id.is_(None) if section is None else now.section_id == section))
+        .outerjoin(previous, and_(previous.c.organisation_id == current.c.organisation_id, previous.c.rank == 2))
+        .outerjoin(then, and_(then.response_id == previous.c.response_id,
+                              then.section_id.is_(None) if section is None else then.section_id == section))
+        .where(current.c.rank == 1)
+        .order_by(*orders[sort], Organisation.name)
+    )
+    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
+            for code, name, type_, region, round_id, level, before, goal, late in session.execute(query).tuples()]
+
+
+# The published levels (one row per section and overall level) ---------------------------------------------------
+
+PUBLISHED_COLUMNS = ("council_code", "council_name", "council_type", "region", "round_id", "published_on",
+                     "questionnaire", "version", "section", "level", "label")
+
+
+def published_levels(session: Session, filters: Filters) -> list[tuple[object, ...]]:
+    """Every published section and overall level of shared rounds, in PUBLISHED_COLUMNS; anonymous councils unnamed."""
+    named = Assessment.sharing == Sharing.NAMED
+    query = (
+        select(case((named, Organisation.code), else_=""), case((named, Organisation.name), else_=""),
+               Organisation.type, Organisation.region, Assessment.id,
+               # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
+               cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
+               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, QuestionnaireVersion.id)
+        .select_from(Response)
+        .join(Assessment, Response.assessment_id == Assessment.id)
+        .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .join(Score, Score.response_id == Response.id)
+        .where(*_published_shared(filters))
+        .order_by(Assessment.published_at, Assessment.id, QuestionnaireVersion.questionnaire_id,
+                  Score.section_id.is_not(None), Score.section_id)
+    )
+    rows = session.execute(query).tuples().all()
+    labels: dict[tuple[int, int | None], str] = {}
+    for version_id in {row[-1] for row in rows}:
+        record = session.get(QuestionnaireVersion, version_id)
+        assert record is not None
+        questionnaire = questionnaire_of(record)
+        labels.update({(version_id, level): questionnaire.label(level) or "" for level in questionnaire.levels})
+    return [(*row[:-1], labels.get((row[-1], row[-2]), "")) for row in rows]
+
+
+def register_values(session: Session) -> tuple[list[str], list[str]]:
+    """The council types and regions in the register, for filters."""
+    types = session.scalars(select(Organisation.type).distinct().order_by(Organisation.type)).all()
+    regions = session.scalars(select(Organisation.region).distinct().order_by(Organisation.region)).all()
+    return list(types), list(regions)

@@ -1,0 +1,299 @@
+"""The sector body's pages: the dashboard, targeting, benchmarks, exports and API tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as HttpResponse
+
+from assess import db, questionnaire_library
+from assess.models import ApiToken, Sharing
+from assess.policy import Action, Relation, allowed, relations, require
+from assess.reports import sector as tables
+from assess.reports.sector_pdf import render_sector_pdf
+from assess.services import sector
+from assess.services.tokens import create_token, revoke, tokens_of
+from assess.web.access import council_or_404, current_user, login_required
+from scoring import Questionnaire
+
+blueprint = Blueprint("sector", __name__)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class FilterError(ValueError):
+    """A filter that cannot be used: ``field`` names it, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _text(args: Mapping[str, str], name: str) -> str | None:
+    value = (args.get(name) or "").strip()
+    if not value.isprintable() or len(value) > 100:
+        raise FilterError(name, f"The '{name}' filter can hold at most 100 characters and no control characters")
+    return value or None
+
+
+def _date(args: Mapping[str, str], name: str) -> date | None:
+    value = _text(args, name)
+    if not value:
+        return None
+    try:
+        if not ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(name, f"Enter the date '{name}' as YYYY-MM-DD, for example 2026-04-01") from None
+
+
+def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[Questionnaire | None, sector.Filters]:
+    """The questionnaire and filters a page or API call asks for; FilterError for any it cannot use."""
+    library = questionnaire_library(current_app)
+    questionnaire_id = _text(args, "questionnaire")
+    questionnaire = None
+    if questionnaire_id:
+        loaded = library.files.get(questionnaire_id)
+        if loaded is None:
+            raise FilterError("questionnaire", f"There is no questionnaire '{questionnaire_id}'")
+        questionnaire = loaded.questionnaire
+    elif default_questionnaire:
+        questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title, default=None)
+    section = _text(args, "section")
+    if section is not None and (questionnaire is None or section not in {s.id for s in questionnaire.sections}):
+        raise FilterError("section", f"The questionnaire has no section '{section}'")
+    start, end = _date(args, "from"), _date(args, "to")
+    if start and end and start > end:
+        raise FilterError("from", "The 'from' date must be on or before the 'to' date")
+    return questionnaire, sector.Filters(
+        questionnaire=questionnaire.id if questionnaire else None, section=section,
+        type=_text(args, "type"), region=_text(args, "region"),
+        start=start, end=end)
+
+
+@blueprint.app_context_processor
+def navigation() -> dict[str, object]:
+    """The sector pages in the header, for the people who may open them."""
+    user = g.get("user")
+    items = []
+    if user is not None and allowed(db.session(), user, Action.VIEW_SECTOR):
+        items += [("sector.dashboard", "Sector figures"), ("sector.targeting", "Targeting")]
+    if user is not None and allowed(db.session(), user, Action.MANAGE_TOKENS):
+        items.append(("sector.tokens", "API tokens"))
+    return {"sector_navigation": [{"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
+                                  for endpoint, text in items]}
+
+
+def threshold() -> int:
+    """The disclosure threshold in force."""
+    return int(current_app.config["SECTOR_THRESHOLD"])
+
+
+@dataclass(frozen=True)
+class FilterForm:
+    """The filter form's fields as GOV.UK select items, and the error if the filters could not be used."""
+
+    questionnaires: list[dict[str, object]]
+    sections: list[dict[str, object]]
+    types: list[dict[str, object]]
+    regions: list[dict[str, object]]
+    sorts: list[dict[str, object]]
+    start: str
+    end: str
+    error: FilterError | None
+
+
+def _items(values: list[tuple[str, str]], chosen: str | None, everything: str | None) -> list[dict[str, object]]:
+    first = [{"value": "", "text": everything, "selected": not chosen}] if everything else []
+    return first + [{"value": value, "text": text, "selected": value == chosen} for value, text in values]
+
+
+def _form(questionnaire: Questionnaire | None, filters: sector.Filters, error: FilterError | None) -> FilterForm:
+    types, regions = sector.register_values(db.session())
+    library = sorted((f.questionnaire for f in questionnaire_library(current_app)), key=lambda q: q.title)
+    sections = [(s.id, s.title) for s in questionnaire.sections] if questionnaire else []
+    sort = request.args.get("sort", "level")
+    return FilterForm(
+        questionnaires=_items([(q.id, q.title) for q in library], filters.questionnaire, None),
+        sections=_items(sections, filters.section, "Overall level"),
+        types=_items([(t, t) for t in types], filters.type, "All types"),
+        regions=_items([(r, r) for r in regions], filters.region, "All regions"),
+        sorts=_items([(key, SORT_NAMES[key]) for key in sector.TARGETING_SORTS], sort, None),
+        start=request.args.get("from", ""), end=request.args.get("to", ""), error=error,
+    )
+
+
+SORT_NAMES = {"level": "Lowest level first", "change": "Fallen furthest first",
+              "shortfall": "Furthest below target first", "overdue": "Most overdue actions first", "name": "Name"}
+
+
+def _filtered(default_questionnaire: bool = True) -> tuple[Questionnaire | None, sector.Filters, FilterError | None]:
+    try:
+        questionnaire, filters = read_filters(request.args, default_questionnaire)
+    except FilterError as error:
+        return None, sector.Filters(), error
+    return questionnaire, filters, None
+
+
+def _download(report: tables.Report, fmt: str, name: str) -> HttpResponse:
+    if fmt not in tables.FORMATS:
+        abort(404)
+    return HttpResponse(tables.export(report, fmt), mimetype=tables.MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
+
+
+@blueprint.route("/sector/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    """Sector figures for a questionnaire: participation, levels by type, region, section and year, views."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    questionnaire, filters, error = _filtered()
+    report = (tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today())
+              if questionnaire is not None else None)
+    page = render_template("sector/dashboard.html", report=report, form=_form(questionnaire, filters, error),
+                           rule=sector.suppression_rule(threshold()), query=request.query_string.decode())
+    return (page, 400) if error else page
+
+
+@blueprint.route("/sector/export.<fmt>")
+@login_required
+def export(fmt: str) -> ResponseReturnValue:
+    """The dashboard's tables as CSV, XLSX or JSON, with the disclosure rule."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    questionnaire, filters, error = _filtered()
+    if error is not None or questionnaire is None:
+        abort(400, description=str(error))
+    return _download(tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today()), fmt,
+                     f"sector-{questionnaire.id}")
+
+
+@blueprint.route("/sector/report.pdf")
+@login_required
+def report_pdf() -> ResponseReturnValue:
+    """The dashboard's tables and charts as a PDF (the dashboard page is its accessible twin)."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    questionnaire, filters, error = _filtered()
+    if error is not None or questionnaire is None:
+        abort(400, description=str(error))
+    report = tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today())
+    return HttpResponse(render_sector_pdf(report), mimetype="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename=sector-{questionnaire.id}.pdf"})
+
+
+def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    questionnaire, filters, error = _filtered()
+    sort = request.args.get("sort", "level")
+    if error is None and sort not in sector.TARGETING_SORTS:
+        error = FilterError("sort", "Choose how to sort the list")
+    form = _form(questionnaire, filters, error)
+    if error is not None or questionnaire is None:
+        return None, form, error
+    rows = sector.targeting(db.session(), filters, questionnaire, date.today(), sort)
+    report = tables.Report(f"Targeting: {questionnaire.title}", threshold(), tables.describe(filters), date.today(),
+                           [tables.targeting_table(rows)])
+    return report, form, None
+
+
+PER_PAGE = 50
+
+
+def _pagination(number: int, pages: int) -> dict[str, object]:
+    """GOV.UK pagination links for page ``number`` of ``pages`` of the current address."""
+    def href(n: int) -> str:
+        arguments: dict[str, Any] = {**request.args.to_dict(), "page": n}
+        return url_for(".targeting", **arguments)
+    return {"items": [{"number": n, "href": href(n), "current": n == number} for n in range(1, pages + 1)],
+            "previous": {"href": href(number - 1)} if number > 1 else None,
+            "next": {"href": href(number + 1)} if number < pages else None,
+            "landmarkLabel": "Pages of the list"}
+
+
+@blueprint.route("/sector/targeting")
+@login_required
+def targeting() -> ResponseReturnValue:
+    """Councils shared by name that most need support in a questionnaire or section, sortable, 50 a page."""
+    report, form, error = _targeting()
+    table, pagination = None, None
+    if report is not None:
+        full = report.tables[0]
+        pages = max(1, -(-len(full.rows) // PER_PAGE))
+        number = request.args.get("page", "1")
+        if not number.isdigit() or not 1 <= int(number) <= pages:
+            abort(404)
+        start = (int(number) - 1) * PER_PAGE
+        table = tables.Table(full.key, full.title, full.columns, full.rows[start:start + PER_PAGE])
+        pagination = _pagination(int(number), pages) if pages > 1 else None
+    page = render_template("sector/targeting.html", report=report, table=table, pagination=pagination, form=form,
+                           query=request.query_string.decode())
+    return (page, 400) if error else page
+
+
+@blueprint.route("/sector/targeting.<fmt>")
+@login_required
+def targeting_export(fmt: str) -> ResponseReturnValue:
+    """The targeting list as CSV, XLSX or JSON."""
+    report, _form_data, error = _targeting()
+    if report is None:
+        abort(400, description=str(error))
+    return _download(report, fmt, "targeting")
+
+
+@blueprint.route("/councils/<code>/benchmark")
+@login_required
+def benchmark(code: str) -> ResponseReturnValue:
+    """A council's agreed levels beside similar councils: for its lead, or analysts if it shared by name."""
+    organisation = council_or_404(code, Action.VIEW_BENCHMARK)
+    session = db.session()
+    questionnaire, _filters, error = _filtered()
+    if error is not None or questionnaire is None:
+        abort(404)
+    lead = Relation.LEAD in relations(session, current_user(), organisation)
+    own = sector.latest_published_response(session, organisation, questionnaire.id,
+                                           tuple(Sharing) if lead else (Sharing.NAMED,))
+    result = sector.benchmark(session, organisation, own.id if own else None, questionnaire, threshold())
+    return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
+                           result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
+                           own=own, threshold=threshold(), form=_form(questionnaire, sector.Filters(
+                               questionnaire=questionnaire.id), None))
+
+
+@blueprint.route("/tokens/", methods=["GET", "POST"])
+@login_required
+def tokens() -> ResponseReturnValue:
+    """The signed-in analyst's or admin's API tokens: make one (shown once), see last use, revoke."""
+    session = db.session()
+    user = current_user()
+    require(session, user, Action.MANAGE_TOKENS)
+    made = None
+    error = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        if not name or len(name) > 100 or not name.isprintable():
+            error = "Enter a name for the token of at most 100 characters, such as the tool that will use it"
+        else:
+            _token, made = create_token(session, user, name)
+            session.commit()
+    page = render_template("sector/tokens.html", tokens=tokens_of(session, user), made=made, error=error)
+    return (page, 400) if error else page
+
+
+@blueprint.route("/tokens/<id:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of the signed-in person's tokens."""
+    session = db.session()
+    user = current_user()
+    require(session, user, Action.MANAGE_TOKENS)
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404)
+    revoke(session, token, user)
+    session.commit()
+    return redirect(url_for(".tokens"))

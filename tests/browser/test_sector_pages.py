@@ -1,0 +1,112 @@
+"""axe-core on the sector pages, over the demo council and a simulated sector: zero violations allowed."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from assess import db, questionnaire_library
+from assess.services.organisations import import_register, organisation_by_code, read_register
+from assess.services.simulate import simulate
+from tests.browser.conftest import LEAD, Demo, LiveServer, demo_database, sign_in
+from tests.browser.test_accessibility import assert_no_axe_violations
+
+pytestmark = pytest.mark.browser
+
+ANALYST = "analyst@demo.example"
+TYPES = ("Unitary authority", "Non-metropolitan district", "County")
+REGIONS = ("North West", "London", "South East", "East of England")
+
+
+def write_register(path: Path, councils: int) -> Path:
+    """A register of made-up councils across a few types and regions."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("code", "name", "type", "region", "population_2020"))
+        for n in range(councils):
+            writer.writerow((f"S{n:03d}", f"Simshire {n}", TYPES[n % len(TYPES)], REGIONS[n % len(REGIONS)],
+                             60_000 + 7_000 * n))
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo council and a simulated sector of 45 councils, shared by the module's tests (they only read)."""
+    register = write_register(tmp_path_factory.mktemp("register") / "register.csv", 45)
+    with demo_database(live_server) as shared:
+        with live_server.app.app_context():
+            session = db.session()
+            rows, _count = read_register(register)
+            import_register(session, rows)
+            councils = [c for row in rows if (c := organisation_by_code(session, row["code"])) is not None]
+            simulate(session, councils, questionnaire_library(live_server.app), seed=5, rounds=2)
+            session.commit()
+        yield shared
+
+
+def dashboard(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sector figures")
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+
+
+def dashboard_filtered(page: Page, demo: Demo) -> None:
+    dashboard(page, demo)
+    page.get_by_label("Council type", exact=True).select_option("County")
+    page.get_by_role("button", name="Show figures").click()
+    expect(page.get_by_text("Figures hidden (too few councils)").first).to_be_visible()
+
+
+def dashboard_with_error(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber&from=yesterday")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def targeting(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/targeting?questionnaire=cyber&section=detecting&sort=change")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("may need support")
+
+
+def benchmark(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto("/councils/DEMO/benchmark?questionnaire=cyber")
+    expect(page.get_by_text("Comparison group:")).to_be_visible()
+
+
+def tokens(page: Page, demo: Demo) -> None:
+    sign_in(page, "admin@demo.example")
+    page.goto("/tokens/")
+    page.get_by_label("Name", exact=True).fill("Power BI")
+    page.get_by_role("button", name="Make token").click()
+    expect(page.locator(".app-token")).to_be_visible()
+
+
+def tokens_with_error(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/tokens/")
+    page.get_by_role("button", name="Make token").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+PAGES: dict[str, Callable[[Page, Demo], None]] = {
+    "sector dashboard": dashboard,
+    "sector dashboard with hidden groups": dashboard_filtered,
+    "sector dashboard with a filter error": dashboard_with_error,
+    "targeting list": targeting,
+    "benchmark": benchmark,
+    "API tokens with a new token": tokens,
+    "API tokens with an error": tokens_with_error,
+}
+
+
+@pytest.mark.parametrize("visit", list(PAGES.values()), ids=list(PAGES))
+def test_sector_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
+    visit(page, demo)
+    assert_no_axe_violations(page)
