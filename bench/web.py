@@ -9,7 +9,9 @@ endpoint's at the same number of clients, p50/p95/p99 latency, the server's CPU 
 (counted in-process on the same database). Every figure comes from one run of this command, on a
 machine others may be using: compare the ratios, not the absolute numbers. Throughput shares move
 with whatever else the machine runs; CPU time a request ("x bare": as a multiple of the bare
-endpoint's) hardly does, so it is the steadier figure on a shared machine.
+endpoint's) hardly does, so it is the steadier figure on a shared machine. Each run starts once the
+requests the previous one left queued (PDFs, at 16 clients) have drained, so none is held up by
+or charged for another page's work.
 
 Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it.
 
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
@@ -141,12 +144,29 @@ def _worker_cpu_seconds(server: Server) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _wait_until_idle(server: Server, seconds: float = 300) -> None:
+    """Wait until the server's workers use no CPU: requests a run left queued (slow PDFs) have drained.
+
+    Otherwise they would hold up the next run's requests and count in its CPU time.
+    """
+    deadline = time.monotonic() + seconds
+    before = _worker_cpu_seconds(server)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _worker_cpu_seconds(server)
+        if now - before < 0.01:
+            return
+        before = now
+    raise RuntimeError(f"the server was still busy after {seconds:.0f} s")
+
+
 def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: int, method: str = "GET") -> Run:
     """Drive ``path`` with wrk at ``clients`` connections (one thread each) for ``seconds``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % {"people": ", ".join(p.lua() for p in people), "method": method, "path": path,
                                    "questions": ", ".join(f'"{q}"' for q in SAVED)})
         script.flush()
+        _wait_until_idle(server)
         workers_before = server.workers()
         cpu_before = _worker_cpu_seconds(server)
         output = subprocess.run(["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds}s", "--timeout",
