@@ -390,7 +390,7 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     assert "Rounds you run" in pages["lead"].get_data(as_text=True)
     assert "Open: 0 of 2 people have submitted everything" in pages["lead"].get_data(as_text=True)
     assert "Rounds you facilitate" in pages["facilitator"].get_data(as_text=True)
-    assert "The sector pages" in pages["analyst"].get_data(as_text=True)
+    assert "Sector figures" in pages["analyst"].get_data(as_text=True)
     assert "Users and councils" in pages["admin"].get_data(as_text=True)
     # One council, one open round, nothing else: straight to it.
     assert pages["respondent"].headers["Location"] == round_url(places, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -120,9 +120,7 @@ def home() -> ResponseReturnValue:
     page = _home_page()
     if page.only_round is not None:
         return redirect(page.only_round.url)
-    return render_template("respond/home.html", page=page,
-                           sector_url=url_for("sector.dashboard") if "sector.dashboard" in current_app.view_functions
-                           else None)
+    return render_template("respond/home.html", page=page)
 
 
 @blueprint.route("/councils/<code>/")
