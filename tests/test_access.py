@@ -45,6 +45,15 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
     ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),
+    ("auth.keep_alive", "GET"): {**dict.fromkeys(PERSONAS, (204, 204)), "anonymous": (302, 302)},
+    # Nothing was held for this browser.
+    ("auth.resume_form", "GET"): {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)},
+    ("auth.password_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    # Posted without the new password: the form again, with its errors.
+    ("auth.password_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
+    ("pages.accessibility", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("pages.privacy", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("pages.cookies", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     # The respondent has one open round and nothing else to do here, so goes straight to it.
     ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302),
                               "respondent": (302, 302)},

@@ -71,6 +71,20 @@ class SignInForm(Form):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class ChangePasswordForm(Form):
+    """The current password and a new one, typed twice."""
+
+    current = PasswordField("Current password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Enter your current password"), Length(max=200)])
+    new = PasswordField("New password", widget=GovPasswordInput(),
+                        description="At least 12 characters. Three random words make a good password.",
+                        validators=[InputRequired("Enter a new password"), Length(max=200)])
+    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Enter the new password again"),
+                                        EqualTo("new", "Enter the same new password twice")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
 def _stripped(text: str | None) -> str | None:
     return text.strip() if text else text
 

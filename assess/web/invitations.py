@@ -9,7 +9,8 @@ from assess import db
 from assess.models import Invitation, InvitedAs, User
 from assess.services.invitations import InvitationRefused, LinkState, accept, create_account, find_by_token
 from assess.services.users import TooManyAttempts, user_by_email
-from assess.web.auth import check_password, pause_message, start_session
+from assess.web.access import start_session
+from assess.web.auth import check_password, pause_message
 from assess.web.forms import ConfirmForm, NewAccountForm, PasswordForm
 
 blueprint = Blueprint("invitations", __name__)
@@ -53,8 +54,8 @@ def accept_page(token: str) -> ResponseReturnValue:
         if existing.validate_on_submit():
             try:
                 user = check_password(invitation.email, existing.password.data or "")
-            except TooManyAttempts:
-                existing.password.errors = [pause_message()]
+            except TooManyAttempts as paused:
+                existing.password.errors = [pause_message(paused)]
                 return render_template("invitations/sign_in.html", form=existing, **context), 429
             if user is not None:
                 accept(session, invitation, user)
