@@ -138,6 +138,8 @@ class User(Base):
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The base32 secret of the person's authenticator app, once they have set one up.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last code accepted, so that a code works only once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

@@ -51,6 +51,15 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("auth.password_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
     # Posted without the new password: the form again, with its errors.
     ("auth.password_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
+    # No sign-in waits for a code; an unknown reset link; the setup page (and a wrong code posted).
+    ("auth.code_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.code_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.reset_request_page", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("auth.reset_request_page", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # the same answer for any address
+    ("auth.reset_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.reset_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.two_factor_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    ("auth.two_factor_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
     ("pages.accessibility", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("pages.privacy", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("pages.cookies", "GET"): dict.fromkeys(PERSONAS, (200, 200)),

@@ -16,6 +16,7 @@ from assess import db
 from assess.models import Assessment, AssessmentQuestionnaire, Organisation, User
 from assess.policy import Action, require
 from assess.services import held_forms
+from assess.services.passwords import needs_two_factor
 
 #: The session key holding the key of a form posted after the session ended.
 HELD_FORM = "held_form"
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.before_request(load_user)
     app.before_request(release_replayed_form)
+    app.before_request(require_two_factor_setup)
 
     @app.context_processor
     def inject_user() -> dict[str, object]:
@@ -92,6 +94,20 @@ def hold_form_and_sign_in() -> Response | None:
         return redirect(resume)
     flash("You were signed out, so nothing was saved yet. What you typed is kept: sign in again to save it.")
     return redirect(url_for("auth.sign_in", next=resume))
+
+
+#: Pages a person who must set up two-factor sign-in may still use.
+BEFORE_TWO_FACTOR = {"auth.two_factor_page", "auth.sign_out", "static", "pages.accessibility", "pages.privacy",
+                     "pages.cookies"}
+
+
+def require_two_factor_setup() -> Response | None:
+    """Admins and analysts must set up two-factor sign-in before anything else, when the deployment says so."""
+    user = g.get("user")
+    if (user is not None and request.endpoint not in BEFORE_TWO_FACTOR
+            and needs_two_factor(user, current_app.config["REQUIRE_TWO_FACTOR"])):
+        return redirect(url_for("auth.two_factor_page"))
+    return None
 
 
 def release_replayed_form() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -9,8 +10,20 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from assess import db
-from assess.models import User
+from assess.mail import send
+from assess.models import AuditEvent, User
 from assess.services import held_forms
+from assess.services.notifications import password_reset_email
+from assess.services.passwords import (
+    CodeRefused,
+    check_code,
+    complete_reset,
+    enable_two_factor,
+    find_reset,
+    new_totp_secret,
+    request_reset,
+    totp_uri,
+)
 from assess.services.throttle import Limit
 from assess.services.users import (
     PasswordRefused,
@@ -21,7 +34,7 @@ from assess.services.users import (
     end_sessions,
 )
 from assess.web.access import HELD_FORM, current_user, login_required, start_session
-from assess.web.forms import ChangePasswordForm, SignInForm
+from assess.web.forms import ChangePasswordForm, CodeForm, NewPasswordForm, ResetRequestForm, SignInForm
 
 blueprint = Blueprint("auth", __name__)
 
@@ -70,9 +83,115 @@ def sign_in() -> ResponseReturnValue:
         if user is None:
             form.email.errors = ["Enter a correct email address and password"]
             return render_template("auth/sign_in.html", form=form), 200
-        start_session(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return finish_sign_in(user, _safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
+
+
+#: How long the code step of a two-factor sign-in waits after the password, in seconds.
+CODE_STEP_SECONDS = 300
+
+
+def finish_sign_in(user: User, target: str) -> Response:
+    """After the password: ask for the two-factor code if the person has set it up, else start the session."""
+    if user.totp_secret is None:
+        start_session(user)
+        return redirect(target)
+    held = session.get(HELD_FORM)
+    session.clear()
+    session.update(pending_user=user.id, pending_generation=user.session_generation, pending_at=int(time.time()),
+                   pending_next=target)
+    if held:
+        session[HELD_FORM] = held
+    return redirect(url_for("auth.code_page"))
+
+
+def _pending_user() -> User | None:
+    user_id, started = session.get("pending_user"), session.get("pending_at")
+    if not isinstance(user_id, int) or not isinstance(started, int) or time.time() - started > CODE_STEP_SECONDS:
+        return None
+    user = db.session().get(User, user_id)
+    return user if user and user.active and user.session_generation == session.get("pending_generation") else None
+
+
+@blueprint.route("/sign-in/code", methods=["GET", "POST"])
+def code_page() -> ResponseReturnValue:
+    """The second step of a two-factor sign-in: the code from the person's authenticator app."""
+    user = _pending_user()
+    if user is None:
+        abort(404)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            check_code(db.session(), user, form.code.data or "")
+        except CodeRefused as refused:
+            db.session().commit()  # the wrong code counts
+            form.code.errors = [str(refused)]
+            return render_template("auth/code.html", form=form), 400
+        db.session().add(AuditEvent(action="signed-in-second-factor", user_id=user.id, subject=user.email))
+        db.session().commit()
+        target = str(session.get("pending_next") or url_for("respond.home"))
+        start_session(user)
+        return redirect(_safe_next(target))
+    return render_template("auth/code.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/password-reset", methods=["GET", "POST"])
+def reset_request_page() -> ResponseReturnValue:
+    """Ask for a password reset link by email; the answer is the same whether or not the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        issued = request_reset(db.session(), form.email.data or "", minutes)
+        if issued is not None:
+            send(password_reset_email(issued, minutes))
+        db.session().commit()
+        return render_template("auth/reset_sent.html", email=form.email.data, minutes=minutes)
+    return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset_page(token: str) -> ResponseReturnValue:
+    """A reset link: choose a new password (the link works once, for an hour)."""
+    reset = find_reset(db.session(), token) if len(token) <= 100 else None
+    if reset is None:
+        return render_template("auth/reset_unusable.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            complete_reset(db.session(), reset, form.new.data or "")
+        except PasswordRefused as refused:
+            db.session().rollback()
+            form.new.errors = [str(refused)]
+            return render_template("auth/reset.html", form=form), 400
+        db.session().commit()
+        session.clear()
+        flash("Your password has been changed, and you have been signed out everywhere. Sign in with it now.",
+              "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_page() -> ResponseReturnValue:
+    """Set up two-factor sign-in with an authenticator app."""
+    user = current_user()
+    if user.totp_secret is not None:
+        return render_template("auth/two_factor_on.html")
+    secret = session.get("totp_setup")
+    if not isinstance(secret, str):
+        secret = session["totp_setup"] = new_totp_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        if enable_two_factor(db.session(), user, secret, form.code.data or ""):
+            db.session().commit()
+            session.pop("totp_setup")
+            flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
+            return redirect(url_for("respond.home"))
+        form.code.errors = ["Enter the 6-digit code your authenticator app shows now"]
+    page = render_template("auth/two_factor.html", form=form, secret=secret,
+                           uri=totp_uri(secret, user, current_app.config["SERVICE_NAME"]))
+    return page, 400 if form.errors else 200
 
 
 @blueprint.route("/sign-out", methods=["POST"])
