@@ -137,6 +137,7 @@ def authenticate(session: Session, email: str, password: str, address: str, limi
         session.flush()
         return None
     throttle.clear(session, throttle.account_key(email))
+    throttle.give_back(session, throttle.address_key(address))
     session.add(AuditEvent(action="signed-in", subject=email, user_id=user.id))
     session.flush()
     return user
