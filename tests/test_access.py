@@ -99,11 +99,17 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("manage.facilitators_page", "GET"): {**LEAD_ONLY, "admin": (200, 200)},
     ("manage.facilitators_page", "POST"): {**NOBODY, "lead": (302, 404), "admin": (302, 302)},  # invites the email
     ("admin.home", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.user_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.change_user", "POST"): {**NOBODY, "admin": (302, 302)},  # signs the person out everywhere
+    ("admin.audit_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.audit_csv", "POST"): {**NOBODY, "admin": (200, 200)},
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
     ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
 }
 
+#: Which change a route with a choice of them is tried with.
+WHAT = {"admin.change_user": "sign-out-everywhere"}
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
 QUESTIONNAIRE = {"respond.results": "full-example"}
 
@@ -150,7 +156,7 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
             with fixture_app.test_request_context():
                 values = {"code": place.code, "round_id": place.round_id, "user_id": place.person_id,
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
-                          "what": "revoke", "to": "in-review", "token": "not-a-real-token",
+                          "what": WHAT.get(endpoint, "revoke"), "to": "in-review", "token": "not-a-real-token",
                           "section_id": "controls", "filename": "service.css",
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

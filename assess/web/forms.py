@@ -229,6 +229,17 @@ class ConfirmForm(Form):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class SiteRolesForm(Form):
+    """The site roles a person holds."""
+
+    roles = SelectMultipleField("Site roles", widget=GovCheckboxesInput(), choices=[
+        SelectChoice("admin", "Admin: users, councils, the questionnaire library and the audit log"),
+        SelectChoice("analyst", "Analyst: published results that councils shared with the sector"),
+        SelectChoice("facilitator", "Facilitator: the rounds a council's lead assigns them to"),
+    ], validate_choice=True)
+    submit = SubmitField("Save site roles", widget=GovSubmitInput())
+
+
 class NewAccountForm(Form):
     """A name and a password, for a person accepting an invitation without an account (GOV.UK pattern)."""
 
