@@ -17,7 +17,7 @@ from assess.services import audit
 from assess.services.accounts import AccountRefused, set_active, set_site_roles, turn_off_two_factor
 from assess.services.users import end_sessions
 from assess.web.access import current_user, login_required
-from assess.web.forms import ConfirmForm, SiteRolesForm
+from assess.web.forms import ConfirmForm, SiteRolesForm, without_control_characters
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -87,6 +87,10 @@ def change_user(user_id: int, what: str) -> ResponseReturnValue:
 
 
 def _audit_filter() -> audit.AuditFilter:
+    def text(name: str, longest: int) -> str:
+        # Control characters never match (and PostgreSQL refuses NUL in text).
+        return str(without_control_characters(request.values.get(name, ""))).strip()[:longest]
+
     args = request.values
 
     def day(name: str) -> date | None:
@@ -95,8 +99,8 @@ def _audit_filter() -> audit.AuditFilter:
         except ValueError:
             return None
 
-    return audit.AuditFilter(person=args.get("person", "").strip()[:254], council=args.get("council", "").strip()[:20],
-                             action=args.get("action", "").strip()[:60], since=day("since"), until=day("until"))
+    return audit.AuditFilter(person=text("person", 254), council=text("council", 20), action=text("action", 60),
+                             since=day("since"), until=day("until"))
 
 
 @blueprint.route("/audit")

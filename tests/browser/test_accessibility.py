@@ -323,6 +323,22 @@ def held_form(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Save what you typed")
 
 
+def admin_user(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Priya Shah").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Priya Shah")
+
+
+def audit_log(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Action").select_option("signed-in")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+
+
 def public_page(title: str, path: str) -> Callable[[Page, Demo], None]:
     """A footer page, reached from the footer link."""
     def visit(page: Page, demo: Demo) -> None:
@@ -373,6 +389,8 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "two-factor setup, with errors": two_factor_setup_with_errors,
     "timeout warning": timeout_warning,
     "save what you typed": held_form,
+    "an account (admin)": admin_user,
+    "audit log, filtered": audit_log,
     "accessibility statement": public_page("Accessibility statement", "/accessibility"),
     "privacy notice": public_page("Privacy notice", "/privacy"),
     "cookies": public_page("Cookies", "/cookies"),
