@@ -54,6 +54,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         PASSWORD_RESET_MINUTES=60,
         # How long a form posted after its session ended is kept for signing in again and saving it.
         HELD_FORM_HOURS=24,
+        # Days after a round is published that its individual answers are anonymised by `assess retention`
+        # (None: kept). The agreed response is always kept.
+        INDIVIDUAL_ANSWERS_RETENTION_DAYS=None,
         INVITATION_DAYS=14,
         # Links in emails start with this, never with a request's Host header (which anyone can forge).
         BASE_URL="http://127.0.0.1:5000",

@@ -48,6 +48,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("auth.keep_alive", "GET"): {**dict.fromkeys(PERSONAS, (204, 204)), "anonymous": (302, 302)},
     # Nothing was held for this browser.
     ("auth.resume_form", "GET"): {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)},
+    ("auth.my_data", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
     ("auth.password_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
     # Posted without the new password: the form again, with its errors.
     ("auth.password_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
@@ -156,7 +157,8 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
             with fixture_app.test_request_context():
                 values = {"code": place.code, "round_id": place.round_id, "user_id": place.person_id,
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
-                          "what": WHAT.get(endpoint, "revoke"), "to": "in-review", "token": "not-a-real-token",
+                          "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
+                          "token": "not-a-real-token",
                           "section_id": "controls", "filename": "service.css",
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

@@ -15,6 +15,7 @@ from assess.models import AuditEvent, Membership, Organisation, SiteRole, User
 from assess.policy import Action, require
 from assess.services import audit
 from assess.services.accounts import AccountRefused, set_active, set_site_roles, turn_off_two_factor
+from assess.services.personal_data import erase_person
 from assess.services.users import end_sessions
 from assess.web.access import current_user, login_required
 from assess.web.forms import ConfirmForm, SiteRolesForm, without_control_characters
@@ -55,7 +56,7 @@ def user_page(user_id: int) -> str:
     return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm(), recent=recent)
 
 
-@blueprint.route("/users/<id:user_id>/<any(deactivate, reactivate, 'sign-out-everywhere', 'two-factor-off', roles):what>",  # noqa: E501
+@blueprint.route("/users/<id:user_id>/<any(deactivate, reactivate, 'sign-out-everywhere', 'two-factor-off', roles, erase):what>",  # noqa: E501
                  methods=["POST"])
 @login_required
 def change_user(user_id: int, what: str) -> ResponseReturnValue:
@@ -67,12 +68,15 @@ def change_user(user_id: int, what: str) -> ResponseReturnValue:
         abort(400)
     done = {"deactivate": "deactivated: every session of it has ended", "reactivate": "active again",
             "sign-out-everywhere": "signed out everywhere", "two-factor-off": "no longer asked for a code",
-            "roles": "given the site roles chosen"}
+            "roles": "given the site roles chosen", "erase": "erased: their answers are anonymised"}
+    name = f"{user.name} ({user.email})"
     try:
         if what in ("deactivate", "reactivate"):
             set_active(session, user, what == "reactivate", by)
         elif what == "sign-out-everywhere":
             end_sessions(session, user, by, "signed-out-by-admin")
+        elif what == "erase":
+            erase_person(session, user, by)
         elif what == "two-factor-off":
             turn_off_two_factor(session, user, by)
         else:
@@ -82,7 +86,7 @@ def change_user(user_id: int, what: str) -> ResponseReturnValue:
         flash(str(refused).capitalize() + ".", "error")
     else:
         session.commit()
-        flash(f"{user.name} ({user.email}) has been {done[what]}.", "success")
+        flash(f"{name} has been {done[what]}.", "success")
     return redirect(request.path.rsplit("/", 1)[0])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from assess.services.passwords import (
     request_reset,
     totp_uri,
 )
+from assess.services.personal_data import answers_csv, everything_answered
 from assess.services.throttle import Limit
 from assess.services.users import (
     PasswordRefused,
@@ -242,3 +244,13 @@ def password_page() -> ResponseReturnValue:
         flash("Your password has been changed. You have been signed out everywhere else.", "success")
         return redirect(url_for("respond.home"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/account/data.<any(json, csv):kind>")
+@login_required
+def my_data(kind: str) -> Response:
+    """Everything the signed-in person has answered, as JSON or CSV."""
+    data = everything_answered(db.session(), current_user())
+    body = json.dumps(data, indent=2, ensure_ascii=False) if kind == "json" else answers_csv(data)
+    return Response(body, mimetype="application/json" if kind == "json" else "text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=my-answers.{kind}"})
