@@ -45,6 +45,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SIGN_IN_WINDOW_MINUTES=15,
         # A session ends after this many minutes without a request (the page warns two minutes before).
         IDLE_MINUTES=60,
+        # However active, a session ends this many hours after signing in (ASVS 3.3.2), and the person signs in again.
+        SESSION_MAX_HOURS=12,
         # CSRF tokens last as long as the session they belong to, which the idle timeout ends.
         WTF_CSRF_TIME_LIMIT=None,
         # How many reverse proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (0: none).

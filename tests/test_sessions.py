@@ -93,6 +93,17 @@ def test_an_idle_session_ends(fixture_app: Flask, places: Places, monkeypatch: p
     assert not _signed_in(client)
 
 
+def test_a_session_ends_twelve_hours_after_signing_in_however_active(fixture_app: Flask, places: Places,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    client = signed_in_client(fixture_app, "respondent")
+    started = time.time()
+    for minutes in range(50, 12 * 60, 50):  # a request every 50 minutes: never idle
+        monkeypatch.setattr(time, "time", lambda minutes=minutes: started + minutes * 60)
+        assert _signed_in(client)
+    monkeypatch.setattr(time, "time", lambda: started + 12 * 3600 + 60)
+    assert not _signed_in(client)
+
+
 def test_pages_say_when_the_session_will_end(fixture_app: Flask, places: Places) -> None:
     page = signed_in_client(fixture_app, "respondent").get("/account/password").get_data(as_text=True)
     assert 'data-idle-seconds="3600"' in page and 'id="timeout-warning"' in page and "/static/timeout.js" in page

@@ -46,15 +46,15 @@ def init_app(app: Flask) -> None:
 
 
 def load_user() -> None:
-    """Who is signed in: a session ends when it has been idle too long or its person's sessions were ended."""
+    """Who is signed in: a session ends when idle or old for too long, or when its person's sessions were ended."""
     user_id = session.get("user_id")
     g.user = db.session().get(User, user_id) if isinstance(user_id, int) else None
     if g.user is None:
         return
-    now = int(time.time())
-    seen = session.get("seen")
+    now, seen, started = int(time.time()), session.get("seen"), session.get("started")
     idle = not isinstance(seen, int) or now - seen > current_app.config["IDLE_MINUTES"] * 60
-    if idle or not g.user.active or session.get("generation") != g.user.session_generation:
+    too_old = not isinstance(started, int) or now - started > current_app.config["SESSION_MAX_HOURS"] * 3600
+    if idle or too_old or not g.user.active or session.get("generation") != g.user.session_generation:
         g.ended_user_id = g.user.id
         held = session.get(HELD_FORM)
         session.clear()
@@ -69,7 +69,8 @@ def start_session(user: User) -> None:
     """Sign a person in, in a fresh session, so a session fixed by someone else is never promoted."""
     held = session.get(HELD_FORM)
     session.clear()
-    session.update(user_id=user.id, generation=user.session_generation, seen=int(time.time()))
+    now = int(time.time())
+    session.update(user_id=user.id, generation=user.session_generation, seen=now, started=now)
     if held:
         session[HELD_FORM] = held
 
