@@ -31,6 +31,12 @@ def _reset_links(app: Flask, to: str) -> list[str]:
     return [link.removeprefix("http://127.0.0.1:5000") for link in links]
 
 
+def _subjects(app: Flask, to: str) -> list[str]:
+    messages = (message_from_bytes(path.read_bytes(), policy=policy.default)
+                for path in sorted(Path(app.instance_path, "outbox").glob("*.eml")))
+    return [str(message["Subject"]) for message in messages if message["To"] == to]
+
+
 def _post(client: FlaskClient, url: str, data: dict[str, str]) -> TestResponse:
     page = client.get(url)
     return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
@@ -55,6 +61,7 @@ def test_a_reset_link_works_once_for_an_hour_and_ends_every_session(fixture_app:
     assert signed_in.get("/account/password").status_code == 302  # every session ended
     signed_in_again = _post(client, "/sign-in", {"email": "respondent@example.org", "password": NEW_PASSWORD})
     assert signed_in_again.status_code == 302
+    assert _subjects(fixture_app, "respondent@example.org") == ["Reset your password", "A change to how you sign in"]
 
 
 def test_an_old_or_expired_link_is_refused_and_a_reset_lifts_the_sign_in_pause(fixture_app: Flask,

@@ -49,3 +49,9 @@ def password_reset_email(issued: IssuedReset, minutes: int) -> Email:
     user = issued.reset.user
     return compose("password_reset", user.email, "Reset your password", name=user.name, minutes=minutes,
                    link=external_url("auth.reset_page", token=issued.token))
+
+
+def security_change_email(user: User, change: str) -> Email:
+    """Telling a person that their password or two-factor sign-in changed, in case it was not them."""
+    return compose("security_change", user.email, "A change to how you sign in", name=user.name, change=change,
+                   link=external_url("auth.reset_request_page"))

@@ -11,10 +11,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from assess import db
-from assess.mail import send
+from assess.mail import Email, MailError, send
 from assess.models import AuditEvent, User
 from assess.services import held_forms
-from assess.services.notifications import password_reset_email
+from assess.services.notifications import password_reset_email, security_change_email
 from assess.services.passwords import (
     CodeRefused,
     check_code,
@@ -89,6 +89,14 @@ def sign_in() -> ResponseReturnValue:
     return render_template("auth/sign_in.html", form=form)
 
 
+def _notify(email: Email) -> None:
+    """Send an email about a person's own account; a mail server that fails is logged, never shown as an error."""
+    try:
+        send(email)
+    except MailError as error:
+        current_app.logger.error("%s", error)
+
+
 #: How long the code step of a two-factor sign-in waits after the password, in seconds.
 CODE_STEP_SECONDS = 300
 
@@ -144,9 +152,9 @@ def reset_request_page() -> ResponseReturnValue:
     if form.validate_on_submit():
         minutes = current_app.config["PASSWORD_RESET_MINUTES"]
         issued = request_reset(db.session(), form.email.data or "", minutes)
-        if issued is not None:
-            send(password_reset_email(issued, minutes))
         db.session().commit()
+        if issued is not None:
+            _notify(password_reset_email(issued, minutes))
         return render_template("auth/reset_sent.html", email=form.email.data, minutes=minutes)
     return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
 
@@ -161,12 +169,14 @@ def reset_page(token: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             complete_reset(db.session(), reset, form.new.data or "")
+            user = reset.user
         except PasswordRefused as refused:
             db.session().rollback()
             form.new.errors = [str(refused)]
             return render_template("auth/reset.html", form=form), 400
         db.session().commit()
         session.clear()
+        _notify(security_change_email(user, "Your password was reset through a link emailed to you"))
         flash("Your password has been changed, and you have been signed out everywhere. Sign in with it now.",
               "success")
         return redirect(url_for("auth.sign_in"))
@@ -188,6 +198,7 @@ def two_factor_page() -> ResponseReturnValue:
         if enable_two_factor(db.session(), user, secret, form.code.data or ""):
             db.session().commit()
             session.pop("totp_setup")
+            _notify(security_change_email(user, "Two-factor sign-in was turned on"))
             flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
             return redirect(url_for("respond.home"))
         form.code.errors = ["Enter the 6-digit code your authenticator app shows now"]
@@ -241,6 +252,7 @@ def password_page() -> ResponseReturnValue:
             return render_template("auth/password.html", form=form), 400
         db.session().commit()
         start_session(user)
+        _notify(security_change_email(user, "Your password was changed"))
         flash("Your password has been changed. You have been signed out everywhere else.", "success")
         return redirect(url_for("respond.home"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
