@@ -127,3 +127,11 @@ def test_admins_and_analysts_must_set_up_two_factor_when_required(fixture_app: F
     with fixture_app.app_context():
         analyst = db.session().scalar(select(User).filter_by(email="analyst@example.org"))
         assert analyst is not None and analyst.totp_secret is not None
+
+
+def test_a_failing_mail_server_never_shows_an_error_or_reveals_an_account(fixture_app: Flask, places: Places) -> None:
+    fixture_app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_SECURITY="none")
+    client = fixture_app.test_client()
+    for email in ("respondent@example.org", "nobody@example.org"):
+        sent = _post(client, "/password-reset", {"email": email})
+        assert sent.status_code == 200 and "If " + email + " has an account" in sent.get_data(as_text=True)
