@@ -32,6 +32,7 @@ from assess.services import tokens as token_service
 from assess.services.invitations import InvitationRefused, invite, mark_sent, parse_addresses, parse_csv
 from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
+from assess.services.personal_data import apply_retention
 from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
 from assess.services.responses import submitted_responses
@@ -313,6 +314,19 @@ def rescore(dry_run: bool) -> None:
     else:
         session.commit()
         click.echo(f"{len(responses)} response(s) rescored, {len(changes)} score(s) changed")
+
+
+@main.command()
+def retention() -> None:
+    """Anonymise individual answers of rounds published longer ago than INDIVIDUAL_ANSWERS_RETENTION_DAYS."""
+    days = current_app.config["INDIVIDUAL_ANSWERS_RETENTION_DAYS"]
+    if days is None:
+        click.echo("INDIVIDUAL_ANSWERS_RETENTION_DAYS is not set: individual answers are kept")
+        return
+    session = db.session()
+    count = apply_retention(session, int(days))
+    session.commit()
+    click.echo(f"{count} individual response(s) anonymised (rounds published more than {days} days ago)")
 
 
 @main.group()

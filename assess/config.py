@@ -39,8 +39,26 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SERVICE_NAME="Council self-assessment",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Sign-in attempts per account, and per client address, in a window of minutes (see services/throttle.py).
         SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_ADDRESS_ATTEMPTS=50,
         SIGN_IN_WINDOW_MINUTES=15,
+        # A session ends after this many minutes without a request (the page warns two minutes before).
+        IDLE_MINUTES=60,
+        # However active, a session ends this many hours after signing in (ASVS 3.3.2), and the person signs in again.
+        SESSION_MAX_HOURS=12,
+        # CSRF tokens last as long as the session they belong to, which the idle timeout ends.
+        WTF_CSRF_TIME_LIMIT=None,
+        # How many reverse proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (0: none).
+        PROXY_FIX_HOPS=0,
+        # Whether admins and analysts must use an authenticator app (TOTP) to sign in.
+        REQUIRE_TWO_FACTOR=False,
+        PASSWORD_RESET_MINUTES=60,
+        # How long a form posted after its session ended is kept for signing in again and saving it.
+        HELD_FORM_HOURS=24,
+        # Days after a round is published that its individual answers are anonymised by `assess retention`
+        # (None: kept). The agreed response is always kept.
+        INDIVIDUAL_ANSWERS_RETENTION_DAYS=None,
         INVITATION_DAYS=14,
         # Links in emails start with this, never with a request's Host header (which anyone can forge).
         BASE_URL="http://127.0.0.1:5000",

@@ -136,6 +136,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Made by `assess simulate`; `assess simulate --remove` takes exactly these out again.
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Every session carries the generation it began in; raising it ends all of the person's sessions.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The base32 secret of the person's authenticator app, once they have set one up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last code accepted, so that a code works only once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -427,6 +433,8 @@ class AuditEvent(Base):
     # Long enough for any email address (254) with a prefix such as "user:".
     subject: Mapped[str | None] = mapped_column(String(320))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiToken(Base):
@@ -443,3 +451,43 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts in the current window for one key: an account ("account:EMAIL") or a client address."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PasswordReset(Base):
+    """A single-use, expiring password reset link; only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class HeldForm(Base):
+    """A form posted after its session ended, kept so that signing in again can save it; found by its key's hash."""
+
+    __tablename__ = "held_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(2000))
+    # The fields as posted, each name with its list of values (the CSRF token left out).
+    fields: Mapped[list[list[Any]]] = mapped_column(JSON)
+    # The person whose session ended: only they may have it back.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -47,6 +47,25 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("auth.sign_in", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     ("auth.sign_in", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # wrong password: the form again
     ("auth.sign_out", "POST"): dict.fromkeys(PERSONAS, (302, 302)),
+    ("auth.keep_alive", "GET"): {**dict.fromkeys(PERSONAS, (204, 204)), "anonymous": (302, 302)},
+    # Nothing was held for this browser.
+    ("auth.resume_form", "GET"): {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)},
+    ("auth.my_data", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    ("auth.password_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    # Posted without the new password: the form again, with its errors.
+    ("auth.password_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
+    # No sign-in waits for a code; an unknown reset link; the setup page (and a wrong code posted).
+    ("auth.code_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.code_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.reset_request_page", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("auth.reset_request_page", "POST"): dict.fromkeys(PERSONAS, (200, 200)),  # the same answer for any address
+    ("auth.reset_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.reset_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
+    ("auth.two_factor_page", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302)},
+    ("auth.two_factor_page", "POST"): {**dict.fromkeys(PERSONAS, (400, 400)), "anonymous": (302, 302)},
+    ("pages.accessibility", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("pages.privacy", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
+    ("pages.cookies", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
     # The respondent has one open round and nothing else to do here, so goes straight to it.
     ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302),
                               "respondent": (302, 302)},
@@ -93,6 +112,10 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.actions", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.actions", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # posted empty
     ("facilitate.targets", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # no targets
+    ("admin.user_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.change_user", "POST"): {**NOBODY, "admin": (302, 302)},  # signs the person out everywhere
+    ("admin.audit_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.audit_csv", "POST"): {**NOBODY, "admin": (200, 200)},
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
     ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
@@ -115,6 +138,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("api.openapi", "GET"): dict.fromkeys(PERSONAS, (200, 200)),
 }
 
+#: Which change a route with a choice of them is tried with.
+WHAT = {"admin.change_user": "sign-out-everywhere"}
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
 QUESTIONNAIRE = {"respond.results": "full-example"}
 
@@ -161,7 +186,8 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
             with fixture_app.test_request_context():
                 values = {"code": place.code, "round_id": place.round_id, "user_id": place.person_id,
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
-                          "what": "revoke", "to": "in-review", "token": "not-a-real-token",
+                          "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
+                          "token": "not-a-real-token",
                           "section_id": "controls", "filename": "service.css", "fmt": "csv", "token_id": 1,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

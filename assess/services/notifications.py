@@ -5,6 +5,7 @@ from __future__ import annotations
 from assess.mail import Email, compose, external_url
 from assess.models import Assessment, InvitedAs, Response, User
 from assess.services.invitations import Issued
+from assess.services.passwords import IssuedReset
 
 
 def invitation_email(issued: Issued, inviter: User) -> Email:
@@ -41,3 +42,16 @@ def returned_email(response: Response, respondent: User, by: User) -> Email:
         questionnaire=response.questionnaire_version.title, message=response.returned_message, returned_by=by.name,
         link=external_url("respond.round_tasks", code=assessment.organisation.code, round_id=assessment.id),
     )
+
+
+def password_reset_email(issued: IssuedReset, minutes: int) -> Email:
+    """The email carrying a password reset link (the only place its token ever appears)."""
+    user = issued.reset.user
+    return compose("password_reset", user.email, "Reset your password", name=user.name, minutes=minutes,
+                   link=external_url("auth.reset_page", token=issued.token))
+
+
+def security_change_email(user: User, change: str) -> Email:
+    """Telling a person that their password or two-factor sign-in changed, in case it was not them."""
+    return compose("security_change", user.email, "A change to how you sign in", name=user.name, change=change,
+                   link=external_url("auth.reset_request_page"))

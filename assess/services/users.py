@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -17,8 +18,10 @@ from assess.models import (
     RespondentGroup,
     SiteRole,
     User,
-    utcnow,
 )
+from assess.policy import Action, require
+from assess.services import throttle
+from assess.services.throttle import Limit
 
 # Checked against when an email is unknown, so a wrong email takes as long as a wrong password.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown user")
@@ -102,26 +105,74 @@ def membership_of(session: Session, user: User, organisation_id: int) -> Members
 
 
 class TooManyAttempts(Exception):
-    """Sign-in is paused for an email after too many failures in a short time."""
+    """Sign-in is paused for an account or a client address; `until` says when it may be tried again."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
 
 
-def authenticate(session: Session, email: str, password: str, max_attempts: int, window_minutes: int) -> User | None:
-    """The user these credentials belong to, or None; refuses after too many recent failures."""
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many sign-in attempts an account, and a client address, may make in their windows."""
+
+    account: Limit
+    address: Limit
+
+
+def authenticate(session: Session, email: str, password: str, address: str, limits: SignInLimits) -> User | None:
+    """The user these credentials belong to, or None; TooManyAttempts while the account or address is paused."""
     email = normalise_email(email)
-    since = utcnow() - timedelta(minutes=window_minutes)
-    failures = session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "sign-in-failed", AuditEvent.subject == email, AuditEvent.at >= since
-        )
-    )
-    if (failures or 0) >= max_attempts:
-        raise TooManyAttempts(email)
+    try:
+        throttle.take_attempt(session, throttle.address_key(address), limits.address)
+        throttle.take_attempt(session, throttle.account_key(email), limits.account)
+    except throttle.Throttled as paused:
+        session.add(AuditEvent(action="sign-in-paused", subject=email, detail={"key": paused.key.split(":")[0]}))
+        session.flush()
+        raise TooManyAttempts(paused.until) from paused
     user = user_by_email(session, email)
     valid = check_password_hash(user.password_hash if user and user.password_hash else _UNKNOWN_USER_HASH, password)
     if user is None or not valid or not user.active or not user.password_hash:
-        session.add(AuditEvent(action="sign-in-failed", subject=email))
+        session.add(AuditEvent(action="sign-in-failed", subject=email, user_id=user.id if user else None))
         session.flush()
         return None
+    throttle.clear(session, throttle.account_key(email))
+    throttle.give_back(session, throttle.address_key(address))
     session.add(AuditEvent(action="signed-in", subject=email, user_id=user.id))
     session.flush()
     return user
+
+
+def end_sessions(session: Session, user: User, by: User, reason: str) -> None:
+    """End every session of a person (signing out, a new password, an admin's "sign out everywhere")."""
+    if by.id != user.id:
+        require(session, by, Action.ADMINISTER)
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_generation=User.session_generation + 1)
+                    .execution_options(synchronize_session=False))
+    session.refresh(user, ["session_generation"])
+    session.add(AuditEvent(action="sessions-ended", user_id=by.id, subject=f"user:{user.id}",
+                           detail={"reason": reason}))
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a person's own password (the current one checked); every other session of theirs ends."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise PasswordRefused("Enter your current password correctly")
+    set_password(session, user, new, reason="password-changed")
+
+
+def set_password(session: Session, user: User, new: str, reason: str) -> None:
+    """Give a person a new password they chose, if it will do, and end all their sessions."""
+    problem = new_password_problem(new, user.email, user.name)
+    if problem:
+        raise PasswordRefused(problem)
+    user.password_hash = hash_password(new)
+    throttle.clear(session, throttle.account_key(user.email))
+    session.add(AuditEvent(action=reason, user_id=user.id, subject=f"user:{user.id}"))
+    end_sessions(session, user, user, reason)
+
+
+class PasswordRefused(ValueError):
+    """A new password that will not do, or a wrong current password; the text says why."""

@@ -7,21 +7,38 @@ import logging
 from flask import Flask, abort, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from assess import db, logs
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.reports.data import long_date
-from assess.web import access, admin, api, auth, facilitate, health, invitations, manage, respond, sector
+from assess.web import access, admin, api, audit, auth, facilitate, health, invitations, manage, pages, respond, sector
 
 csrf = CSRFProtect()
 logger = logging.getLogger(__name__)
+
+#: The Content-Security-Policy: everything from this site only, scripts only with the page's nonce or
+#: from its own files, and never shown inside another site's frame.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -50,9 +67,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     WTFormsHelpers(app)
     logs.init_app(app)  # first, so that every later step of a request logs with its id
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    # HTTPS itself (and redirecting to it) is the reverse proxy's job; HSTS goes on every HTTPS response.
+    # Session cookies are Secure on HTTPS requests (SessionInterface below), so plain HTTP works locally.
+    Talisman(app, force_https=False, session_cookie_secure=False, strict_transport_security=True,
+             strict_transport_security_max_age=31536000, content_security_policy=CONTENT_SECURITY_POLICY,
+             content_security_policy_nonce_in=["script-src"], frame_options="DENY",
+             referrer_policy="same-origin")
     csrf.init_app(app)
     app.session_interface = SessionInterface()
     access.init_app(app)
+    audit.init_app()
     app.register_blueprint(health.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(respond.blueprint)
@@ -64,10 +91,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.blueprint)
     # The API reads bearer tokens, never cookies, and only answers GET: there is no request to forge.
     csrf.exempt(api.blueprint)
+    app.register_blueprint(pages.blueprint)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template("errors/csrf.html"), 400
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        # The form's token belonged to a session that has ended: keep what was typed, and sign in again.
+        access.load_user()
+        held = access.hold_form_and_sign_in() if request.blueprint != "auth" else None
+        return held or (render_template("errors/csrf.html"), 400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
@@ -98,9 +129,10 @@ def init_app(app: Flask) -> None:
             abort(404)
 
     @app.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+    def no_store(response: Response) -> Response:
+        # Pages, PDFs and CSV files hold answers: no browser or proxy may keep a copy. Only the
+        # service's own static files (stylesheets, scripts, icons) may be cached.
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
 from assess import db
 from assess.models import Assessment, AssessmentQuestionnaire, Organisation, User
 from assess.policy import Action, require
+from assess.services import held_forms
+from assess.services.passwords import needs_two_factor
 from assess.services.questionnaires import questionnaire_of
 from scoring import Questionnaire
+
+#: The session key holding the key of a form posted after the session ended.
+HELD_FORM = "held_form"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,18 +37,89 @@ class IdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Add the id converter, load the signed-in user for every request and offer it to templates."""
     app.url_map.converters["id"] = IdConverter
-
-    @app.before_request
-    def load_user() -> None:
-        user_id = session.get("user_id")
-        g.user = db.session().get(User, user_id) if isinstance(user_id, int) else None
-        if g.user is not None and not g.user.active:
-            session.clear()
-            g.user = None
+    app.before_request(load_user)
+    app.before_request(release_replayed_form)
+    app.before_request(require_two_factor_setup)
 
     @app.context_processor
     def inject_user() -> dict[str, object]:
-        return {"current_user": g.get("user"), "service_name": app.config["SERVICE_NAME"]}
+        return {"current_user": g.get("user"), "service_name": app.config["SERVICE_NAME"],
+                "idle_seconds": app.config["IDLE_MINUTES"] * 60}
+
+
+def load_user() -> None:
+    """Who is signed in: a session ends when idle or old for too long, or when its person's sessions were ended."""
+    user_id = session.get("user_id")
+    g.user = db.session().get(User, user_id) if isinstance(user_id, int) else None
+    if g.user is None:
+        return
+    now, seen, started = int(time.time()), session.get("seen"), session.get("started")
+    idle = not isinstance(seen, int) or now - seen > current_app.config["IDLE_MINUTES"] * 60
+    too_old = not isinstance(started, int) or now - started > current_app.config["SESSION_MAX_HOURS"] * 3600
+    if idle or too_old or not g.user.active or session.get("generation") != g.user.session_generation:
+        g.ended_user_id = g.user.id
+        held = session.get(HELD_FORM)
+        session.clear()
+        if held:
+            session[HELD_FORM] = held
+        g.user = None
+        return
+    session["seen"] = now
+
+
+def start_session(user: User) -> None:
+    """Sign a person in, in a fresh session, so a session fixed by someone else is never promoted."""
+    held = session.get(HELD_FORM)
+    session.clear()
+    now = int(time.time())
+    session.update(user_id=user.id, generation=user.session_generation, seen=now, started=now)
+    if held:
+        session[HELD_FORM] = held
+
+
+def hold_form_and_sign_in() -> Response | None:
+    """Keep what a person posted after their session (or its form's token) ended, and ask them to sign in again.
+
+    None when the post came with no session of a known person (from another site, or a new browser).
+    """
+    owner = g.get("ended_user_id") or (g.user.id if g.get("user") is not None else None)
+    if owner is None:
+        return None
+    fields = [(name, request.form.getlist(name)) for name in request.form if name not in ("csrf_token", HELD_FORM)]
+    key = held_forms.hold(db.session(), request.full_path.rstrip("?"), fields, owner,
+                          current_app.config["HELD_FORM_HOURS"])
+    db.session().commit()
+    if key is None:
+        abort(400)
+    session[HELD_FORM] = key
+    resume = url_for("auth.resume_form")
+    if g.get("user") is not None:
+        return redirect(resume)
+    flash("You were signed out, so nothing was saved yet. What you typed is kept: sign in again to save it.")
+    return redirect(url_for("auth.sign_in", next=resume))
+
+
+#: Pages a person who must set up two-factor sign-in may still use.
+BEFORE_TWO_FACTOR = {"auth.two_factor_page", "auth.sign_out", "static", "pages.accessibility", "pages.privacy",
+                     "pages.cookies"}
+
+
+def require_two_factor_setup() -> Response | None:
+    """Admins and analysts must set up two-factor sign-in before anything else, when the deployment says so."""
+    user = g.get("user")
+    if (user is not None and request.endpoint not in BEFORE_TWO_FACTOR
+            and needs_two_factor(user, current_app.config["REQUIRE_TWO_FACTOR"])):
+        return redirect(url_for("auth.two_factor_page"))
+    return None
+
+
+def release_replayed_form() -> None:
+    """When a held form is posted again, forget it."""
+    key = session.get(HELD_FORM)
+    if request.method == "POST" and g.get("user") is not None and key and request.form.get(HELD_FORM) == key:
+        held_forms.release(db.session(), key)
+        session.pop(HELD_FORM)
+
 
 def current_user() -> User:
     """The signed-in user (only call behind login_required)."""
@@ -50,12 +128,13 @@ def current_user() -> User:
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, R]:
-    """Send people who are not signed in to the sign-in page, then back."""
+    """Send people who are not signed in to the sign-in page, then back (keeping what they posted)."""
 
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if g.get("user") is None:
-            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
+            held = hold_form_and_sign_in() if request.method == "POST" else None
+            return held or redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
         return view(*args, **kwargs)
 
     return wrapped

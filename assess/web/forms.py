@@ -73,6 +73,43 @@ class SignInForm(Form):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class ResetRequestForm(Form):
+    """The email address to send a password reset link to."""
+
+    email = StringField("Email address", widget=GovTextInput(),
+                        validators=[InputRequired("Enter your email address"), Length(max=254)])
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(Form):
+    """A new password, typed twice."""
+
+    new = PasswordField("New password", widget=GovPasswordInput(),
+                        description="At least 12 characters. Three random words make a good password.",
+                        validators=[InputRequired("Enter a new password"), Length(max=200)])
+    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Enter the new password again"),
+                                        EqualTo("new", "Enter the same new password twice")])
+    submit = SubmitField("Set the new password", widget=GovSubmitInput())
+
+
+class CodeForm(Form):
+    """The 6-digit code an authenticator app shows."""
+
+    code = StringField("Code from your authenticator app", widget=GovTextInput(),
+                       description="The 6 digits your app shows now, for example 123456",
+                       validators=[InputRequired("Enter the code from your authenticator app"), Length(max=12)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password and a new one, typed twice."""
+
+    current = PasswordField("Current password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Enter your current password"), Length(max=200)])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
 def _stripped(text: str | None) -> str | None:
     return text.strip() if text else text
 
@@ -236,6 +273,17 @@ class ConfirmForm(Form):
     """A button that confirms an action (CSRF-protected)."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SiteRolesForm(Form):
+    """The site roles a person holds."""
+
+    roles = SelectMultipleField("Site roles", widget=GovCheckboxesInput(), choices=[
+        SelectChoice("admin", "Admin: users, councils, the questionnaire library and the audit log"),
+        SelectChoice("analyst", "Analyst: published results that councils shared with the sector"),
+        SelectChoice("facilitator", "Facilitator: the rounds a council's lead assigns them to"),
+    ], validate_choice=True)
+    submit = SubmitField("Save site roles", widget=GovSubmitInput())
 
 
 class NewAccountForm(Form):

@@ -9,7 +9,7 @@ from assess import db
 from assess.models import Invitation, InvitedAs, User
 from assess.services.invitations import InvitationRefused, LinkState, accept, create_account, find_by_token
 from assess.services.users import TooManyAttempts, user_by_email
-from assess.web.auth import check_password, pause_message, start_session
+from assess.web.auth import check_password, finish_sign_in, pause_message
 from assess.web.forms import ConfirmForm, NewAccountForm, PasswordForm
 
 blueprint = Blueprint("invitations", __name__)
@@ -26,8 +26,9 @@ def _destination(invitation: Invitation) -> str:
 
 def _joined(invitation: Invitation, user: User) -> ResponseReturnValue:
     db.session().commit()
-    start_session(user)
-    return redirect(_destination(invitation))
+    if g.get("user") is not None:  # already signed in: the session goes on
+        return redirect(_destination(invitation))
+    return finish_sign_in(user, _destination(invitation))
 
 
 @blueprint.route("/invitations/<token>", methods=["GET", "POST"])
@@ -53,8 +54,8 @@ def accept_page(token: str) -> ResponseReturnValue:
         if existing.validate_on_submit():
             try:
                 user = check_password(invitation.email, existing.password.data or "")
-            except TooManyAttempts:
-                existing.password.errors = [pause_message()]
+            except TooManyAttempts as paused:
+                existing.password.errors = [pause_message(paused)]
                 return render_template("invitations/sign_in.html", form=existing, **context), 429
             if user is not None:
                 accept(session, invitation, user)

@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     LEAD,
     MEMBER,
     OFFICER,
+    PASSWORD,
     Demo,
     LiveServer,
     demo_database,
@@ -291,6 +292,100 @@ def csrf_error(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your page was out of date")
 
 
+def account(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+
+
+def account_with_errors(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto("/account/password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def password_reset_request(page: Page, demo: Demo) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+
+
+def password_reset_sent(page: Page, demo: Demo) -> None:
+    page.goto("/password-reset")
+    page.get_by_label("Email address").fill("nobody@demo.example")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+
+def password_reset_unusable(page: Page, demo: Demo) -> None:
+    page.goto("/password-reset/not-a-real-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link cannot be used")
+
+
+def two_factor_setup_with_errors(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/account/two-factor")
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def timeout_warning(page: Page, demo: Demo) -> None:
+    # With two minutes of idle time the warning is due at once.
+    config = demo.server.app.config
+    idle, config["IDLE_MINUTES"] = config["IDLE_MINUTES"], 2
+    try:
+        sign_in(page, MEMBER)
+        dialog = page.get_by_role("dialog", name="You’re about to be signed out")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
+    finally:
+        config["IDLE_MINUTES"] = idle
+
+
+def held_form(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url(PROCUREMENT, "showing-leadership"))
+    assert page.context.browser is not None
+    elsewhere = page.context.browser.new_context(base_url=demo.url)  # signing out there ends this session too
+    other = elsewhere.new_page()
+    sign_in(other, MEMBER)
+    other.get_by_role("button", name="Sign out").click()
+    elsewhere.close()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=/session/held-form"))
+    page.get_by_label("Email address").fill(MEMBER)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Save what you typed")
+
+
+def admin_user(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Priya Shah").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Priya Shah")
+
+
+def audit_log(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Action").select_option("signed-in")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+
+
+def public_page(title: str, path: str) -> Callable[[Page, Demo], None]:
+    """A footer page, reached from the footer link."""
+    def visit(page: Page, demo: Demo) -> None:
+        page.goto("/sign-in")
+        page.get_by_role("contentinfo").get_by_role("link", name=title).click()
+        expect(page).to_have_url(re.compile(path))
+    return visit
+
+
 PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "sign-in": sign_in_page,
     "sign-in with errors": sign_in_with_errors,
@@ -330,6 +425,19 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "actions, with errors": actions,
     "404": not_found,
     "CSRF error": csrf_error,
+    "your account": account,
+    "your account, with errors": account_with_errors,
+    "reset your password": password_reset_request,
+    "reset: check your email": password_reset_sent,
+    "reset link not valid": password_reset_unusable,
+    "two-factor setup, with errors": two_factor_setup_with_errors,
+    "timeout warning": timeout_warning,
+    "save what you typed": held_form,
+    "an account (admin)": admin_user,
+    "audit log, filtered": audit_log,
+    "accessibility statement": public_page("Accessibility statement", "/accessibility"),
+    "privacy notice": public_page("Privacy notice", "/privacy"),
+    "cookies": public_page("Cookies", "/cookies"),
 }
 
 
