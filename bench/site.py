@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic import command
 from flask import Flask
-from sqlalchemy import Engine, MetaData, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
-from assess.migrations import alembic_config
+from assess.migrations import rebuild
 from assess.models import Assessment, Organisation, OrganisationRole, RespondentGroup
 from assess.services.demo import DEMO_ROUND, create_demo
 from assess.services.users import add_membership, add_user
@@ -23,15 +22,6 @@ SECRET_KEY = "bench secret key"
 def respondent_email(number: int) -> str:
     """The address of the benchmark's respondent ``number`` (each saves only their own answers)."""
     return f"respondent-{number}@bench.example"
-
-
-def empty_database(engine: Engine) -> None:
-    """Drop every table of the database, Alembic's own included."""
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def create_database_if_missing(url: str) -> None:
@@ -62,8 +52,7 @@ def build_site(url: str, respondents: int) -> Site:
     """Empty and migrate the database, then add the demo council and ``respondents`` respondents of the demo round."""
     create_database_if_missing(url)
     engine = make_engine(url)
-    empty_database(engine)
-    command.upgrade(alembic_config(engine), "head")
+    rebuild(engine)
     engine.dispose()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     round_id = add_demo(app, respondents)
