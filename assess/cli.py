@@ -17,6 +17,7 @@ from assess import configured_app, create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.doctor import checks
+from assess.encryption import InvalidToken
 from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.mail import MailError, compose, send
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
@@ -32,6 +33,7 @@ from assess.services import tokens as token_service
 from assess.services.invitations import InvitationRefused, invite, mark_sent, parse_addresses, parse_csv
 from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
+from assess.services.passwords import rotate_secrets
 from assess.services.personal_data import apply_retention
 from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
@@ -327,6 +329,24 @@ def retention() -> None:
     count = apply_retention(session, int(days))
     session.commit()
     click.echo(f"{count} individual response(s) anonymised (rounds published more than {days} days ago)")
+
+
+@main.group()
+def secrets() -> None:
+    """Secrets kept encrypted at rest (two-factor secrets)."""
+
+
+@secrets.command(name="rotate")
+def rotate_secrets_command() -> None:
+    """Encrypt every stored secret again under the first key of ENCRYPTION_KEY (after adding or changing a key)."""
+    session = db.session()
+    try:
+        count = rotate_secrets(session)
+    except InvalidToken:
+        raise click.ClickException("a stored secret cannot be decrypted with the keys in force (was a key removed "
+                                   "from ENCRYPTION_KEY, or SECRET_KEY changed?); nothing was changed") from None
+    session.commit()
+    click.echo(f"{count} two-factor secret(s) encrypted again under the first key in force")
 
 
 @main.group()

@@ -138,8 +138,8 @@ class User(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Every session carries the generation it began in; raising it ends all of the person's sessions.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # The base32 secret of the person's authenticator app, once they have set one up.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The secret of the person's authenticator app, once they have set one up, encrypted (assess/encryption.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     # The time step of the last code accepted, so that a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
