@@ -27,6 +27,7 @@ from assess.reports import sector as sector_tables
 from assess.reports.commands import report_command
 from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import demo as demo_service
+from assess.services import portability
 from assess.services import sector as sector_service
 from assess.services import simulate as simulate_service
 from assess.services import tokens as token_service
@@ -435,6 +436,48 @@ def invite_command(organisation_code: str, people: tuple[str, ...], round_id: in
     click.echo(f"{len(issued) - len(failed)} of {len(issued)} invitation(s) sent for '{assessment.title}'")
     if failed:
         sys.exit(1)
+
+
+@main.command(name="export")
+@click.argument("organisation_code")
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="The JSON file to write.")
+def export_command(organisation_code: str, round_id: int, out: Path) -> None:
+    """Write a round, with everything needed to import it into another installation, as one JSON file."""
+    session = db.session()
+    assessment = portability.round_for_export(session, round_id) if 0 < round_id < 2**31 else None
+    if assessment is None or assessment.organisation.code != organisation_code:
+        raise click.ClickException(f"{organisation_code} has no round with id {round_id}")
+    with click.progressbar(length=len(assessment.responses), label="Exporting responses", file=sys.stderr) as bar:
+        document = portability.export_round(session, assessment, progress=lambda: bar.update(1))
+    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    session.commit()
+    click.echo(f"Wrote {out}: '{assessment.title}' ({organisation_code}), {len(document['responses'])} response(s), "
+               f"{len(document['people'])} people, round uid {assessment.uid}")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Add a round written by `assess export` (all of it, or nothing if anything conflicts)."""
+    session = db.session()
+    try:
+        document = portability.read_export(file.read_text(encoding="utf-8"))
+        with click.progressbar(length=len(document["responses"]), label="Importing responses",
+                               file=sys.stderr) as bar:
+            imported = portability.import_round(session, document, progress=lambda: bar.update(1))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not a JSON file saved as UTF-8 text; nothing was imported") from None
+    except portability.ImportRefused as refused:
+        session.rollback()
+        raise click.ClickException(f"{file}: nothing was imported:\n{refused}") from None
+    session.commit()
+    assessment = imported.assessment
+    click.echo(f"Imported '{assessment.title}' as round {assessment.id} of {assessment.organisation.code}: "
+               f"{len(document['responses'])} response(s), {imported.new_people} new account(s) (without passwords: "
+               f"they set one through 'Forgotten your password?'), {imported.new_versions} new questionnaire "
+               "version(s)")
 
 
 @main.group()

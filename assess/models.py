@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -190,6 +191,8 @@ class Assessment(Base):
     __table_args__ = (Index("ix_assessment_status_sharing", "status", "sharing"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Identifies the round across installations: an export carries it, and an import keeps it.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus), default=AssessmentStatus.OPEN)
