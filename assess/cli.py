@@ -12,6 +12,7 @@ import click
 from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from sqlalchemy.exc import IntegrityError
 
 from assess import configured_app, create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
@@ -472,6 +473,9 @@ def import_command(file: Path) -> None:
     except portability.ImportRefused as refused:
         session.rollback()
         raise click.ClickException(f"{file}: nothing was imported:\n{refused}") from None
+    except IntegrityError as error:  # a conflict the checks did not foresee: still all or nothing
+        session.rollback()
+        raise click.ClickException(f"{file}: nothing was imported: the database refused it: {error.orig}") from None
     session.commit()
     assessment = imported.assessment
     click.echo(f"Imported '{assessment.title}' as round {assessment.id} of {assessment.organisation.code}: "

@@ -244,6 +244,10 @@ def _edited(exported: dict[str, Any], tmp_path: Path, change: Any) -> Path:
      "$.responses[0].respondent: stranger@example.org is not among $.people"),
     (lambda d: d["questionnaires"][0]["definition"].update(title="Edited"),
      "$.questionnaires[0].definition: does not match its content_hash"),
+    (lambda d: d["round"].update(published_at="2026-02-30T10:00:00+00:00"),
+     "$.round.published_at: '2026-02-30T10:00:00+00:00' is not a 'date-time'"),
+    (lambda d: d["actions"][0].update(due_on="2027-13-01"), "$.actions[0].due_on: '2027-13-01' is not a 'date'"),
+    (lambda d: d["targets"].append(d["targets"][0]), "$.targets: two targets for full-example section strategy"),
     (lambda d: d["responses"].append(d["responses"][0]), "$.responses[5]: a second consensus response to full-example"),
 ])
 def test_a_bad_file_is_refused_naming_the_bad_path(fixture_app: Flask, rich_round: int, elsewhere: Flask,

@@ -178,6 +178,20 @@ def _path(error: jsonschema.ValidationError) -> str:
     return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
 
 
+#: Days and times that must exist (the schema's patterns only check their shape).
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _real_day(value: object) -> bool:
+    return not isinstance(value, str) or bool(date.fromisoformat(value))
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _real_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(datetime.fromisoformat(value))
+
+
 def read_export(text: str) -> dict[str, Any]:
     """Parse and check an export's text against the format (its version first); ImportRefused naming each bad path."""
     try:
@@ -189,7 +203,8 @@ def read_export(text: str) -> dict[str, Any]:
     if document.get("format_version") != FORMAT_VERSION:
         raise ImportRefused(f"$.format_version: {document.get('format_version')!r} is not a format this installation "
                             f"reads (it reads version {FORMAT_VERSION}); export the round again with this version")
-    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+                                                format_checker=_FORMATS)
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise ImportRefused("\n".join(f"{_path(error)}: {error.message}" for error in errors[:20]) +
@@ -250,6 +265,8 @@ def _check_references(document: Mapping[str, Any]) -> None:
                                   ("answer", response["answers"], "question_id"),
                                   ("score", response["scores"], "section_id")):
             problems += [f"{path}: two {what}s for {key!r}" for key in _twice([row[field] for row in rows])]
+    targets = [(t["questionnaire_id"], t["section_id"]) for t in document["targets"]]
+    problems += [f"$.targets: two targets for {q} section {s}" for q, s in _twice(targets)]
     for what in ("targets", "actions"):
         for i, row in enumerate(document[what]):
             if row["questionnaire_id"] not in offered:
