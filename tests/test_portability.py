@@ -269,7 +269,7 @@ def test_export_refuses_a_round_of_another_council(fixture_app: Flask, places: P
     assert not (tmp_path / "x.json").exists()
 
 
-def test_an_erased_person_travels_as_nobody(fixture_app: Flask, rich_round: int, places: Places,
+def test_an_erased_person_travels_as_nobody(fixture_app: Flask, rich_round: int, elsewhere: Flask,
                                             tmp_path: Path) -> None:
     from assess.services.personal_data import erase_person
 
@@ -280,6 +280,13 @@ def test_an_erased_person_travels_as_nobody(fixture_app: Flask, rich_round: int,
     exported = _export(fixture_app, "OWN", rich_round, tmp_path / "round.json")
     assert "erased" not in json.dumps(exported)
     assert any(r["respondent"] is None and r["kind"] == "individual" for r in exported["responses"])
+    _add_council(elsewhere)
+    assert _import(elsewhere, tmp_path / "round.json").exit_code == 0
+    with elsewhere.app_context():
+        round_id = db.session().scalar(select(Assessment.id))
+    assert round_id is not None
+    again = _export(elsewhere, "OWN", round_id, tmp_path / "again.json")
+    assert {**again, "exported_at": None} == {**exported, "exported_at": None}
 
 
 def test_every_round_has_its_own_uid(fixture_app: Flask, places: Places) -> None:

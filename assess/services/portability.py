@@ -87,15 +87,17 @@ def round_for_export(session: Session, round_id: int) -> Assessment | None:
         selectinload(Assessment.responses).selectinload(Response.answers),
         selectinload(Assessment.responses).selectinload(Response.sections),
         selectinload(Assessment.responses).selectinload(Response.scores),
-        selectinload(Assessment.responses).selectinload(Response.questionnaire_version)))
+        selectinload(Assessment.responses).selectinload(Response.questionnaire_version),
+        selectinload(Assessment.responses).selectinload(Response.respondent)))
 
 
 def export_round(session: Session, assessment: Assessment, progress: Progress = lambda: None) -> dict[str, Any]:
     """The round as a document for `import_round` (records an audit event); `progress` is called per response."""
     ids: set[int | None] = {assessment.created_by_id}
     positions = {link.questionnaire_version_id: link.position for link in assessment.questionnaires}
+    # Ids last: anonymous responses keep their order, which an import keeps too.
     responses = sorted(assessment.responses, key=lambda r: (
-        positions[r.questionnaire_version_id], r.kind.value, r.respondent.email if r.respondent else ""))
+        positions[r.questionnaire_version_id], r.kind.value, _email(r.respondent) or "", r.id))
     for response in responses:
         ids |= {response.respondent_id, *(a.changed_by_id for a in response.answers),
                 *(s.saved_by_id for s in response.sections)}
@@ -355,7 +357,7 @@ def import_round(session: Session, document: Mapping[str, Any], progress: Progre
     already = session.scalar(select(Assessment).filter_by(uid=round_["uid"]))
     if already is not None:
         raise ImportRefused(f"$.round.uid: this round is here already, as round {already.id} of "
-                            f"{already.organisation.code} ('{already.title}'); nothing was imported")
+                            f"{already.organisation.code} ('{already.title}')")
     versions, new_versions = _questionnaire_versions(session, document)
     by_key = {(v.questionnaire_id, v.version): v for v in versions}
     people, new_people = _people(session, document, organisation)
