@@ -116,14 +116,21 @@ def scratch(scratch_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_the_migration_encrypts_existing_secrets_and_the_downgrade_decrypts_them(scratch: Engine,
-                                                                                 scratch_url: str) -> None:
+def test_the_migration_encrypts_existing_secrets_gives_rounds_uids_and_the_downgrade_undoes_it(
+        scratch: Engine, scratch_url: str) -> None:
     config = alembic_config(scratch)
     command.upgrade(config, BEFORE)
     with scratch.begin() as connection:
         connection.execute(text("INSERT INTO user_account (id, email, name, site_roles, active, created_at, "
                                 "simulated, session_generation, totp_secret) VALUES (1, 'a@example.org', 'A', '[]', "
                                 "true, '2026-01-01 00:00:00', false, 0, 'JBSWY3DPEHPK3PXP')"))
+        connection.execute(text("INSERT INTO organisation (id, code, name, type, region) "
+                                "VALUES (1, 'T', 'Test', 'County', 'London')"))
+        for round_id in (1, 2):  # rounds made before uids get one each
+            connection.execute(text("INSERT INTO assessment (id, organisation_id, title, status, sharing, "
+                                    "expected_groups, comments_named, created_at, simulated) VALUES "
+                                    f"({round_id}, 1, 'Round', 'open', 'private', '[]', false, '2026-01-01 00:00:00', "
+                                    "false)"))
     with pytest.raises(RuntimeError, match="needs the app's keys"):
         command.upgrade(config, "head")  # no app, no keys: nothing is changed
     app = create_app({"TESTING": True, "SECRET_KEY": "migration key", "DATABASE_URL": scratch_url,
@@ -134,6 +141,9 @@ def test_the_migration_encrypts_existing_secrets_and_the_downgrade_decrypts_them
             with scratch.connect() as connection:
                 stored = connection.execute(text("SELECT totp_secret FROM user_account")).scalar_one()
             assert encryption.is_encrypted(stored) and encryption.decrypt(stored) == "JBSWY3DPEHPK3PXP"
+            with scratch.connect() as connection:
+                uids = connection.execute(text("SELECT uid FROM assessment")).scalars().all()
+            assert len(set(uids)) == 2 and all(len(uid) == 36 for uid in uids)
             command.downgrade(config, BEFORE)
         with scratch.connect() as connection:
             assert connection.execute(text("SELECT totp_secret FROM user_account")).scalar_one() == "JBSWY3DPEHPK3PXP"
