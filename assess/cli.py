@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from datetime import date
@@ -452,7 +453,9 @@ def export_command(organisation_code: str, round_id: int, out: Path) -> None:
         raise click.ClickException(f"{organisation_code} has no round with id {round_id}")
     with click.progressbar(length=len(assessment.responses), label="Exporting responses", file=sys.stderr) as bar:
         document = portability.export_round(session, assessment, progress=lambda: bar.update(1))
-    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Answers, comments and names: readable by the file's owner only (a file already there keeps its mode).
+    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     session.commit()
     click.echo(f"Wrote {out}: '{assessment.title}' ({organisation_code}), {len(document['responses'])} response(s), "
                f"{len(document['people'])} people, round uid {assessment.uid}")

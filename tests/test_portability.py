@@ -143,6 +143,7 @@ def test_a_round_goes_to_another_installation_and_back_with_nothing_lost(
         fixture_app: Flask, rich_round: int, elsewhere: Flask, tmp_path: Path) -> None:
     exported = _export(fixture_app, "OWN", rich_round, tmp_path / "round.json")
     assert exported["format_version"] == FORMAT_VERSION
+    assert (tmp_path / "round.json").stat().st_mode & 0o777 == 0o600  # it holds answers and names
     assert len(exported["responses"]) == 5 and {r["kind"] for r in exported["responses"]} == {"individual",
                                                                                                 "consensus"}
     before = _row_counts(elsewhere)
