@@ -9,7 +9,6 @@ dedicated key is set, so secrets written before can still be read until they are
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +37,7 @@ def keyring(config: Mapping[str, Any]) -> MultiFernet:
     for number, key in enumerate(keys, start=1):
         try:
             fernets.append(Fernet(key))
-        except (ValueError, binascii.Error):
+        except ValueError:  # binascii.Error too
             raise ValueError(f"ENCRYPTION_KEY: key {number} is not a Fernet key (44 characters of URL-safe base64; "
                              "make one with `python3 -c 'from cryptography.fernet import Fernet; "
                              "print(Fernet.generate_key().decode())'`)") from None

@@ -135,7 +135,7 @@ def _stored_secret(user: User) -> str:
         return decrypt(user.totp_secret or "")
     except InvalidToken:
         logger.error("the two-factor secret of user %s cannot be decrypted with the keys in force "
-                                 "(ENCRYPTION_KEY or SECRET_KEY changed?)", user.id)
+                     "(ENCRYPTION_KEY or SECRET_KEY changed?)", user.id)
         raise CodeRefused("Your two-factor sign-in cannot be checked just now: ask an admin to turn it off for you, "
                           "then set it up again") from None
 
