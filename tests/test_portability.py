@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assess import create_app, db
+from assess import create_app, db, questionnaire_library
 from assess.cli import main
 from assess.db import Base, make_engine
 from assess.migrations import alembic_config
@@ -32,7 +32,7 @@ from assess.models import (
 from assess.services.agreement import ActionDetails, agreed_response, save_action, set_targets
 from assess.services.demo import demo_answers
 from assess.services.portability import FORMAT_VERSION, ImportRefused, read_export
-from assess.services.questionnaires import questionnaire_of
+from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import (
     individual_response,
     return_response,
@@ -179,14 +179,17 @@ def test_an_export_holds_no_password_hash_secret_or_token(fixture_app: Flask, ri
     assert "gAAAAA" not in text and "totp" not in text and "password" not in text and "token" not in text
 
 
-def test_people_are_matched_by_email_and_an_existing_account_is_kept(
+def test_people_and_versions_already_here_are_used_as_they_are(
         fixture_app: Flask, rich_round: int, elsewhere: Flask, tmp_path: Path) -> None:
     _export(fixture_app, "OWN", rich_round, tmp_path / "round.json")
     _add_council(elsewhere)
     with elsewhere.app_context():
         db.session().add(User(email="lead@example.org", name="Lead Here", site_roles=[]))
+        record_library(db.session(), questionnaire_library(elsewhere))  # the same versions, recorded here already
         db.session().commit()
-    assert _import(elsewhere, tmp_path / "round.json").exit_code == 0
+    imported = _import(elsewhere, tmp_path / "round.json")
+    assert imported.exit_code == 0 and "2 new account(s)" in imported.output
+    assert "0 new questionnaire version(s)" in imported.output
     with elsewhere.app_context():
         lead = _user(db.session(), "lead")
         assert lead.name == "Lead Here" and [m.role.value for m in lead.memberships] == ["lead"]
