@@ -1,6 +1,6 @@
 """encrypted two-factor secrets, round uids
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25 12:30:00
 
@@ -17,7 +17,7 @@ from alembic import op
 
 from assess import encryption
 
-revision: str = '0007'
+revision: str = '0006'
 down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
