@@ -292,6 +292,14 @@ def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile |
     return loaded, list(problems)
 
 
+def load_text(text: str, name: str) -> tuple[LoadedFile | None, list[Problem]]:
+    """Load and check a questionnaire's text (an upload, called `name` in problems): the file or None, and problems."""
+    loaded, problems = _load_text(Path(name), name, text, _scorer_names())
+    if loaded is not None:
+        loaded = replace(loaded, definition=copy.deepcopy(loaded.definition))
+    return loaded, list(problems)
+
+
 def _scorer_names() -> tuple[str, ...]:
     try:
         return tuple(sorted(available_scorers()))
