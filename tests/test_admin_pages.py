@@ -57,10 +57,13 @@ def test_an_admin_invites_a_person_who_chooses_a_password_through_the_link(fixtu
     made = _post(admin, "/admin/users/new", "/admin/users/new", {**typed, "email": "Nia.Okafor@example.org"})
     assert made.status_code == 302
     assert "Nia Okafor has been sent an invitation" in admin.get(made.headers["Location"]).get_data(as_text=True)
-    [path] = [p for p in Path(fixture_app.instance_path, "outbox").glob("*.eml") if "nia.okafor" in p.name]
-    body = message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
-    link = re.findall(r"http\S+/password-reset/\S+", body)[0].removeprefix("http://127.0.0.1:5000")
-    assert "for 14 days" in body
+    renewed = _post(admin, made.headers["Location"], f"{made.headers['Location']}/invitation", {})
+    assert renewed.status_code == 302
+    bodies = [message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+              for path in sorted(Path(fixture_app.instance_path, "outbox").glob("*.eml")) if "nia.okafor" in path.name]
+    first, link = (re.findall(r"http\S+/password-reset/\S+", body)[0].removeprefix("http://127.0.0.1:5000")
+                   for body in bodies)
+    assert "for 14 days" in bodies[0] and fixture_app.test_client().get(first).status_code == 404
     with fixture_app.app_context():
         invited = db.session().scalar(select(User).filter_by(email="nia.okafor@example.org"))
         assert invited is not None and invited.password_hash is None and invited.site_roles == ["analyst"]
@@ -76,6 +79,9 @@ def test_an_admin_invites_a_person_who_chooses_a_password_through_the_link(fixtu
     signed = _post(newcomer, "/sign-in", "/sign-in", {"email": "nia.okafor@example.org",
                                                       "password": "violet kettle marmalade"})
     assert signed.status_code == 302
+    again = _post(admin, made.headers["Location"], f"{made.headers['Location']}/invitation", {})
+    assert "has chosen a password already" in admin.get(again.headers["Location"]).get_data(as_text=True)
+    assert [e.action for e in _events(fixture_app, "account-invitation-renewed")] == ["account-invitation-renewed"]
 
 
 def test_users_are_searched_and_their_council_memberships_changed(fixture_app: Flask, places: Places) -> None:

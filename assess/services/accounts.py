@@ -70,6 +70,16 @@ def invite_account(session: Session, email: str, name: str, roles: Collection[Si
     return issue_reset(session, user, minutes)
 
 
+def renew_invitation(session: Session, user: User, by: User, minutes: int) -> IssuedReset:
+    """A new link for an invited person who has not chosen a password yet (any earlier link stops working)."""
+    require(session, by, Action.ADMINISTER)
+    if user.password_hash or not user.active:
+        raise AccountRefused(f"{user.name} has chosen a password already or is deactivated; a person who forgot "
+                             "theirs resets it from the sign-in page")
+    _audited(session, by, user, "account-invitation-renewed")
+    return issue_reset(session, user, minutes)
+
+
 def find_users(session: Session, words: str) -> list[User]:
     """People whose name or email address contains every word typed (everyone, if nothing is), by name."""
     query = select(User).options(selectinload(User.memberships).selectinload(Membership.organisation))

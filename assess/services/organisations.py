@@ -19,6 +19,8 @@ REQUIRED_COLUMNS = ("code", "name", "type", "region")
 #: The longest value each text column can hold (PostgreSQL refuses longer ones).
 MAXIMUM_LENGTHS = {"code": 20, "name": 200, "official_name": 300, "type": 60, "region": 60}
 GSS_CODE = re.compile(r"[EWSN][0-9]{8}")
+# PostgreSQL refuses NUL in text; the other control characters are as surely a damaged file.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -66,6 +68,9 @@ def _row_problem(row: Mapping[str, str | None]) -> str | None:
     for column in REQUIRED_COLUMNS:
         if not (row.get(column) or "").strip():
             return f"'{column}' is empty"
+    for column, value in row.items():
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            return f"'{column}' holds a control character (such as NUL), which no council's details need"
     for column, longest in MAXIMUM_LENGTHS.items():
         if len((row.get(column) or "").strip()) > longest:
             return f"'{column}' is longer than {longest} characters"

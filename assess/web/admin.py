@@ -34,6 +34,7 @@ from assess.services.accounts import (
     find_users,
     invite_account,
     remove_membership,
+    renew_invitation,
     set_active,
     set_membership,
     set_site_roles,
@@ -48,6 +49,7 @@ from assess.services.organisations import (
     plan_register,
     read_register_text,
 )
+from assess.services.passwords import IssuedReset
 from assess.services.personal_data import erase_person
 from assess.services.questionnaires import (
     UploadRefused,
@@ -106,17 +108,40 @@ def invite_user() -> ResponseReturnValue:
             form.email.errors = [sentence(str(refused))]
         else:
             session.commit()
-            user = issued.reset.user
-            try:
-                send(account_invitation_email(issued, by, days))
-            except MailError as error:
-                current_app.logger.error("%s", error)
-                flash(f"The account for {user.email} was made, but the email could not be sent: send a new link "
-                      "from this page when the mail server works again.", "error")
-            else:
-                flash(f"{user.name} has been sent an invitation to choose a password.", "success")
-            return redirect(url_for(".user_page", user_id=user.id))
+            return _sent(issued, by, days)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+def _sent(issued: IssuedReset, by: User, days: int) -> Response:
+    """Email an invited person their link (the commit is made), and go to their page saying whether it went."""
+    user = issued.reset.user
+    try:
+        send(account_invitation_email(issued, by, days))
+    except MailError as error:
+        current_app.logger.error("%s", error)
+        flash(f"The email to {user.email} could not be sent: send a new link from this page when the mail "
+              "server works again.", "error")
+    else:
+        flash(f"{user.name} has been sent an invitation to choose a password.", "success")
+    return redirect(url_for(".user_page", user_id=user.id))
+
+
+@blueprint.route("/users/<id:user_id>/invitation", methods=["POST"])
+@login_required
+def resend_invitation(user_id: int) -> ResponseReturnValue:
+    """Send an invited person a new link to choose their password (the earlier link stops working)."""
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session, by, days = db.session(), current_user(), current_app.config["INVITATION_DAYS"]
+    try:
+        issued = renew_invitation(session, user, by, days * 24 * 60)
+    except AccountRefused as refused:
+        session.rollback()
+        flash(sentence(str(refused)) + ".", "error")
+        return redirect(url_for(".user_page", user_id=user.id))
+    session.commit()
+    return _sent(issued, by, days)
 
 
 def _user_or_404(user_id: int) -> User:
