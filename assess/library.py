@@ -344,7 +344,9 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
     kind, expected = str(error.validator), cast(Any, error.validator_value)
     schema = cast(dict[str, Any], error.schema)
     if kind == "required":
-        missing = next(k for k in expected if k not in instance)
+        # One error per missing key, each with the whole list: its message names the key it is about.
+        absent = [k for k in expected if k not in instance]
+        missing = next((k for k in absent if error.message.startswith(repr(k))), absent[0])
         return path, f"missing required key '{missing}': add `{missing}:` here"
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))

@@ -97,6 +97,9 @@ def test_users_are_searched_and_their_council_memberships_changed(fixture_app: F
     assert missing.status_code == 400
     assert _errors(text) == ["Choose their role in the council", "Choose the group they answer for"]
     assert '<option value="OTH" selected>' in text
+    own_page = f"/admin/users/{_admin_id(fixture_app)}"
+    admin_page = _post(admin, own_page, f"{own_page}/memberships", {}).get_data(as_text=True)
+    assert 'value="admin" checked' in admin_page  # the roles shown are the person's, not the failed post's
     assert _post(admin, page, f"{page}/memberships", {"council": "NOPE", "role": "lead",
                                                        "group": "officer"}).status_code == 400
     added = _post(admin, page, f"{page}/memberships", {"council": "OTH", "role": "lead", "group": "officer"})
@@ -117,6 +120,11 @@ def test_users_are_searched_and_their_council_memberships_changed(fixture_app: F
     with fixture_app.app_context():
         held = db.session().scalars(select(Membership).filter_by(user_id=person)).all()
         assert [(m.organisation.code, m.role.value) for m in held] == [("OWN", "lead")]
+
+
+def _admin_id(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session().scalar(select(User.id).filter_by(email="admin@example.org")) or 0)
 
 
 def _upload(client: FlaskClient, content: bytes, name: str = "register.csv") -> Any:

@@ -160,7 +160,7 @@ def _with_councils(form: MembershipForm) -> MembershipForm:
 
 
 def _user_page(user: User, membership: MembershipForm) -> str:
-    form = SiteRolesForm(roles=user.site_roles)
+    form = SiteRolesForm(formdata=None, roles=user.site_roles)
     recent = audit.events(db.session(), audit.AuditFilter(person=f"user:{user.id}"), limit=20)
     return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm(), recent=recent,
                            membership=membership)

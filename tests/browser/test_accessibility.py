@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -390,20 +391,20 @@ def membership_with_errors(page: Page, demo: Demo) -> None:
 REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "registers" / "small.csv"
 
 
-def register_preview(page: Page, demo: Demo) -> None:
+def _check_register(page: Page, files: Any) -> None:
     sign_in(page, ADMIN)
     page.goto("/admin/councils/import")
-    page.get_by_label("Register CSV file").set_input_files(REGISTER)
+    page.get_by_label("Register CSV file").set_input_files(files)
     page.get_by_role("button", name="Check the file").click()
+
+
+def register_preview(page: Page, demo: Demo) -> None:
+    _check_register(page, REGISTER)
     expect(page.get_by_role("button", name="Import these councils")).to_be_visible()
 
 
 def register_with_errors(page: Page, demo: Demo) -> None:
-    sign_in(page, ADMIN)
-    page.goto("/admin/councils/import")
-    page.get_by_label("Register CSV file").set_input_files(
-        {"name": "bad.csv", "mimeType": "text/csv", "buffer": REGISTER.read_bytes() + b"XYZ,,,,,\n"})
-    page.get_by_role("button", name="Check the file").click()
+    _check_register(page, {"name": "bad.csv", "mimeType": "text/csv", "buffer": REGISTER.read_bytes() + b"XYZ,,,,,\n"})
     expect(page.locator(".govuk-error-summary")).to_be_focused()
 
 
