@@ -252,6 +252,9 @@ def test_a_new_version_is_checked_staged_offered_retired_and_compared(fixture_ap
         assert _post(admin, retire, f"{retire}/retire", {}).status_code == 302
     assert "staged-example" not in _new_round_choices(fixture_app)
     assert "full-example" in _new_round_choices(fixture_app)
+    next_round = lead.get(f"/councils/OWN/rounds/new?from={places.own.round_id}").get_data(as_text=True)
+    assert re.findall(r'name="questionnaires" type="checkbox" value="([^"]+)" checked', next_round) == [
+        "full-example"]  # the next round of the same questionnaires leaves out the retired one
     own_round = f"/councils/OWN/rounds/{places.own.round_id}"
     assert "Staged example" in lead.get(f"{own_round}/manage").get_data(as_text=True)  # running rounds keep it
     refused_round = _post(lead, "/councils/OWN/rounds/new", "/councils/OWN/rounds/new", {

@@ -101,7 +101,7 @@ def new_round(code: str) -> ResponseReturnValue:
         if previous is not None:
             # The next round of the same questionnaires (in their current versions), asking the same people.
             # Only those still offered: a retired version is not offered for new rounds.
-            choices = {choice[0] for choice in form.questionnaires.choices or ()}
+            choices = {choice.value for choice in form.questionnaires.choices}
             form.questionnaires.data = [link.questionnaire_version.questionnaire_id for link in previous.questionnaires
                                         if link.questionnaire_version.questionnaire_id in choices]
             form.expected_groups.data = list(previous.expected_groups)
