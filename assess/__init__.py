@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from assess import config, db
+from assess import config, db, encryption
 from assess.library import Library, load_library
 
 
@@ -21,6 +21,7 @@ def configured_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.configure(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    encryption.init_app(app)
     return app
 
 

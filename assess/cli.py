@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from datetime import date
@@ -12,11 +13,13 @@ import click
 from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from sqlalchemy.exc import IntegrityError
 
 from assess import configured_app, create_app, db, questionnaire_library
 from assess.answers import answers_from_mapping
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.doctor import checks
+from assess.encryption import InvalidToken
 from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.mail import MailError, compose, send
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
@@ -26,12 +29,14 @@ from assess.reports import sector as sector_tables
 from assess.reports.commands import report_command
 from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import demo as demo_service
+from assess.services import portability
 from assess.services import sector as sector_service
 from assess.services import simulate as simulate_service
 from assess.services import tokens as token_service
 from assess.services.invitations import InvitationRefused, invite, mark_sent, parse_addresses, parse_csv
 from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
+from assess.services.passwords import rotate_secrets
 from assess.services.personal_data import apply_retention
 from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
@@ -330,6 +335,24 @@ def retention() -> None:
 
 
 @main.group()
+def secrets() -> None:
+    """Secrets kept encrypted at rest (two-factor secrets)."""
+
+
+@secrets.command(name="rotate")
+def rotate_secrets_command() -> None:
+    """Encrypt every stored secret again under the first key of ENCRYPTION_KEY (after adding or changing a key)."""
+    session = db.session()
+    try:
+        count = rotate_secrets(session)
+    except InvalidToken:
+        raise click.ClickException("a stored secret cannot be decrypted with the keys in force (was a key removed "
+                                   "from ENCRYPTION_KEY, or SECRET_KEY changed?); nothing was changed") from None
+    session.commit()
+    click.echo(f"{count} two-factor secret(s) encrypted again under the first key in force")
+
+
+@main.group()
 def rounds() -> None:
     """Work with assessment rounds."""
 
@@ -415,6 +438,53 @@ def invite_command(organisation_code: str, people: tuple[str, ...], round_id: in
     click.echo(f"{len(issued) - len(failed)} of {len(issued)} invitation(s) sent for '{assessment.title}'")
     if failed:
         sys.exit(1)
+
+
+@main.command(name="export")
+@click.argument("organisation_code")
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="The JSON file to write.")
+def export_command(organisation_code: str, round_id: int, out: Path) -> None:
+    """Write a round, with everything needed to import it into another installation, as one JSON file."""
+    session = db.session()
+    assessment = portability.round_for_export(session, round_id) if 0 < round_id < 2**31 else None
+    if assessment is None or assessment.organisation.code != organisation_code:
+        raise click.ClickException(f"{organisation_code} has no round with id {round_id}")
+    with click.progressbar(length=len(assessment.responses), label="Exporting responses", file=sys.stderr) as bar:
+        document = portability.export_round(session, assessment, progress=lambda: bar.update(1))
+    # Answers, comments and names: readable by the file's owner only (a file already there keeps its mode).
+    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    session.commit()
+    click.echo(f"Wrote {out}: '{assessment.title}' ({organisation_code}), {len(document['responses'])} response(s), "
+               f"{len(document['people'])} people, round uid {assessment.uid}")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Add a round written by `assess export` (all of it, or nothing if anything conflicts)."""
+    session = db.session()
+    try:
+        document = portability.read_export(file.read_text(encoding="utf-8"))
+        with click.progressbar(length=len(document["responses"]), label="Importing responses",
+                               file=sys.stderr) as bar:
+            imported = portability.import_round(session, document, progress=lambda: bar.update(1))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not a JSON file saved as UTF-8 text; nothing was imported") from None
+    except portability.ImportRefused as refused:
+        session.rollback()
+        raise click.ClickException(f"{file}: nothing was imported:\n{refused}") from None
+    except IntegrityError as error:  # a conflict the checks did not foresee: still all or nothing
+        session.rollback()
+        raise click.ClickException(f"{file}: nothing was imported: the database refused it: {error.orig}") from None
+    session.commit()
+    assessment = imported.assessment
+    click.echo(f"Imported '{assessment.title}' as round {assessment.id} of {assessment.organisation.code}: "
+               f"{len(document['responses'])} response(s), {imported.new_people} new account(s) (without passwords: "
+               f"they set one through 'Forgotten your password?'), {imported.new_versions} new questionnaire "
+               "version(s)")
 
 
 @main.group()

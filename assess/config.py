@@ -16,6 +16,7 @@ SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires"
 ENVIRONMENT_SETTINGS = {
     "ASSESS_DATABASE_URL": "DATABASE_URL",
     "ASSESS_SECRET_KEY": "SECRET_KEY",
+    "ASSESS_ENCRYPTION_KEY": "ENCRYPTION_KEY",
     "ASSESS_QUESTIONNAIRES": "QUESTIONNAIRES",
     "ASSESS_SERVICE_NAME": "SERVICE_NAME",
     "ASSESS_BASE_URL": "BASE_URL",
@@ -53,6 +54,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         PROXY_FIX_HOPS=0,
         # Whether admins and analysts must use an authenticator app (TOTP) to sign in.
         REQUIRE_TWO_FACTOR=False,
+        # Fernet keys (comma-separated, the first encrypts) for secrets at rest; None: derived from SECRET_KEY.
+        ENCRYPTION_KEY=None,
         PASSWORD_RESET_MINUTES=60,
         # How long a form posted after its session ended is kept for signing in again and saving it.
         HELD_FORM_HOURS=24,

@@ -25,6 +25,14 @@ def _secret_key_source(app: Flask) -> str:
     return f"from {Path(app.instance_path) / 'config.py'}"
 
 
+def _encryption_key_source(app: Flask) -> str:
+    keys = [key for key in str(app.config.get("ENCRYPTION_KEY") or "").split(",") if key.strip()]
+    if keys:
+        return f"ENCRYPTION_KEY ({len(keys)} key(s): the first encrypts two-factor secrets)"
+    return ("derived from the secret key (set ENCRYPTION_KEY, so that a new secret key leaves two-factor secrets "
+            "readable)")
+
+
 def checks(app: Flask) -> list[tuple[str, str, bool]]:
     """Each setting or check as (name, what was found, whether it is ready)."""
     instance = Path(app.instance_path)
@@ -36,6 +44,7 @@ def checks(app: Flask) -> list[tuple[str, str, bool]]:
         ("Settings file", f"{settings_file}" + ("" if settings_file.exists() else
                                                 " (none: defaults and ASSESS_* variables apply)"), True),
         ("Secret key", _secret_key_source(app), True),
+        ("Encryption key", _encryption_key_source(app), True),
         ("Service name", app.config["SERVICE_NAME"], True),
         ("Database", make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True), True),
     ]

@@ -719,3 +719,9 @@ def load_library(folder: Path) -> Library:
     if problems:
         raise LibraryError(problems)
     return Library(folder, {f.questionnaire.id: f for f in loaded})
+
+
+def definition_problems(definition: Mapping[str, Any], name: str) -> list[Problem]:
+    """Every problem of a recorded definition (one carried by an export, say), checked as its file would be."""
+    _, problems = _load_text(Path(name), name, json.dumps(definition), _scorer_names())
+    return list(problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -138,8 +139,8 @@ class User(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Every session carries the generation it began in; raising it ends all of the person's sessions.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # The base32 secret of the person's authenticator app, once they have set one up.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The secret of the person's authenticator app, once they have set one up, encrypted (assess/encryption.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     # The time step of the last code accepted, so that a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
@@ -200,6 +201,8 @@ class Assessment(Base):
     __table_args__ = (Index("ix_assessment_status_sharing", "status", "sharing"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Identifies the round across installations: an export carries it, and an import keeps it.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus), default=AssessmentStatus.OPEN)

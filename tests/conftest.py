@@ -12,16 +12,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
 from assess.migrations import rebuild
-from assess.models import Organisation, OrganisationRole, RespondentGroup, SiteRole
+from assess.models import Assessment, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
 from assess.services import users
+from assess.services.agreement import agreed_response
+from assess.services.demo import demo_answers
 from assess.services.invitations import Invitee, invite
+from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.rounds import RoundDetails, assign_facilitator, start_round
 from assess.services.users import add_membership, add_user
@@ -211,3 +214,17 @@ def signed_in_client(app: Flask, persona: str) -> FlaskClient:
                                                   "csrf_token": csrf_token(page)})
         assert signed_in.status_code == 302, persona
     return client
+
+
+def agree_everything(app: Flask, round_id: int, seed: str = "agreed") -> None:
+    """Confirmed agreed answers to every questionnaire of a round, recorded by its lead."""
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        for link in assessment.questionnaires:
+            agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
+            save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), seed), lead)
+            submit_response(session, agreed, lead)
+        session.commit()

@@ -26,7 +26,7 @@ from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.users import add_membership, add_user
 from scoring import Answer
-from tests.conftest import Places, hidden_fields, signed_in_client
+from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
 
 #: The worked example: four people's answers to full-example, checked by hand below.
 TEAM = {
@@ -259,19 +259,14 @@ def test_last_time_and_the_change_since_come_from_the_last_published_round(fixtu
 def _agree_and_publish(app: Flask, assessment_id: int, seed: str) -> None:
     """Confirm agreed answers to every questionnaire of a round and publish it by name (as its lead)."""
     from assess.models import Sharing
-    from assess.services.agreement import agreed_response
-    from assess.services.demo import demo_answers
     from assess.services.rounds import change_status
 
+    agree_everything(app, assessment_id, seed)
     with app.app_context():
         session = db.session()
         assessment = session.get(Assessment, assessment_id)
         lead = session.scalar(select(User).filter_by(email="lead@example.org"))
         assert assessment is not None and lead is not None
-        for link in assessment.questionnaires:
-            agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
-            save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), seed), lead)
-            submit_response(session, agreed, lead)
         assessment.status = AssessmentStatus.IN_REVIEW
         change_status(session, assessment, AssessmentStatus.PUBLISHED, lead, sharing=Sharing.NAMED)
         session.commit()

@@ -568,6 +568,10 @@ def test_doctor_prints_the_settings_in_force_and_what_needs_attention(tmp_path: 
     after = CliRunner().invoke(main, ["doctor"], env={**env, "ASSESS_SECRET_KEY": "s3cret"})
     assert after.exit_code == 0, after.stdout
     assert "(up to date)" in after.stdout and "Secret key         from ASSESS_SECRET_KEY" in after.stdout
+    assert "Encryption key     derived from the secret key" in after.stdout
+    key = "x" * 43 + "="
+    dedicated = CliRunner().invoke(main, ["doctor"], env={**env, "ASSESS_ENCRYPTION_KEY": key})
+    assert "Encryption key     ENCRYPTION_KEY (1 key(s)" in dedicated.stdout and key not in dedicated.stdout
     assert "s3cret" not in after.stdout and "[needs attention]" not in after.stdout
     broken = CliRunner().invoke(main, ["doctor"], env={**env, "ASSESS_QUESTIONNAIRES": str(INVALID)})
     assert broken.exit_code == 1 and "invalid: run `assess validate`  [needs attention]" in broken.stdout

@@ -34,7 +34,7 @@ from assess.models import (
 )
 from assess.services.invitations import hash_token, parse_addresses, parse_csv
 from assess.services.users import new_password_problem
-from tests.conftest import Places, hidden_fields, signed_in_client
+from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
 
 
 class Inbox:
@@ -247,25 +247,6 @@ def test_reminders_go_to_those_not_finished_at_most_once_a_day(fixture_app: Flas
     again = post(lead, round_url(places, "remind"), {}, page_url=manage)
     assert again.status_code == 302 and len(inbox.messages) == 2
     assert "2 people were reminded in the last day, so not again" in lead.get(manage).get_data(as_text=True)
-
-
-def agree_everything(app: Flask, round_id: int) -> None:
-    """Confirmed agreed answers to every questionnaire of a round, recorded by its lead."""
-    from assess.services.agreement import agreed_response
-    from assess.services.demo import demo_answers
-    from assess.services.questionnaires import questionnaire_of
-    from assess.services.responses import save_answers, submit_response
-
-    with app.app_context():
-        session = db.session()
-        assessment = session.get(Assessment, round_id)
-        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
-        assert assessment is not None and lead is not None
-        for link in assessment.questionnaires:
-            agreed = agreed_response(session, assessment, link.questionnaire_version, lead)
-            save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), "agreed"), lead)
-            submit_response(session, agreed, lead)
-        session.commit()
 
 
 def test_a_round_moves_on_and_back_with_reasons_and_publishing_asks_how_it_is_shared(fixture_app: Flask,

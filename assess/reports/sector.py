@@ -6,7 +6,6 @@ exports, and `assess sector export` all write these same tables, with the disclo
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from assess.reports.charts import shares_svg
 from assess.services import sector
 from assess.services.sector import Distribution, Filters
+from assess.spreadsheets import csv_text, formula_safe
 from scoring import Questionnaire
 
 HIDDEN = "hidden"
@@ -195,22 +195,12 @@ def to_json(report: Report) -> str:
 
 def to_csv(report: Report) -> str:
     """The report as one tidy CSV: a row per figure (table, group, measure, value; empty value: hidden)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("table", "group", "measure", "value"))
-    writer.writerow(("read-me", "suppression rule", "text", report.rule))
-    for key, value in report.filters.items():
-        writer.writerow(("read-me", "filter", key, value))
-    for table in report.tables:
-        for row in table.rows:
-            for column, value in zip(table.columns[1:], row[1:], strict=True):
-                writer.writerow((table.key, _safe(row[0]), column, "" if value is None else _safe(value)))
-    return buffer.getvalue()
-
-
-def _safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula, quoted so it stays text."""
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    rows: list[tuple[object, ...]] = [("table", "group", "measure", "value"),
+                                      ("read-me", "suppression rule", "text", report.rule)]
+    rows += [("read-me", "filter", key, value) for key, value in report.filters.items()]
+    rows += [(table.key, row[0], column, value) for table in report.tables for row in table.rows
+             for column, value in zip(table.columns[1:], row[1:], strict=True)]
+    return csv_text(rows)
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -232,18 +222,18 @@ def to_xlsx(report: Report) -> bytes:
                                                       if share else LEVEL_MEANING.format(label=column))
             lines.append((table.key, column, meaning))
     for line in lines:
-        readme.append([_safe(v) for v in line])
+        readme.append([formula_safe(v) for v in line])
     for heading_row in (1, 4, 9):
         readme.cell(row=heading_row, column=1).font = bold
     for table in report.tables:
         sheet = book.create_sheet(table.key[:31])
-        sheet.append([table.title])
+        sheet.append([formula_safe(table.title)])
         sheet.cell(row=1, column=1).font = bold
-        sheet.append(list(table.columns))
+        sheet.append([formula_safe(column) for column in table.columns])
         for cell in sheet[2]:
             cell.font = bold
         for row in table.rows:
-            sheet.append([_safe(_plain(v)) for v in row])
+            sheet.append([formula_safe(_plain(v)) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from assess.models import AuditEvent, Organisation, User
+from assess.spreadsheets import csv_text
 
 #: The most events a page shows (the CSV holds every match).
 PAGE_SIZE = 200
@@ -62,17 +61,8 @@ def actions(session: Session) -> list[str]:
 
 
 def as_csv(rows: Iterable[tuple[AuditEvent, User | None, Organisation | None]]) -> str:
-    """Events as CSV: when, who, council, action, subject, address, browser, detail."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at", "actor_email", "council_code", "action", "subject", "ip_address", "user_agent", "detail"])
-    for event, user, council in rows:
-        writer.writerow([event.at.isoformat(), user.email if user else "", council.code if council else "",
-                         event.action, _safe(event.subject or ""), event.ip_address or "",
-                         _safe(event.user_agent or ""), _safe(str(event.detail or ""))])
-    return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Events as CSV (formula-safe): when, who, council, action, subject, address, browser, detail."""
+    return csv_text([["at", "actor_email", "council_code", "action", "subject", "ip_address", "user_agent", "detail"],
+                     *([event.at.isoformat(), user.email if user else "", council.code if council else "",
+                        event.action, event.subject or "", event.ip_address or "", event.user_agent or "",
+                        str(event.detail or "")] for event, user, council in rows)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,11 +12,14 @@ import pyotp
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assess.encryption import InvalidToken, current_keyring, decrypt, encrypt
 from assess.models import AuditEvent, PasswordReset, SiteRole, User, utcnow
 from assess.services import throttle
 from assess.services.invitations import TOKEN_BYTES, hash_token
 from assess.services.throttle import Limit
 from assess.services.users import PasswordRefused, set_password, user_by_email
+
+logger = logging.getLogger(__name__)
 
 #: At most this many reset emails for one address an hour, so nobody can flood a person's inbox.
 RESET_EMAILS = Limit(3, 60)
@@ -100,7 +104,7 @@ def enable_two_factor(session: Session, user: User, secret: str, code: str) -> b
     step = _accepted_step(secret, code, None)
     if step is None:
         return False
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step = encrypt(secret), step
     session.add(AuditEvent(action="two-factor-enabled", user_id=user.id, subject=f"user:{user.id}"))
     session.flush()
     return True
@@ -118,7 +122,7 @@ def check_code(session: Session, user: User, code: str) -> None:
         session.add(AuditEvent(action="two-factor-paused", user_id=user.id, subject=user.email))
         session.flush()
         raise CodeRefused(f"Too many wrong codes. Try again after {paused.until:%H:%M} UTC") from paused
-    step = _accepted_step(user.totp_secret or "", code, user.totp_last_step) if user.totp_secret else None
+    step = _accepted_step(_stored_secret(user), code, user.totp_last_step) if user.totp_secret else None
     taken = step is not None and session.execute(update(User).where(
         User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
         .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]
@@ -130,6 +134,28 @@ def check_code(session: Session, user: User, code: str) -> None:
     session.refresh(user, ["totp_last_step"])
 
 
+def _stored_secret(user: User) -> str:
+    """A person's two-factor secret, decrypted; CodeRefused if no key in force made it (the keys were changed)."""
+    try:
+        return decrypt(user.totp_secret or "")
+    except InvalidToken:
+        logger.error("the two-factor secret of user %s cannot be decrypted with the keys in force "
+                     "(ENCRYPTION_KEY or SECRET_KEY changed?)", user.id)
+        raise CodeRefused("Your two-factor sign-in cannot be checked just now: ask an admin to turn it off for you, "
+                          "then set it up again") from None
+
+
 def needs_two_factor(user: User, required: bool) -> bool:
     """Whether a person must set up two-factor sign-in before going on (admins and analysts, when required)."""
     return required and user.totp_secret is None and (user.has_role(SiteRole.ADMIN) or user.has_role(SiteRole.ANALYST))
+
+
+def rotate_secrets(session: Session) -> int:
+    """Encrypt every stored two-factor secret again under the first key in force; how many there were."""
+    keys = current_keyring()
+    people = session.scalars(select(User).where(User.totp_secret.is_not(None))).all()
+    for person in people:
+        person.totp_secret = keys.rotate((person.totp_secret or "").encode("ascii")).decode("ascii")
+    session.add(AuditEvent(action="secrets-rotated", detail={"two_factor_secrets": len(people)}))
+    session.flush()
+    return len(people)

@@ -6,8 +6,6 @@ but cuts every link to the person and removes their comments, which are free tex
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from assess.models import (
 from assess.policy import Action, require
 from assess.services.accounts import AccountRefused
 from assess.services.users import end_sessions
+from assess.spreadsheets import csv_text
 
 ANSWER_COLUMNS = ["council", "round", "questionnaire", "version", "status", "question", "value", "not_applicable",
                   "comment", "changed_at"]
@@ -63,16 +62,15 @@ def everything_answered(session: Session, user: User) -> dict[str, Any]:
 
 
 def answers_csv(data: dict[str, Any]) -> str:
-    """The answers of everything_answered() as CSV, one row an answer."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, ANSWER_COLUMNS)
-    writer.writeheader()
+    """The answers of everything_answered() as CSV (formula-safe), one row an answer."""
+    rows: list[list[object]] = [list(ANSWER_COLUMNS)]
     for response in data["responses"]:
         for answer in response["answers"]:
             value = answer["value"]
-            writer.writerow({**{key: response[key] for key in ANSWER_COLUMNS[:5]}, **answer,
-                             "value": "; ".join(map(str, value)) if isinstance(value, list) else value})
-    return out.getvalue()
+            row = {**{key: response[key] for key in ANSWER_COLUMNS[:5]}, **answer,
+                   "value": "; ".join(map(str, value)) if isinstance(value, list) else value}
+            rows.append([row[column] for column in ANSWER_COLUMNS])
+    return csv_text(rows)
 
 
 def _anonymise(session: Session, response_ids: Sequence[int], user_id: int | None) -> None:

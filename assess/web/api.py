@@ -7,8 +7,6 @@ does not arise, and no call changes data (a token's last use is noted at most ev
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from typing import Any
@@ -24,6 +22,7 @@ from assess.policy import Action, NotAllowed, allowed, require
 from assess.services import sector
 from assess.services.responses import NotScored, stored_profile
 from assess.services.tokens import user_for_token
+from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
 from assess.web.sector import FilterError, read_filters, threshold
 from scoring import Questionnaire
@@ -146,11 +145,7 @@ def published_csv() -> HttpResponse:
     session = db.session()
     require(session, _user(), Action.VIEW_SECTOR)
     rows = sector.published_levels(session, _filters(required=False)[1])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(sector.PUBLISHED_COLUMNS)
-    writer.writerows(rows)
-    return HttpResponse(buffer.getvalue(), mimetype="text/csv",
+    return HttpResponse(csv_text([sector.PUBLISHED_COLUMNS, *rows]), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=published.csv"})
 
 

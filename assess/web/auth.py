@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from assess import db
+from assess.encryption import InvalidToken, decrypt, encrypt
 from assess.mail import Email, MailError, send
 from assess.models import AuditEvent, User
 from assess.services import held_forms
@@ -183,6 +184,16 @@ def reset_page(token: str) -> ResponseReturnValue:
     return render_template("auth/reset.html", form=form), 400 if form.errors else 200
 
 
+def _setup_secret() -> str:
+    """The secret being set up, kept encrypted in the (signed, not secret) session cookie until it is confirmed."""
+    try:
+        return decrypt(str(session["totp_setup"]))
+    except (KeyError, InvalidToken):
+        secret = new_totp_secret()
+        session["totp_setup"] = encrypt(secret)
+        return secret
+
+
 @blueprint.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor_page() -> ResponseReturnValue:
@@ -190,9 +201,7 @@ def two_factor_page() -> ResponseReturnValue:
     user = current_user()
     if user.totp_secret is not None:
         return render_template("auth/two_factor_on.html")
-    secret = session.get("totp_setup")
-    if not isinstance(secret, str):
-        secret = session["totp_setup"] = new_totp_secret()
+    secret = _setup_secret()
     form = CodeForm()
     if form.validate_on_submit():
         if enable_two_factor(db.session(), user, secret, form.code.data or ""):

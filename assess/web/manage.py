@@ -6,8 +6,6 @@ completion, each person's answers, returning a response, reminders.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -57,6 +55,7 @@ from assess.services.rounds import (
     start_round,
     update_round,
 )
+from assess.spreadsheets import csv_text
 from assess.web.access import council_or_404, current_user, login_required, round_or_404
 from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm, sentence
 from assess.web.sections import parse_version
@@ -225,10 +224,8 @@ def completion_csv(code: str, round_id: int) -> Response:
     """The completion table (with the same filters) as a CSV download."""
     assessment = round_or_404(code, round_id, Action.VIEW_RESPONSES)
     result = completion(db.session(), assessment, current_user())
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(completion_csv_rows(result, result.filtered(*_filters())))
     name = f"completion-{assessment.organisation.code}-round-{round_id}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(csv_text(completion_csv_rows(result, result.filtered(*_filters()))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
