@@ -292,6 +292,14 @@ def load_file(path: Path, display_name: str | None = None) -> tuple[LoadedFile |
     return loaded, list(problems)
 
 
+def load_text(text: str, name: str) -> tuple[LoadedFile | None, list[Problem]]:
+    """Load and check a questionnaire's text (an upload, called `name` in problems): the file or None, and problems."""
+    loaded, problems = _load_text(Path(name), name, text, _scorer_names())
+    if loaded is not None:
+        loaded = replace(loaded, definition=copy.deepcopy(loaded.definition))
+    return loaded, list(problems)
+
+
 def _scorer_names() -> tuple[str, ...]:
     try:
         return tuple(sorted(available_scorers()))
@@ -336,7 +344,9 @@ def _describe_schema_error(error: jsonschema.ValidationError) -> tuple[Path_, st
     kind, expected = str(error.validator), cast(Any, error.validator_value)
     schema = cast(dict[str, Any], error.schema)
     if kind == "required":
-        missing = next(k for k in expected if k not in instance)
+        # One error per missing key, each with the whole list: its message names the key it is about.
+        absent = [k for k in expected if k not in instance]
+        missing = next((k for k in absent if error.message.startswith(repr(k))), absent[0])
         return path, f"missing required key '{missing}': add `{missing}:` here"
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))

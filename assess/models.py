@@ -167,6 +167,14 @@ class Membership(Base):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
 
+class VersionStatus(enum.StrEnum):
+    """Whether new rounds may use a recorded questionnaire version (rounds that use one keep it whatever)."""
+
+    STAGED = "staged"
+    OFFERED = "offered"
+    RETIRED = "retired"
+
+
 class QuestionnaireVersion(Base):
     """A snapshot of one questionnaire file at one version; responses point at it."""
 
@@ -181,6 +189,8 @@ class QuestionnaireVersion(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str | None] = mapped_column(String(500))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Uploaded versions start staged; versions from the library folder are offered when recorded.
+    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.OFFERED)
 
 
 class Assessment(Base):

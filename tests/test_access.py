@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from flask import Flask, url_for
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from assess import db, questionnaire_library
 from assess.models import (
     Assessment,
     AssessmentStatus,
     Organisation,
+    QuestionnaireVersion,
     Sharing,
     User,
     utcnow,
@@ -116,6 +117,19 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("admin.change_user", "POST"): {**NOBODY, "admin": (302, 302)},  # signs the person out everywhere
     ("admin.audit_page", "GET"): {**NOBODY, "admin": (200, 200)},
     ("admin.audit_csv", "POST"): {**NOBODY, "admin": (200, 200)},
+    ("admin.invite_user", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.invite_user", "POST"): {**NOBODY, "admin": (400, 400)},  # no name: the form again
+    ("admin.add_membership", "POST"): {**NOBODY, "admin": (400, 400)},  # no council chosen
+    ("admin.resend_invitation", "POST"): {**NOBODY, "admin": (302, 302)},  # refused: they have a password
+    ("admin.remove_user_membership", "POST"): {**NOBODY, "admin": (400, 400)},  # no council named
+    ("admin.import_councils", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.import_councils", "POST"): {**NOBODY, "admin": (400, 400)},  # no file
+    ("admin.confirm_import", "POST"): {**NOBODY, "admin": (400, 400)},  # no preview held
+    ("admin.library", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.library", "POST"): {**NOBODY, "admin": (400, 400)},  # no file
+    ("admin.version_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.change_version", "POST"): {**NOBODY, "admin": (302, 302)},  # offered already: nothing changes
+    ("admin.diff_page", "GET"): {**NOBODY, "admin": (200, 200)},  # nothing chosen yet
     # An invitation link with an unknown token: the same for everyone, signed in or not.
     ("invitations.accept_page", "GET"): dict.fromkeys(PERSONAS, (404, 404)),
     ("invitations.accept_page", "POST"): dict.fromkeys(PERSONAS, (404, 404)),
@@ -139,7 +153,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
 }
 
 #: Which change a route with a choice of them is tried with.
-WHAT = {"admin.change_user": "sign-out-everywhere"}
+WHAT = {"admin.change_user": "sign-out-everywhere", "admin.change_version": "offer"}
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
 QUESTIONNAIRE = {"respond.results": "full-example"}
 
@@ -174,6 +188,8 @@ def writes(fixture_app: Flask) -> Iterator[list[str]]:
 def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, writes: list[str]) -> None:
     client = signed_in_client(fixture_app, persona)
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
+    with fixture_app.app_context():
+        version_id = db.session().scalar(select(func.min(QuestionnaireVersion.id)))
     # GETs first: the POSTs change what some pages show.
     # Then the round moves on to review, and last of all the person signs out.
     last = ("manage.status_page", "auth.sign_out")
@@ -189,6 +205,7 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                           "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
                           "token": "not-a-real-token",
                           "section_id": "controls", "filename": "service.css", "fmt": "csv", "token_id": 1,
+                          "version_id": version_id,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
             before = len(writes)

@@ -105,6 +105,20 @@ def test_0002_gives_old_scores_their_provenance_and_one_overall_row(scratch: Eng
     assert differences(scratch) == []
 
 
+def test_0006_offers_every_version_recorded_before_it(scratch: Engine) -> None:
+    """Versions recorded before 0006 came from the library folder, which offered them: they stay offered."""
+    config = alembic_config(scratch)
+    command.upgrade(config, "0005")
+    with scratch.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO questionnaire_version (id, questionnaire_id, version, title, content_hash, definition, "
+            "recorded_at) VALUES (1, 'q', 1, 'Q', 'hash', '{}', :at)"), {"at": datetime(2026, 5, 1, tzinfo=UTC)})
+    command.upgrade(config, "head")
+    with scratch.connect() as connection:
+        assert connection.execute(text("SELECT status FROM questionnaire_version")).scalar() == "offered"
+    assert differences(scratch) == []
+
+
 def test_db_revision_writes_the_next_numbered_revision(scratch_url: str, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "migrations"

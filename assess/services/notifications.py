@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from assess.mail import Email, compose, external_url
 from assess.models import Assessment, InvitedAs, Response, User
 from assess.services.invitations import Issued
@@ -55,3 +57,11 @@ def security_change_email(user: User, change: str) -> Email:
     """Telling a person that their password or two-factor sign-in changed, in case it was not them."""
     return compose("security_change", user.email, "A change to how you sign in", name=user.name, change=change,
                    link=external_url("auth.reset_request_page"))
+
+
+def account_invitation_email(issued: IssuedReset, inviter: User, days: int) -> Email:
+    """The email inviting a person to a new account: its link lets them choose a password (once, for some days)."""
+    user = issued.reset.user
+    return compose("account_invitation", user.email, f"You have an account on {current_app.config['SERVICE_NAME']}",
+                   name=user.name, inviter=inviter.name, days=days, roles=user.site_roles,
+                   link=external_url("auth.reset_page", token=issued.token))

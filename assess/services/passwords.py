@@ -44,12 +44,17 @@ def request_reset(session: Session, email: str, minutes: int) -> IssuedReset | N
         throttle.take_attempt(session, f"reset:{user.email}", RESET_EMAILS)
     except throttle.Throttled:
         return None
+    session.add(AuditEvent(action="password-reset-requested", user_id=user.id, subject=f"user:{user.id}"))
+    return issue_reset(session, user, minutes)
+
+
+def issue_reset(session: Session, user: User, minutes: int) -> IssuedReset:
+    """A new set-password link for a person (also an invited person's first); any earlier unused link stops working."""
     session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
                     .values(used_at=utcnow()).execution_options(synchronize_session=False))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     reset = PasswordReset(token_hash=hash_token(token), user=user, expires_at=utcnow() + timedelta(minutes=minutes))
     session.add(reset)
-    session.add(AuditEvent(action="password-reset-requested", user_id=user.id, subject=f"user:{user.id}"))
     session.flush()
     return IssuedReset(reset, token)
 

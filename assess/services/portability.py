@@ -45,6 +45,7 @@ from assess.models import (
     SiteRole,
     Target,
     User,
+    VersionStatus,
     utcnow,
 )
 from assess.services.users import normalise_email
@@ -302,7 +303,9 @@ def _questionnaire_versions(session: Session, document: Mapping[str, Any]) -> tu
             raise ImportRefused(f"{path}.definition: says it is '{definition['id']}' version {definition['version']}")
         version = QuestionnaireVersion(questionnaire_id=item["questionnaire_id"], version=item["version"],
                                        title=item["title"], content_hash=item["content_hash"],
-                                       definition=item["definition"], source="imported with a round")
+                                       definition=item["definition"], source="imported with a round",
+                                       # Another installation's version: an admin here decides to offer it.
+                                       status=VersionStatus.STAGED)
         session.add(version)
         versions.append(version)
         new += 1

@@ -1,14 +1,15 @@
-"""Questionnaire versions: recording the library's files, and reading back the version a response used."""
+"""Questionnaire versions: recording library files and uploads, offering them for new rounds, reading them back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, selectinload
 
-from assess.library import Library, LoadedFile, build_questionnaire
-from assess.models import QuestionnaireVersion
+from assess.library import Library, LoadedFile, Problem, build_questionnaire, load_text
+from assess.models import Assessment, AssessmentQuestionnaire, AuditEvent, QuestionnaireVersion, User, VersionStatus
+from assess.policy import Action, require
 from scoring import Questionnaire
 
 
@@ -88,3 +89,107 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
 
 # Recorded versions never change, so a model built from one stays right for the process's life.
 _BUILT: dict[str, Questionnaire] = {}
+
+
+class UploadRefused(ValueError):
+    """An uploaded questionnaire that cannot be staged, with every problem found (each with its line and column)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def stage_upload(session: Session, text: str, name: str, by: User) -> QuestionnaireVersion:
+    """Check an uploaded questionnaire file and record it as a staged version (not yet offered for new rounds)."""
+    require(session, by, Action.ADMINISTER)
+    loaded, problems = load_text(text, name)
+    if loaded is None:
+        raise UploadRefused(problems)
+    questionnaire = loaded.questionnaire
+    same = session.scalar(select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire.id,
+                                                                 content_hash=loaded.content_hash))
+    latest = latest_version_number(session, questionnaire.id)
+    if same is not None:
+        problem = f"this is '{questionnaire.id}' version {same.version} exactly, which is already recorded"
+    elif questionnaire.version <= latest:
+        problem = (f"'{questionnaire.id}' is already recorded up to version {latest}: raise `version` to "
+                   f"{latest + 1} (rounds keep the versions they use)")
+    else:
+        version = record_version(session, loaded).version
+        version.status, version.source = VersionStatus.STAGED, f"upload:{name}"[:500]
+        session.add(AuditEvent(action="questionnaire-staged", user_id=by.id,
+                               subject=f"questionnaire-version:{version.id}",
+                               detail={"questionnaire": questionnaire.id, "version": questionnaire.version}))
+        session.flush()
+        return version
+    line, column = loaded.id_position
+    raise UploadRefused([Problem(name, line, column, problem)])
+
+
+#: Which status each change moves a version to, from which statuses.
+CHANGES = {"offer": (VersionStatus.OFFERED, (VersionStatus.STAGED, VersionStatus.RETIRED)),
+           "retire": (VersionStatus.RETIRED, (VersionStatus.STAGED, VersionStatus.OFFERED))}
+
+
+def change_status(session: Session, version: QuestionnaireVersion, change: str, by: User) -> bool:
+    """Offer a version for new rounds, or retire it (rounds using it keep it); False if it is already so."""
+    require(session, by, Action.ADMINISTER)
+    to, starts = CHANGES[change]
+    if version.status not in starts:
+        return False
+    before, version.status = version.status, to
+    session.add(AuditEvent(action=f"questionnaire-{'offered' if change == 'offer' else 'retired'}", user_id=by.id,
+                           subject=f"questionnaire-version:{version.id}",
+                           detail={"questionnaire": version.questionnaire_id, "version": version.version,
+                                   "before": before.value, "after": to.value}))
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The version of a questionnaire new rounds get: a recorded one, or a library file not recorded yet."""
+
+    questionnaire_id: str
+    version: int
+    title: str
+    recorded: QuestionnaireVersion | None
+    file: LoadedFile | None
+
+
+def offered(session: Session, library: Library) -> dict[str, Offered]:
+    """For each questionnaire offered for new rounds, its highest offered version (reads only: GET pages ask it).
+
+    A library file not recorded yet counts as offered (recording it offers it); once recorded, its status rules.
+    """
+    recorded = session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))).all()
+    known = {(v.questionnaire_id, v.version) for v in recorded}
+    best: dict[str, Offered] = {}
+    candidates = [Offered(v.questionnaire_id, v.version, v.title, v, None)
+                  for v in recorded if v.status == VersionStatus.OFFERED]
+    candidates += [Offered(f.questionnaire.id, f.questionnaire.version, f.questionnaire.title, None, f)
+                   for f in library if (f.questionnaire.id, f.questionnaire.version) not in known]
+    for candidate in candidates:
+        if candidate.questionnaire_id not in best or candidate.version > best[candidate.questionnaire_id].version:
+            best[candidate.questionnaire_id] = candidate
+    return dict(sorted(best.items(), key=lambda item: item[1].title))
+
+
+def use_offered(session: Session, choice: Offered) -> QuestionnaireVersion:
+    """The recorded version of an offered choice, recording its library file first if need be."""
+    if choice.recorded is not None:
+        return choice.recorded
+    assert choice.file is not None
+    return record_version(session, choice.file).version
+
+
+def rounds_using(session: Session) -> dict[int, list[Assessment]]:
+    """Every round, by the id of each questionnaire version it uses."""
+    links = session.execute(select(AssessmentQuestionnaire.questionnaire_version_id, Assessment)
+                            .join(Assessment, Assessment.id == AssessmentQuestionnaire.assessment_id)
+                            .options(selectinload(Assessment.organisation))
+                            .order_by(Assessment.created_at)).tuples().all()
+    using: dict[int, list[Assessment]] = {}
+    for version_id, assessment in links:
+        using.setdefault(version_id, []).append(assessment)
+    return using

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +27,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
-from assess.services.questionnaires import record_version
+from assess.services.questionnaires import Offered, offered, use_offered
 from assess.services.responses import SectionProgress, answers_of, find_individual_response, section_progress
 from scoring import Questionnaire
 
@@ -48,14 +48,17 @@ class RoundDetails:
     comments_named: bool = False
 
 
-def _links(details: RoundDetails, library: Library) -> list[str]:
+def _links(session: Session, details: RoundDetails, library: Library,
+           kept: Collection[str] = ()) -> tuple[list[str], dict[str, Offered]]:
+    """The questionnaires chosen (each once) and those offered; RoundRefused for one neither offered nor kept."""
     chosen = list(dict.fromkeys(details.questionnaire_ids))  # a questionnaire named twice is offered once
-    unknown = [qid for qid in chosen if qid not in library.files]
+    choices = offered(session, library)
+    unknown = [qid for qid in chosen if qid not in choices and qid not in kept]
     if unknown or not chosen:
         raise RoundRefused(f"choose questionnaires from the library (not {', '.join(unknown) or 'none'})")
     if details.opens_on and details.closes_on and details.closes_on < details.opens_on:
         raise RoundRefused("the closing date must be on or after the opening date")
-    return chosen
+    return chosen, choices
 
 
 def _apply(assessment: Assessment, details: RoundDetails) -> None:
@@ -67,11 +70,11 @@ def _apply(assessment: Assessment, details: RoundDetails) -> None:
 
 def start_round(session: Session, organisation: Organisation, by: User, details: RoundDetails,
                 library: Library) -> Assessment:
-    """Open a new round offering the current version of each chosen questionnaire (each once)."""
+    """Open a new round with the offered version of each chosen questionnaire (each once)."""
     require(session, by, Action.START_ROUND, organisation)
-    chosen = _links(details, library)
+    chosen, choices = _links(session, details, library)
     assessment = Assessment(organisation=organisation, created_by_id=by.id, questionnaires=[
-        AssessmentQuestionnaire(questionnaire_version=record_version(session, library.files[qid]).version, position=i)
+        AssessmentQuestionnaire(questionnaire_version=use_offered(session, choices[qid]), position=i)
         for i, qid in enumerate(chosen)
     ])
     _apply(assessment, details)
@@ -84,22 +87,25 @@ def start_round(session: Session, organisation: Organisation, by: User, details:
 
 
 def update_round(session: Session, assessment: Assessment, by: User, details: RoundDetails, library: Library) -> None:
-    """Change a round's details; a questionnaire someone has answered cannot be taken out."""
+    """Change a round's details; a questionnaire someone has answered cannot be taken out.
+
+    Questionnaires the round has keep their version (even if retired since); one added gets the offered version.
+    """
     require(session, by, Action.MANAGE_ROUND, assessment)
-    chosen = _links(details, library)
-    offered = {link.questionnaire_version.questionnaire_id: link for link in assessment.questionnaires}
+    links = {link.questionnaire_version.questionnaire_id: link for link in assessment.questionnaires}
+    chosen, choices = _links(session, details, library, kept=links)
     answered = {r.questionnaire_version.questionnaire_id for r in assessment.responses}
-    dropped = [qid for qid in offered if qid not in chosen]
+    dropped = [qid for qid in links if qid not in chosen]
     if set(dropped) & answered:
-        titles = ", ".join(offered[qid].questionnaire_version.title for qid in dropped if qid in answered)
+        titles = ", ".join(links[qid].questionnaire_version.title for qid in dropped if qid in answered)
         raise RoundRefused(f"{titles} already has answers, so it cannot be taken out of the round")
-    before = {"title": assessment.title, "questionnaires": list(offered)}
+    before = {"title": assessment.title, "questionnaires": list(links)}
     for qid in dropped:
-        assessment.questionnaires.remove(offered[qid])
+        assessment.questionnaires.remove(links[qid])
     for qid in chosen:
-        if qid not in offered:
-            assessment.questionnaires.append(AssessmentQuestionnaire(
-                questionnaire_version=record_version(session, library.files[qid]).version))
+        if qid not in links:
+            assessment.questionnaires.append(AssessmentQuestionnaire(questionnaire_version=use_offered(
+                session, choices[qid])))
     position = {qid: i for i, qid in enumerate(chosen)}
     for link in assessment.questionnaires:
         link.position = position[link.questionnaire_version.questionnaire_id]

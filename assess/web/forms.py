@@ -275,15 +275,74 @@ class ConfirmForm(Form):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+SITE_ROLE_CHOICES = [
+    SelectChoice("admin", "Admin: users, councils, the questionnaire library and the audit log"),
+    SelectChoice("analyst", "Analyst: published results that councils shared with the sector"),
+    SelectChoice("facilitator", "Facilitator: the rounds a council's lead assigns them to"),
+]
+
+
 class SiteRolesForm(Form):
     """The site roles a person holds."""
 
-    roles = SelectMultipleField("Site roles", widget=GovCheckboxesInput(), choices=[
-        SelectChoice("admin", "Admin: users, councils, the questionnaire library and the audit log"),
-        SelectChoice("analyst", "Analyst: published results that councils shared with the sector"),
-        SelectChoice("facilitator", "Facilitator: the rounds a council's lead assigns them to"),
-    ], validate_choice=True)
+    roles = SelectMultipleField("Site roles", widget=GovCheckboxesInput(), choices=SITE_ROLE_CHOICES,
+                                validate_choice=True)
     submit = SubmitField("Save site roles", widget=GovSubmitInput())
+
+
+class AccountInviteForm(Form):
+    """A new person's name, email address and site roles (an admin invites them to choose a password)."""
+
+    name = StringField("Full name", widget=GovTextInput(), filters=[_stripped],
+                       validators=[InputRequired("Enter the person’s full name"),
+                                   Length(max=200, message="Use 200 characters or fewer")])
+    email = StringField("Email address", widget=GovTextInput(), filters=[_stripped],
+                        validators=[InputRequired("Enter the person’s email address"),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                           message="Enter an email address like name@example.org"),
+                                    Length(max=254, message="Use 254 characters or fewer")])
+    roles = SelectMultipleField("Site roles (optional)", widget=GovCheckboxesInput(), choices=SITE_ROLE_CHOICES,
+                                description="Council memberships are added on the person’s page afterwards",
+                                validate_choice=True)
+    submit = SubmitField("Send the invitation", widget=GovSubmitInput())
+
+
+class MembershipForm(Form):
+    """A council to make a person a member of, with their role and group there."""
+
+    council = SelectField("Council", widget=GovSelect(), validators=[InputRequired("Choose a council")])
+    role = RadioField("Role in the council", widget=GovRadioInput(), choices=[
+        SelectChoice("respondent", "Respondent: answers the council’s questionnaires"),
+        SelectChoice("lead", "Lead: runs the council’s rounds and invites colleagues"),
+    ], validators=[InputRequired("Choose their role in the council")])
+    group = RadioField("Which group do they answer for?", widget=GovRadioInput(), choices=GROUP_CHOICES,
+                       validators=[InputRequired("Choose the group they answer for")])
+    submit = SubmitField("Save membership", widget=GovSubmitInput())
+
+
+class UploadForm(Form):
+    """A file to check before anything changes (a register CSV, or a questionnaire YAML with its text)."""
+
+    file = FileField("File", widget=GovFileInput())
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class QuestionnaireUploadForm(UploadForm):
+    """A questionnaire file, or its text (which keeps an upload that had problems, to correct and check again)."""
+
+    text = TextAreaField("Or paste the questionnaire’s YAML", widget=GovTextArea(),
+                         description="After a check finds problems, the file you uploaded is kept here: correct it "
+                                     "and check it again",
+                         validators=[Length(max=400_000, message="Use a file of 400,000 characters or fewer")])
+    #: The uploaded file's name, kept with its text so that problems still name it.
+    name = HiddenField(validators=[Length(max=100)])
+
+
+class HeldUploadForm(Form):
+    """The upload a preview showed, signed so that it comes back unchanged, to import on confirmation."""
+
+    upload = HiddenField(validators=[InputRequired()])
+    submit = SubmitField("Import these councils", widget=GovSubmitInput())
 
 
 class NewAccountForm(Form):

@@ -44,7 +44,7 @@ from assess.services.invitations import (
     revoke,
 )
 from assess.services.notifications import invitation_email, reminder_email, returned_email
-from assess.services.questionnaires import questionnaire_of
+from assess.services.questionnaires import offered, questionnaire_of
 from assess.services.responses import ResponseLocked, answers_of, return_response
 from assess.services.rounds import (
     STEPS,
@@ -72,9 +72,12 @@ STEP_NAMES = {
 }
 
 
-def _round_form(form: RoundForm) -> RoundForm:
-    form.questionnaires.choices = [SelectChoice(f.questionnaire.id, f.questionnaire.title)
-                                   for f in questionnaire_library(current_app)]
+def _round_form(form: RoundForm, assessment: Assessment | None = None) -> RoundForm:
+    """The form with the questionnaires offered for new rounds (and those the round already has) to choose from."""
+    choices = {qid: choice.title for qid, choice in offered(db.session(), questionnaire_library(current_app)).items()}
+    for link in assessment.questionnaires if assessment else ():
+        choices.setdefault(link.questionnaire_version.questionnaire_id, link.questionnaire_version.title)
+    form.questionnaires.choices = [SelectChoice(qid, title) for qid, title in choices.items()]
     return form
 
 
@@ -96,8 +99,10 @@ def new_round(code: str) -> ResponseReturnValue:
         previous = _previous_round(organisation.code, request.args.get("from"))
         if previous is not None:
             # The next round of the same questionnaires (in their current versions), asking the same people.
-            form.questionnaires.data = [link.questionnaire_version.questionnaire_id
-                                        for link in previous.questionnaires]
+            # Only those still offered: a retired version is not offered for new rounds.
+            choices = {choice.value for choice in form.questionnaires.choices}
+            form.questionnaires.data = [link.questionnaire_version.questionnaire_id for link in previous.questionnaires
+                                        if link.questionnaire_version.questionnaire_id in choices]
             form.expected_groups.data = list(previous.expected_groups)
             form.comments_named.data = "named" if previous.comments_named else "anonymous"
     if form.validate_on_submit():
@@ -132,7 +137,7 @@ def _previous_round(code: str, round_id: str | None) -> Assessment | None:
 def edit_round(code: str, round_id: int) -> ResponseReturnValue:
     """Change a round's name, questionnaires, dates, the groups asked and how comments are shown."""
     assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
-    form = _round_form(RoundForm())
+    form = _round_form(RoundForm(), assessment)
     if request.method == "GET":
         form.title.data = assessment.title
         form.questionnaires.data = [link.questionnaire_version.questionnaire_id for link in assessment.questionnaires]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -371,6 +373,71 @@ def admin_user(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Priya Shah")
 
 
+def invite_user_with_errors(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Invite a user").click()
+    page.get_by_label("Email address").fill("not an address")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def membership_with_errors(page: Page, demo: Demo) -> None:
+    admin_user(page, demo)
+    page.get_by_role("button", name="Save membership").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "registers" / "small.csv"
+
+
+def _check_register(page: Page, files: Any) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/councils/import")
+    page.get_by_label("Register CSV file").set_input_files(files)
+    page.get_by_role("button", name="Check the file").click()
+
+
+def register_preview(page: Page, demo: Demo) -> None:
+    _check_register(page, REGISTER)
+    expect(page.get_by_role("button", name="Import these councils")).to_be_visible()
+
+
+def register_with_errors(page: Page, demo: Demo) -> None:
+    _check_register(page, {"name": "bad.csv", "mimeType": "text/csv", "buffer": REGISTER.read_bytes() + b"XYZ,,,,,\n"})
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def questionnaire_library(page: Page, demo: Demo) -> None:
+    sign_in(page, ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Questionnaire library").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Questionnaire library")
+
+
+def questionnaire_upload_with_errors(page: Page, demo: Demo) -> None:
+    questionnaire_library(page, demo)
+    page.get_by_label("Questionnaire file").set_input_files(
+        {"name": "new.yaml", "mimeType": "application/yaml", "buffer": b"id: new\nversion: one\n"})
+    page.get_by_role("button", name="Check and stage").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def questionnaire_version(page: Page, demo: Demo) -> None:
+    questionnaire_library(page, demo)
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("button", name="Retire this version")).to_be_visible()
+
+
+def compare_versions(page: Page, demo: Demo) -> None:
+    questionnaire_library(page, demo)
+    page.get_by_role("link", name="Compare two versions").click()
+    page.get_by_label("Earlier version").select_option(index=0)
+    page.get_by_label("Later version").select_option(index=1)
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("^From "))).to_be_visible()
+
+
 def audit_log(page: Page, demo: Demo) -> None:
     sign_in(page, ADMIN)
     page.goto("/admin/")
@@ -438,6 +505,14 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "save what you typed": held_form,
     "an account (admin)": admin_user,
     "audit log, filtered": audit_log,
+    "invite a user, with errors": invite_user_with_errors,
+    "an account's council, with errors": membership_with_errors,
+    "import councils: the preview": register_preview,
+    "import councils, with errors by line": register_with_errors,
+    "questionnaire library": questionnaire_library,
+    "questionnaire upload, with errors": questionnaire_upload_with_errors,
+    "a questionnaire version": questionnaire_version,
+    "compare two questionnaire versions": compare_versions,
     "accessibility statement": public_page("Accessibility statement", "/accessibility"),
     "privacy notice": public_page("Privacy notice", "/privacy"),
     "cookies": public_page("Cookies", "/cookies"),

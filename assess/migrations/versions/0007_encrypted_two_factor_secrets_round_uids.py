@@ -1,7 +1,7 @@
 """encrypted two-factor secrets, round uids
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25 12:30:00
 
 The secrets are encrypted in place with the keys of the app running the migration (`assess db upgrade`
@@ -17,8 +17,8 @@ from alembic import op
 
 from assess import encryption
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
