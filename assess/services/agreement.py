@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ScalarSelect, and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from assess.answers import describe_answer
 from assess.db import insert_unless_exists
@@ -311,21 +311,46 @@ class Previous:
         return self.questionnaire.version == questionnaire.version
 
 
-def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
-    """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
-    response = session.scalar(
-        select(Response).join(Assessment).join(QuestionnaireVersion).where(
-            Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
-            Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
-            Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
-            QuestionnaireVersion.questionnaire_id == questionnaire_id)
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1)
-        .options(selectinload(Response.answers), selectinload(Response.scores))
-    )
+def _previous_agreed_id(assessment: Assessment, questionnaire_id: str) -> ScalarSelect[int]:
+    """The id of the council's latest earlier published agreed response to a questionnaire (NULL if none)."""
+    return (select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
+        Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
+        Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
+        Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
+        QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+
+
+def _previous(response: Response | None) -> Previous | None:
     if response is None:
         return None
     return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
                     answers_of(response))
+
+
+def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
+    """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
+    return _previous(session.scalar(
+        select(Response).where(Response.id == _previous_agreed_id(assessment, questionnaire_id))
+        .options(selectinload(Response.answers), selectinload(Response.scores))
+    ))
+
+
+def own_and_previous(session: Session, assessment: Assessment, version: QuestionnaireVersion,
+                     user: User) -> tuple[Response | None, Previous | None]:
+    """A person's own response to a questionnaire of a round and the council's previous agreed answers to it.
+
+    Both in one statement, with their answers and section versions: a question page needs nothing else.
+    """
+    own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
+               Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
+    found = session.scalars(
+        select(Response).where(or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id)))
+        .options(joinedload(Response.answers), joinedload(Response.sections), joinedload(Response.assessment),
+                 joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
+    ).unique().all()
+    mine = next((r for r in found if r.kind == ResponseKind.INDIVIDUAL), None)
+    return mine, _previous(next((r for r in found if r.kind == ResponseKind.CONSENSUS), None))
 
 
 def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -320,6 +321,28 @@ NOT_APPLICABLE_TEXT = "Not applicable to our council"
 CHOSEN = ("level", "yes-no", "choice", "multi-choice")
 
 
+@dataclass(frozen=True)
+class MacroCall:
+    """A question page's field as the GOV.UK macro that shows it and the macro's parameters."""
+
+    component: str  # the govuk-frontend-wtf template's name: radios, checkboxes, input, charactercount, textarea
+    params: dict[str, Any]
+
+
+class _InPage:
+    """A widget whose field the page's own template shows, calling the GOV.UK macro itself.
+
+    govuk-frontend-wtf renders each field through a template of its own (with Flask's context
+    processors run again each time): about half a question page's time. This keeps its mapping of a
+    field to the macro's parameters and leaves the rendering to the one template of the page.
+    """
+
+    template: str
+
+    def render(self, params: dict[str, Any]) -> MacroCall:
+        return MacroCall(self.template.rsplit("/", 1)[-1].removesuffix(".html"), params)
+
+
 class _NotApplicableLast:
     """Puts the "not applicable" choice last, after an "or" divider (the GOV.UK pattern for "none of these")."""
 
@@ -337,14 +360,30 @@ class _NotApplicableLast:
         return params
 
 
-class RadiosWithNotApplicable(_NotApplicableLast, GovRadioInput):
+class RadiosWithNotApplicable(_NotApplicableLast, _InPage, GovRadioInput):
     """Radios whose last choice, after "or", is "not applicable"."""
 
 
-class CheckboxesWithNotApplicable(_NotApplicableLast, GovCheckboxesInput):
+class CheckboxesWithNotApplicable(_NotApplicableLast, _InPage, GovCheckboxesInput):
     """Checkboxes whose last, exclusive choice, after "or", is "not applicable"."""
 
     exclusive = True
+
+
+class InPageTextInput(_InPage, GovTextInput):
+    """A number's text input, shown by the page's template."""
+
+
+class InPageCharacterCount(_InPage, GovCharacterCount):
+    """A text answer with its character count, shown by the page's template."""
+
+
+class InPageTextArea(_InPage, GovTextArea):
+    """A comment box, shown by the page's template."""
+
+
+class InPageCheckbox(_InPage, GovCheckboxInput):
+    """A "not applicable" checkbox, shown by the page's template."""
 
 
 def _answer_field(question: Question) -> Field:
@@ -367,8 +406,8 @@ def _answer_field(question: Question) -> Field:
                                    description=description or "Select all that apply",
                                    widget=CheckboxesWithNotApplicable(), validators=[Optional()])
     if question.type == "number":
-        return StringField(question.text, description=description, widget=GovTextInput())
-    return TextAreaField(question.text, description=description, widget=GovCharacterCount())
+        return StringField(question.text, description=description, widget=InPageTextInput())
+    return TextAreaField(question.text, description=description, widget=InPageCharacterCount())
 
 
 def _options(question: Question) -> list[SelectChoice]:
@@ -385,12 +424,12 @@ def section_form_class(section: Section, agreeing: bool = False) -> type[Section
         fields[question.id] = _answer_field(question)
         if question.not_applicable and question.type not in CHOSEN:
             # A number or text has no list to add "not applicable" to: it gets a checkbox of its own.
-            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=GovCheckboxInput())
+            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=InPageCheckbox())
         if question.comment != "none" or agreeing:
             label = "Why the team agreed this (optional)" if agreeing and question.comment != "required" else {
                 "optional": "Comment or evidence (optional)"}.get(question.comment, "Comment or evidence")
             fields[question.id + COMMENT_SUFFIX] = TextAreaField(
-                label, widget=GovTextArea(),
+                label, widget=InPageTextArea(),
                 validators=[Length(max=5000, message="Comment or evidence must be 5,000 characters or fewer")])
     return type(f"Section_{section.id}", (SectionForm,), fields)
 

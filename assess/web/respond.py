@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from assess import db
 from assess.answers import missing_answers
@@ -15,7 +14,6 @@ from assess.models import (
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
-    Membership,
     Organisation,
     Response,
     ResponseKind,
@@ -33,25 +31,23 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
-from assess.services.agreement import last_time, previous_agreed
+from assess.services.agreement import Previous, last_time, own_and_previous
 from assess.services.completion import completion
-from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import (
     EditConflict,
     Incomplete,
     ResponseLocked,
     answers_of,
-    find_individual_response,
     individual_response,
     save_section,
     section_version,
     stored_profile,
     submit_response,
 )
-from assess.services.rounds import task
+from assess.services.rounds import tasks
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
-from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
+from assess.web.sections import RESPONDING, hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, visible_questions
 from scoring.model import Questionnaire, Section
 
@@ -104,11 +100,10 @@ def _home_page() -> HomePage:
                 link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
                 (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
             if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
-                tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
-                         for link in assessment.questionnaires]
-                done = sum(t.status == "submitted" for t in tasks)
+                progress = tasks(session, assessment, user)
+                done = sum(t.status == "submitted" for t in progress)
                 answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
-                                           f"You have submitted {done} of {len(tasks)} questionnaires"))
+                                           f"You have submitted {done} of {len(progress)} questionnaires"))
     return HomePage(answering, running, facilitating, councils_of(session, user),
                     user.has_role(SiteRole.ANALYST), user.has_role(SiteRole.ADMIN))
 
@@ -143,12 +138,11 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
     user = current_user()
     if not allowed(session, user, Action.ANSWER, assessment):
         return redirect(url_for("manage.round_page", code=code, round_id=round_id))
-    tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
-             for link in assessment.questionnaires]
+    progress = tasks(session, assessment, user)
     return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
-                           tasks=tasks, open=assessment.status == AssessmentStatus.OPEN,
-                           all_submitted=all(t.status == "submitted" for t in tasks),
-                           submitted=sum(t.status == "submitted" for t in tasks),
+                           tasks=progress, open=assessment.status == AssessmentStatus.OPEN,
+                           all_submitted=all(t.status == "submitted" for t in progress),
+                           submitted=sum(t.status == "submitted" for t in progress),
                            manages=allowed(session, user, Action.VIEW_RESPONSES, assessment))
 
 
@@ -160,6 +154,7 @@ class _Page:
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
     response: Response | None  # the person's own response, once they have saved anything
+    previous: Previous | None  # the council's agreed answers in its last published round, if any
 
     @property
     def organisation(self) -> Organisation:
@@ -170,17 +165,16 @@ class _Page:
         """The person's own response, created by their first save (never by showing a page)."""
         if self.response is not None:
             return self.response
-        session = db.session()
-        membership = session.scalar(select(Membership).filter_by(
-            user_id=current_user().id, organisation_id=self.assessment.organisation_id))
-        return individual_response(session, self.assessment, self.link.questionnaire_version, current_user(),
+        membership = next((m for m in current_user().memberships
+                           if m.organisation_id == self.assessment.organisation_id), None)
+        return individual_response(db.session(), self.assessment, self.link.questionnaire_version, current_user(),
                                    membership.group if membership else None)
 
 
 def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
-    response = find_individual_response(db.session(), assessment, link.questionnaire_version, current_user())
-    return _Page(assessment, link, questionnaire, response)
+    response, previous = own_and_previous(db.session(), assessment, link.questionnaire_version, current_user())
+    return _Page(assessment, link, questionnaire, response, previous)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
@@ -203,12 +197,12 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
         form.lock_version.data = str(section_version(response, section.id))
-        return render_template("respond/section.html", **_section_page(page, section, form, stored))
+        return render_template("section.html", **_section_page(page, section, form, stored))
     form = form_class()
     changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, stored)) \
         if form.validate() else {}
     if form.errors:
-        return render_template("respond/section.html", **_section_page(page, section, form, stored)), 400
+        return render_template("section.html", **_section_page(page, section, form, stored)), 400
     session = db.session()
     shown_at = parse_version(form.lock_version.data)
     try:
@@ -222,7 +216,7 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
         form.lock_version.data = str(section_version(page.response, section.id))
         conflict = ("These answers were changed in another window or tab after you opened this page, "
                     "so your changes have not been saved. Check the answers below and save again")
-        return render_template("respond/section.html", **_section_page(page, section, form, stored, conflict)), 409
+        return render_template("section.html", **_section_page(page, section, form, stored, conflict)), 409
     except ResponseLocked:
         session.rollback()
         return _locked(page)
@@ -243,9 +237,12 @@ def _locked(page: _Page) -> ResponseReturnValue:
 def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
                   conflict: str | None = None) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
-    previous = previous_agreed(db.session(), page.assessment, page.questionnaire.id)
+    code, round_id = page.organisation.code, page.assessment.id
+    back = {"href": url_for(".check", code=code, round_id=round_id, questionnaire_id=page.questionnaire.id),
+            "text": "Back to check your answers"} if request.args.get("change") else \
+        {"href": url_for(".round_tasks", code=code, round_id=round_id), "text": "Back to your task list"}
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
-            "last_time": last_time(previous, page.questionnaire, section),
+            "wording": RESPONDING, "back": back, "last_time": last_time(page.previous, page.questionnaire, section),
             **section_context(page.questionnaire, section, stored)}
 
 
