@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from flask import render_template
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -327,6 +328,12 @@ class MacroCall:
 
     component: str  # the govuk-frontend-wtf template's name: radios, checkboxes, input, charactercount, textarea
     params: dict[str, Any]
+
+    def __html__(self) -> str:
+        """The field rendered on its own, through govuk-frontend-wtf's template (anywhere but the section page)."""
+        return str(render_template(f"govuk_frontend_wtf/{self.component}.html", params=self.params))
+
+    __str__ = __html__
 
 
 class _InPage:
