@@ -32,7 +32,7 @@ from assess.reports.data import (
 )
 from assess.reports.downloads import html_response, pdf_response
 from assess.services.agreement import Previous, last_time, own_and_previous
-from assess.services.completion import completion
+from assess.services.completion import finished_counts
 from assess.services.responses import (
     EditConflict,
     Incomplete,
@@ -88,22 +88,25 @@ def _home_page() -> HomePage:
     answering: list[RoundLink] = []
     running: list[RoundLink] = []
     facilitating: list[RoundLink] = []
-    for organisation in councils_of(session, user):
-        for assessment in visible_rounds(session, user, organisation):
-            code, round_id = organisation.code, assessment.id
-            if allowed(session, user, Action.MANAGE_ROUND, assessment) or (
-                    allowed(session, user, Action.VIEW_RESPONSES, assessment)
-                    and not allowed(session, user, Action.ANSWER, assessment)):
-                people = completion(session, assessment, user).people
-                summary = (f"{assessment.status.value.replace('-', ' ').capitalize()}: "
-                           f"{sum(p.finished for p in people)} of {len(people)} people have submitted everything")
-                link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
-                (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
-            if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
-                progress = tasks(session, assessment, user)
-                done = sum(t.status == "submitted" for t in progress)
-                answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
-                                           f"You have submitted {done} of {len(progress)} questionnaires"))
+    rounds = [(organisation, assessment) for organisation in councils_of(session, user)
+              for assessment in visible_rounds(session, user, organisation)]
+    overseen = [assessment for _, assessment in rounds if allowed(session, user, Action.MANAGE_ROUND, assessment)
+                or (allowed(session, user, Action.VIEW_RESPONSES, assessment)
+                    and not allowed(session, user, Action.ANSWER, assessment))]
+    finished = finished_counts(session, overseen, user)
+    for organisation, assessment in rounds:
+        code, round_id = organisation.code, assessment.id
+        if round_id in finished:
+            done, people = finished[round_id]
+            summary = (f"{assessment.status.value.replace('-', ' ').capitalize()}: "
+                       f"{done} of {people} people have submitted everything")
+            link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
+            (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
+        if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
+            progress = tasks(session, assessment, user)
+            submitted = sum(t.status == "submitted" for t in progress)
+            answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
+                                       f"You have submitted {submitted} of {len(progress)} questionnaires"))
     return HomePage(answering, running, facilitating, councils_of(session, user),
                     user.has_role(SiteRole.ANALYST), user.has_role(SiteRole.ADMIN))
 
