@@ -336,17 +336,22 @@ def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: 
     ))
 
 
-def own_and_previous(session: Session, assessment: Assessment, version: QuestionnaireVersion,
-                     user: User) -> tuple[Response | None, Previous | None]:
-    """A person's own response to a questionnaire of a round and the council's previous agreed answers to it.
+def own_and_previous(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
+                     with_previous: bool = True) -> tuple[Response | None, Previous | None]:
+    """A person's own response to a questionnaire of a round and (``with_previous``) the council's last agreed one.
 
     Both in one statement, with their answers and section versions: a question page needs nothing else.
     """
-    own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
-               Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
+    wanted = own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
+                        Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
+    if with_previous:
+        wanted = or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id))
     found = session.scalars(
-        select(Response).where(or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id)))
-        .options(joinedload(Response.answers), joinedload(Response.sections), joinedload(Response.assessment),
+        select(Response).where(wanted)
+        # Only one's own response has section versions to show (and rows joined for the other would multiply).
+        .options(joinedload(Response.answers),
+                 joinedload(Response.sections.and_(Response.kind == ResponseKind.INDIVIDUAL)),
+                 joinedload(Response.assessment),
                  joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
     ).unique().all()
     mine = next((r for r in found if r.kind == ResponseKind.INDIVIDUAL), None)

@@ -31,7 +31,7 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
-from assess.services.agreement import Previous, last_time, own_and_previous
+from assess.services.agreement import Previous, last_time, own_and_previous, previous_agreed
 from assess.services.completion import finished_counts
 from assess.services.responses import (
     EditConflict,
@@ -157,7 +157,7 @@ class _Page:
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
     response: Response | None  # the person's own response, once they have saved anything
-    previous: Previous | None  # the council's agreed answers in its last published round, if any
+    previous: Previous | None  # the council's agreed answers in its last published round, if any (and asked for)
 
     @property
     def organisation(self) -> Organisation:
@@ -174,9 +174,10 @@ class _Page:
                                    membership.group if membership else None)
 
 
-def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
+def _page(code: str, round_id: int, questionnaire_id: str, with_previous: bool = False) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
-    response, previous = own_and_previous(db.session(), assessment, link.questionnaire_version, current_user())
+    response, previous = own_and_previous(db.session(), assessment, link.questionnaire_version, current_user(),
+                                          with_previous)
     return _Page(assessment, link, questionnaire, response, previous)
 
 
@@ -185,7 +186,8 @@ def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
 @login_required
 def section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
     """One section of a questionnaire as a question page; every save stores the whole page."""
-    page = _page(code, round_id, questionnaire_id)
+    # A save that succeeds shows no page: the previous round's answers are read only to show one.
+    page = _page(code, round_id, questionnaire_id, with_previous=request.method == "GET")
     assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
     try:
         section = questionnaire.section(section_id)
@@ -241,11 +243,13 @@ def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapp
                   conflict: str | None = None) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
     code, round_id = page.organisation.code, page.assessment.id
+    previous = page.previous if request.method == "GET" \
+        else previous_agreed(db.session(), page.assessment, page.questionnaire.id)  # a save refused
     back = {"href": url_for(".check", code=code, round_id=round_id, questionnaire_id=page.questionnaire.id),
             "text": "Back to check your answers"} if request.args.get("change") else \
         {"href": url_for(".round_tasks", code=code, round_id=round_id), "text": "Back to your task list"}
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
-            "wording": RESPONDING, "back": back, "last_time": last_time(page.previous, page.questionnaire, section),
+            "wording": RESPONDING, "back": back, "last_time": last_time(previous, page.questionnaire, section),
             **section_context(page.questionnaire, section, stored)}
 
 
