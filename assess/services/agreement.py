@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ScalarSelect, and_, or_, select
+from sqlalchemy import ScalarSelect, and_, null, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from assess.answers import describe_answer
@@ -30,6 +30,7 @@ from assess.models import (
     RespondentGroup,
     Response,
     ResponseKind,
+    ResponseSection,
     ResponseStatus,
     Target,
     User,
@@ -336,26 +337,36 @@ def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: 
     ))
 
 
-def own_and_previous(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
-                     with_previous: bool = True) -> tuple[Response | None, Previous | None]:
-    """A person's own response to a questionnaire of a round and (``with_previous``) the council's last agreed one.
+@dataclass(frozen=True)
+class OwnAnswers:
+    """What a person's question page shows from the database besides the round."""
 
-    Both in one statement, with their answers and section versions: a question page needs nothing else.
+    response: Response | None  # their own response to the questionnaire, once they have saved anything
+    previous: Previous | None  # the council's agreed answers in its last published round (when asked for)
+    section_version: int  # how many times the page's section has been saved (0: never, or no section asked for)
+
+
+def own_answers(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
+                section_id: str | None = None, with_previous: bool = False) -> OwnAnswers:
+    """A person's own response to a questionnaire of a round, its answers, one section's version, the last agreed one.
+
+    All in one statement: the answers joined, the section's version as a column (joining every section's
+    row as well would multiply the rows by the sections), and the previous agreed response as a second row.
     """
     wanted = own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
                         Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
     if with_previous:
         wanted = or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id))
-    found = session.scalars(
-        select(Response).where(wanted)
-        # Only one's own response has section versions to show (and rows joined for the other would multiply).
-        .options(joinedload(Response.answers),
-                 joinedload(Response.sections.and_(Response.kind == ResponseKind.INDIVIDUAL)),
-                 joinedload(Response.assessment),
+    shown = select(ResponseSection.version).where(ResponseSection.response_id == Response.id,
+                                                  ResponseSection.section_id == section_id).scalar_subquery()
+    rows = session.execute(
+        select(Response, shown if section_id is not None else null()).where(wanted)
+        .options(joinedload(Response.answers), joinedload(Response.assessment),
                  joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
     ).unique().all()
-    mine = next((r for r in found if r.kind == ResponseKind.INDIVIDUAL), None)
-    return mine, _previous(next((r for r in found if r.kind == ResponseKind.CONSENSUS), None))
+    mine = next(((r, v) for r, v in rows if r.kind == ResponseKind.INDIVIDUAL), (None, None))
+    return OwnAnswers(mine[0], _previous(next((r for r, _ in rows if r.kind == ResponseKind.CONSENSUS), None)),
+                      mine[1] or 0)
 
 
 def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from flask import render_template
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -23,6 +25,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -322,6 +325,24 @@ NOT_APPLICABLE_TEXT = "Not applicable to our council"
 CHOSEN = ("level", "yes-no", "choice", "multi-choice")
 
 
+#: Each govuk-frontend-wtf template's GOV.UK macro: its component folder and name.
+MACROS = {"radios": ("radios", "govukRadios"), "checkboxes": ("checkboxes", "govukCheckboxes"),
+          "input": ("input", "govukInput"), "charactercount": ("character-count", "govukCharacterCount"),
+          "textarea": ("textarea", "govukTextarea")}
+
+
+@lru_cache(maxsize=4096)
+def _rendered(component: str, params: str) -> Markup:
+    """A GOV.UK macro's HTML for its parameters (as JSON), called directly and remembered.
+
+    The same question with the same answer (and error) always gives the same HTML, and question
+    pages show the same few over and over: most fields are rendered once per worker.
+    """
+    folder, name = MACROS[component]
+    module = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html").module
+    return Markup(getattr(module, name)(json.loads(params)))
+
+
 @dataclass(frozen=True)
 class MacroCall:
     """A question page's field as the GOV.UK macro that shows it and the macro's parameters."""
@@ -330,8 +351,8 @@ class MacroCall:
     params: dict[str, Any]
 
     def __html__(self) -> str:
-        """The field rendered on its own, through govuk-frontend-wtf's template (anywhere but the section page)."""
-        return str(render_template(f"govuk_frontend_wtf/{self.component}.html", params=self.params))
+        """The field's HTML: what govuk-frontend-wtf renders, without a template render of its own each time."""
+        return str(_rendered(self.component, json.dumps(self.params, sort_keys=True)))
 
     __str__ = __html__
 
@@ -341,7 +362,7 @@ class _InPage:
 
     govuk-frontend-wtf renders each field through a template of its own (with Flask's context
     processors run again each time): about half a question page's time. This keeps its mapping of a
-    field to the macro's parameters and leaves the rendering to the one template of the page.
+    field to the macro's parameters and calls the macro directly (see MacroCall).
     """
 
     template: str

@@ -31,7 +31,7 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
-from assess.services.agreement import Previous, last_time, own_and_previous, previous_agreed
+from assess.services.agreement import Previous, last_time, own_answers, previous_agreed
 from assess.services.completion import finished_counts
 from assess.services.responses import (
     EditConflict,
@@ -158,6 +158,7 @@ class _Page:
     questionnaire: Questionnaire
     response: Response | None  # the person's own response, once they have saved anything
     previous: Previous | None  # the council's agreed answers in its last published round, if any (and asked for)
+    section_version: int  # the asked-for section's version when the page was read
 
     @property
     def organisation(self) -> Organisation:
@@ -174,11 +175,11 @@ class _Page:
                                    membership.group if membership else None)
 
 
-def _page(code: str, round_id: int, questionnaire_id: str, with_previous: bool = False) -> _Page:
+def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | None = None,
+          with_previous: bool = False) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
-    response, previous = own_and_previous(db.session(), assessment, link.questionnaire_version, current_user(),
-                                          with_previous)
-    return _Page(assessment, link, questionnaire, response, previous)
+    own = own_answers(db.session(), assessment, link.questionnaire_version, current_user(), section_id, with_previous)
+    return _Page(assessment, link, questionnaire, own.response, own.previous, own.section_version)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
@@ -187,7 +188,7 @@ def _page(code: str, round_id: int, questionnaire_id: str, with_previous: bool =
 def section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
     """One section of a questionnaire as a question page; every save stores the whole page."""
     # A save that succeeds shows no page: the previous round's answers are read only to show one.
-    page = _page(code, round_id, questionnaire_id, with_previous=request.method == "GET")
+    page = _page(code, round_id, questionnaire_id, section_id, with_previous=request.method == "GET")
     assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
     try:
         section = questionnaire.section(section_id)
@@ -201,7 +202,7 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
-        form.lock_version.data = str(section_version(response, section.id))
+        form.lock_version.data = str(page.section_version)
         return render_template("section.html", **_section_page(page, section, form, stored))
     form = form_class()
     changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, stored)) \
