@@ -3,7 +3,7 @@
 Drawing a PDF takes seconds of CPU; sending one already drawn takes microseconds. Each PDF is drawn
 once per content: it is kept under a fingerprint of everything it shows (the ReportData it is drawn
 from, and the drawing code itself), so a changed answer, score, name or release draws it afresh and
-nothing has to be invalidated by hand (docs/adr/0006-pdfs-drawn-once-per-content.md).
+nothing has to be invalidated by hand (docs/adr/0007-pdfs-drawn-once-per-content.md).
 """
 
 from __future__ import annotations
