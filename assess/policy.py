@@ -16,7 +16,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
 from assess.models import (
@@ -149,7 +149,8 @@ def relations(session: Session, user: User | None, target: Target = None) -> fro
                        else target.id if isinstance(target, Organisation) else None)
     if organisation_id is None:
         return frozenset(found)
-    role = session.scalar(select(Membership.role).filter_by(user_id=user.id, organisation_id=organisation_id))
+    # The person's memberships are loaded with them (one statement a request, see load_user), not asked for each check.
+    role = next((m.role for m in user.memberships if m.organisation_id == organisation_id), None)
     if role is not None:
         found.add(Relation.LEAD if role == OrganisationRole.LEAD else Relation.RESPONDENT)
     if user.has_role(SiteRole.FACILITATOR) and _assigned(session, user, organisation_id, assessment):
@@ -160,13 +161,30 @@ def relations(session: Session, user: User | None, target: Target = None) -> fro
     return frozenset(found)
 
 
+#: The session.info key of the facilitator assignments looked up in a session since it last wrote anything.
+_ASSIGNED = "assess.policy.assigned"
+
+
 def _assigned(session: Session, user: User, organisation_id: int, assessment: Assessment | None) -> bool:
-    query = select(Assignment.id).where(Assignment.user_id == user.id)
-    if assessment is not None:
-        query = query.where(Assignment.assessment_id == assessment.id)
-    else:
-        query = query.join(Assessment).where(Assessment.organisation_id == organisation_id)
-    return bool(session.scalar(select(exists(query))))
+    # A page asks the policy several times about one round: look each assignment up once.
+    memo: dict[tuple[int, int, int | None], bool] = session.info.setdefault(_ASSIGNED, {})
+    key = (user.id, organisation_id, assessment.id if assessment is not None else None)
+    if key not in memo:
+        query = select(Assignment.id).where(Assignment.user_id == user.id)
+        if assessment is not None:
+            query = query.where(Assignment.assessment_id == assessment.id)
+        else:
+            query = query.join(Assessment).where(Assessment.organisation_id == organisation_id)
+        memo[key] = bool(session.scalar(select(exists(query))))
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_assignments(session: Session, *_args: object) -> None:
+    """Whatever a session writes (or another transaction wrote meanwhile) may change who is assigned."""
+    session.info.pop(_ASSIGNED, None)
 
 
 def allowed(session: Session, user: User | None, action: Action, target: Target = None) -> bool:

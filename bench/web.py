@@ -55,7 +55,7 @@ class Page:
 
     name: str
     path: str  # with {round} for the demo round's id
-    persona: str = "respondent"  # "respondent" (one of their own a client) or "lead"
+    persona: str = "respondent"  # "respondent" (one of their own a client), or the demo's "lead", "facilitator"...
     save: bool = False  # POST the section form, with the lock_version each save moves on
 
     def url(self, site: Site) -> str:
@@ -70,7 +70,19 @@ PAGES = (
     Page("save a section", f"{ROUND}{QUESTIONNAIRE}/{SECTION}", save=True),
     Page("profile (HTML)", f"{ROUND}profile", persona="lead"),
     Page("profile.pdf", f"{ROUND}profile.pdf", persona="lead"),
+    Page("manage the round", f"{ROUND}manage", persona="lead"),
+    Page("completion", f"{ROUND}completion", persona="lead"),
+    Page("divergence", f"{ROUND}divergence/{QUESTIONNAIRE}", persona="facilitator"),
+    Page("agree a section", f"{ROUND}agree/{QUESTIONNAIRE}/{SECTION}", persona="facilitator"),
+    Page("sector dashboard", "/sector/", persona="analyst"),
 )
+#: The demo's people the pages are asked for by (besides the benchmark's own respondents).
+PERSONAS = sorted({page.persona for page in PAGES} - {"respondent"})
+
+
+def persona_email(persona: str) -> str:
+    """The address a persona signs in with."""
+    return respondent_email(0) if persona == "respondent" else f"{persona}@demo.example"
 
 #: The wrk script: each thread (one connection) is one person; a save carries the section's version,
 #: which moves on by one with each save the server acknowledges (a redirect).
@@ -192,7 +204,8 @@ def sql_statements(site: Site) -> dict[str, int]:
     event.listen(app.extensions["assess.engine"], "before_cursor_execute",
                  lambda *args: statements.append(args[2]))
     clients = {}
-    for persona, email in (("respondent", respondent_email(0)), ("lead", "lead@demo.example")):
+    for persona in ("respondent", *PERSONAS):
+        email = persona_email(persona)
         client = clients[persona] = app.test_client()
         sign_in = client.get("/sign-in").get_data(as_text=True)
         client.post("/sign-in", data={**hidden_fields(sign_in), "email": email, "password": PASSWORD})
@@ -215,8 +228,8 @@ def _save_form(page: str) -> dict[str, str]:
 
 
 def _people(server: Server, site: Site, persona: str, count: int) -> list[Person]:
-    """``count`` people signed in to the server: respondents of their own, or the lead (once)."""
-    emails = [respondent_email(n) for n in range(count)] if persona == "respondent" else ["lead@demo.example"]
+    """``count`` people signed in to the server: respondents of their own, or one of the demo's people (once)."""
+    emails = [respondent_email(n) for n in range(count)] if persona == "respondent" else [persona_email(persona)]
     people = []
     for email in emails:
         browser = Browser(server.base)
@@ -247,7 +260,8 @@ def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -
           f"{'CPU ms/req':>12}{'x bare':>8}{'SQL/req':>9}{'errors':>8}")
     with _servers(site, folder) as (app, bare):
         bare_people = [Person("", "", 0)]
-        people = {"respondent": _people(app, site, "respondent", max(CLIENTS)), "lead": _people(app, site, "lead", 1)}
+        people = {"respondent": _people(app, site, "respondent", max(CLIENTS)),
+                  **{persona: _people(app, site, persona, 1) for persona in PERSONAS}}
         for clients in CLIENTS:
             bases: list[Run] = []
             runs: dict[str, list[Run]] = {page.name: [] for page in PAGES}

@@ -448,3 +448,21 @@ def test_the_next_round_starts_from_the_previous_ones_questionnaires_and_people(
     other = lead.get(f"/councils/OWN/rounds/new?from={places.other.round_id}").get_data(as_text=True)
     assert 'value="staged-example" checked' not in other
     assert lead.get("/councils/OWN/rounds/new?from=x").status_code == 200
+
+
+def test_home_page_counts_agree_with_the_completion_table(fixture_app: Flask) -> None:
+    from assess import questionnaire_library
+    from assess.models import Assessment, User
+    from assess.services.completion import completion, finished_counts
+    from assess.services.demo import create_demo
+
+    with fixture_app.app_context():
+        session = db.session()
+        create_demo(session, questionnaire_library(fixture_app), "demo-password-1")
+        lead = session.scalar(select(User).filter_by(email="lead@demo.example"))
+        assert lead is not None
+        rounds = list(session.scalars(select(Assessment)))
+        counted = finished_counts(session, rounds, lead)
+        people = {a.id: completion(session, a, lead).people for a in rounds}
+        assert counted == {a.id: (sum(p.finished for p in people[a.id]), len(people[a.id])) for a in rounds}
+        assert any(finished for finished, _ in counted.values())  # the demo has people who submitted everything

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from assess import db
 from assess.models import Assessment, Organisation, Response, ResponseKind, ResponseStatus
 from assess.reports.data import NoSubmittedResponse, ReportData, build_report
+from assess.reports.downloads import cached_pdf
 from assess.reports.html import render_report_html
 from assess.reports.pdf import render_pdf
 
@@ -85,16 +89,18 @@ def _safe(code: str) -> str:
 @click.option("--all", "every", is_flag=True, help="Every council with a submitted response (use --out-dir).")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="The folder to write every council's report into (with --all).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --all: draw this many reports at once, each in a process of its own (up to one a CPU core).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]),
               help="PDF (default) or the accessible HTML twin; a --out ending .html means HTML.")
 @with_appcontext
 def report_command(organisation_code: str | None, assessment_id: int | None, out: Path | None, every: bool,
-                   out_dir: Path | None, fmt: str | None) -> None:
+                   out_dir: Path | None, fmt: str | None, jobs: int) -> None:
     """Write the maturity-profile report of a council's assessment round.
 
     \b
     assess report ORGANISATION_CODE [--assessment ID] --out FILE.pdf
-    assess report --all --out-dir DIR
+    assess report --all --out-dir DIR [--jobs N]
     """
     session = db.session()
     if every:
@@ -102,10 +108,12 @@ def report_command(organisation_code: str | None, assessment_id: int | None, out
             raise click.UsageError("--all takes --out-dir only (no council code, --assessment or --out)")
         if out_dir is None:
             raise click.UsageError("--all needs --out-dir DIR")
-        _report_all(session, out_dir, _format_of(None, fmt))
+        _report_all(session, out_dir, _format_of(None, fmt), jobs)
         return
     if not organisation_code:
         raise click.UsageError("give a council's ORGANISATION_CODE (or --all --out-dir DIR)")
+    if jobs != 1:
+        raise click.UsageError("--jobs goes with --all")
     if out is None:
         raise click.UsageError("give --out FILE.pdf (or FILE.html)")
     if out_dir is not None:
@@ -136,18 +144,45 @@ def report_command(organisation_code: str | None, assessment_id: int | None, out
                f"{len(report.questionnaires)} questionnaire(s)")
 
 
-def _report_all(session: Session, out_dir: Path, fmt: str) -> None:
-    targets = [(a.id, a.organisation.code) for a in reportable_assessments(session)]
-    if not targets:
+#: The app a drawing process works with: the command's own, inherited when the process is forked.
+_DRAWING_APP: list[Flask] = []
+
+
+def _start_drawing_process() -> None:
+    # A forked process must not share the parent's database connections: it opens its own.
+    _DRAWING_APP[0].extensions["assess.engine"].dispose(close=False)
+
+
+def _draw(job: tuple[int, Path, str]) -> Path:
+    """Write one round's report to a file; a PDF comes from (and goes into) the cache the web serves."""
+    assessment_id, path, fmt = job
+    app = _DRAWING_APP[0]
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, assessment_id)
+        assert assessment is not None
+        report = build_report(session, assessment)
+        path.write_bytes(cached_pdf(app, report) if fmt == "pdf" else render(report, fmt))
+    return path
+
+
+def _report_all(session: Session, out_dir: Path, fmt: str, jobs: int) -> None:
+    todo = [(a.id, out_dir / f"{_safe(a.organisation.code)}-round-{a.id}.{fmt}")
+            for a in reportable_assessments(session)]
+    if not todo:
         raise click.ClickException("no council has a submitted response yet")
     out_dir.mkdir(parents=True, exist_ok=True)
-    with click.progressbar(targets, label="Writing reports", file=sys.stderr,
-                           item_show_func=lambda t: t[1] if t else None) as bar:
-        for assessment_id, code in bar:
-            assessment = session.get(Assessment, assessment_id)
-            assert assessment is not None
-            report = build_report(session, assessment)
-            path = out_dir / f"{_safe(code)}-round-{assessment_id}.{fmt}"
-            path.write_bytes(render(report, fmt))
-            session.expunge_all()  # keep memory flat over hundreds of councils
-    click.echo(f"Wrote {len(targets)} report(s) to {out_dir}")
+    _DRAWING_APP[:] = [current_app._get_current_object()]  # type: ignore[attr-defined]
+    jobs_list = [(assessment_id, path, fmt) for assessment_id, path in todo]
+    with ExitStack() as stack:
+        if jobs > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_drawing_process))
+            drawn = pool.map(_draw, jobs_list)
+        else:
+            drawn = map(_draw, jobs_list)  # each in an app context of its own: memory stays flat over many councils
+        with click.progressbar(drawn, length=len(todo), label="Writing reports", file=sys.stderr,
+                               item_show_func=lambda path: path.name if path else None) as bar:
+            for _path in bar:
+                pass
+    click.echo(f"Wrote {len(todo)} report(s) to {out_dir}")

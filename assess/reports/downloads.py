@@ -1,15 +1,29 @@
-"""Flask responses for the report downloads (used by the results page's views)."""
+"""Flask responses for the report downloads (used by the results page's views), and the cache of drawn PDFs.
+
+Drawing a PDF takes seconds of CPU; sending one already drawn takes microseconds. Each PDF is drawn
+once per content: it is kept under a fingerprint of everything it shows (the ReportData it is drawn
+from, and the drawing code itself), so a changed answer, score, name or release draws it afresh and
+nothing has to be invalidated by hand (docs/adr/0007-pdfs-drawn-once-per-content.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
-from flask import Response
+from flask import Flask, Response, current_app
+from flask_caching import Cache
 
+from assess.reports import charts, pdf
 from assess.reports.data import ReportData
 from assess.reports.html import render_report_html
 from assess.reports.pdf import render_pdf
+
+#: What the drawing code is: a new release that draws differently never serves a PDF drawn by the old one.
+_DRAWING_CODE = hashlib.sha256(b"".join(Path(module.__file__ or "").read_bytes() for module in (pdf, charts))).digest()
 
 
 def report_filename(report: ReportData, extension: str) -> str:
@@ -18,10 +32,45 @@ def report_filename(report: ReportData, extension: str) -> str:
     return f"maturity-profile-{code}-round-{report.round.id}.{extension}"
 
 
+def pdf_cache(app: Flask) -> Cache:
+    """The drawn PDFs: files in the instance folder, shared by every worker and by `assess report --all`."""
+    cache: Cache | None = app.extensions.get("assess.pdf_cache")
+    if cache is None:
+        cache = app.extensions["assess.pdf_cache"] = Cache(app, config={
+            "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(Path(app.instance_path) / "pdf-cache"),
+            "CACHE_DEFAULT_TIMEOUT": 0,  # never stale: a changed report has another key
+            "CACHE_THRESHOLD": app.config.get("PDF_CACHE_FILES", 2000),  # then the oldest go
+        })
+    return cache
+
+
+def fingerprint(report: ReportData) -> str:
+    """A key for exactly what a PDF of this report shows (frozen dataclasses all the way down, so repr is content).
+
+    A questionnaire counts by its id and version (a recorded version never changes): its whole model
+    would be most of the text to hash.
+    """
+    parts = [(part.questionnaire.id, part.questionnaire.version,
+              [(f.name, getattr(part, f.name)) for f in fields(part) if f.name != "questionnaire"])
+             for part in report.questionnaires]
+    shown = [(f.name, getattr(report, f.name)) for f in fields(report) if f.name != "questionnaires"]
+    return hashlib.sha256(_DRAWING_CODE + repr((shown, parts)).encode()).hexdigest()
+
+
+def cached_pdf(app: Flask, report: ReportData) -> bytes:
+    """The report's PDF, drawn only if no PDF of this very content has been drawn before."""
+    cache, key = pdf_cache(app), f"pdf-{fingerprint(report)}"
+    drawn: bytes | None = cache.get(key)
+    if drawn is None:
+        drawn = render_pdf(report)
+        cache.set(key, drawn)
+    return drawn
+
+
 def pdf_response(report: ReportData) -> Response:
     """The PDF as a download."""
     return Response(
-        render_pdf(report),
+        cached_pdf(current_app._get_current_object(), report),  # type: ignore[attr-defined]
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{report_filename(report, "pdf")}"'},
     )

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ScalarSelect, and_, null, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from assess.answers import describe_answer
 from assess.db import insert_unless_exists
@@ -30,6 +30,7 @@ from assess.models import (
     RespondentGroup,
     Response,
     ResponseKind,
+    ResponseSection,
     ResponseStatus,
     Target,
     User,
@@ -311,21 +312,61 @@ class Previous:
         return self.questionnaire.version == questionnaire.version
 
 
-def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
-    """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
-    response = session.scalar(
-        select(Response).join(Assessment).join(QuestionnaireVersion).where(
-            Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
-            Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
-            Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
-            QuestionnaireVersion.questionnaire_id == questionnaire_id)
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1)
-        .options(selectinload(Response.answers), selectinload(Response.scores))
-    )
+def _previous_agreed_id(assessment: Assessment, questionnaire_id: str) -> ScalarSelect[int]:
+    """The id of the council's latest earlier published agreed response to a questionnaire (NULL if none)."""
+    return (select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
+        Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
+        Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
+        Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
+        QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+
+
+def _previous(response: Response | None) -> Previous | None:
     if response is None:
         return None
     return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
                     answers_of(response))
+
+
+def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
+    """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
+    return _previous(session.scalar(
+        select(Response).where(Response.id == _previous_agreed_id(assessment, questionnaire_id))
+        .options(selectinload(Response.answers), selectinload(Response.scores))
+    ))
+
+
+@dataclass(frozen=True)
+class OwnAnswers:
+    """What a person's question page shows from the database besides the round."""
+
+    response: Response | None  # their own response to the questionnaire, once they have saved anything
+    previous: Previous | None  # the council's agreed answers in its last published round (when asked for)
+    section_version: int  # how many times the page's section has been saved (0: never, or no section asked for)
+
+
+def own_answers(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
+                section_id: str | None = None, with_previous: bool = False) -> OwnAnswers:
+    """A person's own response to a questionnaire of a round, its answers, one section's version, the last agreed one.
+
+    All in one statement: the answers joined, the section's version as a column (joining every section's
+    row as well would multiply the rows by the sections), and the previous agreed response as a second row.
+    """
+    wanted = own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
+                        Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
+    if with_previous:
+        wanted = or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id))
+    shown = select(ResponseSection.version).where(ResponseSection.response_id == Response.id,
+                                                  ResponseSection.section_id == section_id).scalar_subquery()
+    rows = session.execute(
+        select(Response, shown if section_id is not None else null()).where(wanted)
+        .options(joinedload(Response.answers), joinedload(Response.assessment),
+                 joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
+    ).unique().all()
+    mine = next(((r, v) for r, v in rows if r.kind == ResponseKind.INDIVIDUAL), (None, None))
+    return OwnAnswers(mine[0], _previous(next((r for r, _ in rows if r.kind == ResponseKind.CONSENSUS), None)),
+                      mine[1] or 0)
 
 
 def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:

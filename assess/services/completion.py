@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from assess.models import (
     Assessment,
+    AssessmentQuestionnaire,
     AssessmentStatus,
     AuditEvent,
     Membership,
@@ -140,6 +141,41 @@ def completion(session: Session, assessment: Assessment, by: User) -> Completion
             progress.append(_progress(questionnaire, response))
         people.append(PersonProgress(user, membership.group, membership.role, tuple(progress)))
     return Completion(questionnaires, tuple(people))
+
+
+def finished_counts(session: Session, assessments: Sequence[Assessment], by: User) -> dict[int, tuple[int, int]]:
+    """For each round: how many of its council's active members have submitted every questionnaire, of how many.
+
+    The figure a home page shows beside each round it lists, for all of them in one statement
+    (``completion`` works out everyone's progress section by section: for the round's own page).
+    """
+    for assessment in assessments:
+        require(session, by, Action.VIEW_RESPONSES, assessment)
+    ids = [a.id for a in assessments]
+    members = (select(Assessment.id.label("round_id"), Membership.user_id)
+               .join(Membership, Membership.organisation_id == Assessment.organisation_id)
+               .join(User, User.id == Membership.user_id)
+               .where(Assessment.id.in_(ids), User.active.is_(True)).subquery())
+    offered = (select(AssessmentQuestionnaire.assessment_id, func.count().label("count"))
+               .where(AssessmentQuestionnaire.assessment_id.in_(ids))
+               .group_by(AssessmentQuestionnaire.assessment_id).subquery())
+    submitted = (select(Response.assessment_id, Response.respondent_id,
+                        func.count(distinct(Response.questionnaire_version_id)).label("count"))
+                 .join(AssessmentQuestionnaire, and_(
+                     AssessmentQuestionnaire.assessment_id == Response.assessment_id,
+                     AssessmentQuestionnaire.questionnaire_version_id == Response.questionnaire_version_id))
+                 .where(Response.assessment_id.in_(ids), Response.kind == ResponseKind.INDIVIDUAL,
+                        Response.status == ResponseStatus.SUBMITTED)
+                 .group_by(Response.assessment_id, Response.respondent_id).subquery())
+    rows = session.execute(
+        select(members.c.round_id, func.count(), func.count().filter(submitted.c.count == offered.c.count))
+        .select_from(members).join(offered, offered.c.assessment_id == members.c.round_id)
+        .outerjoin(submitted, and_(submitted.c.assessment_id == members.c.round_id,
+                                   submitted.c.respondent_id == members.c.user_id))
+        .group_by(members.c.round_id)
+    ).all()
+    counts = {round_id: (finished, people) for round_id, people, finished in rows}
+    return {round_id: counts.get(round_id, (0, 0)) for round_id in ids}
 
 
 def _progress(questionnaire: Questionnaire, response: Response | None) -> Progress:

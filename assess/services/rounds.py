@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assess.library import Library
 from assess.models import (
@@ -27,8 +27,8 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
-from assess.services.questionnaires import Offered, offered, use_offered
-from assess.services.responses import SectionProgress, answers_of, find_individual_response, section_progress
+from assess.services.questionnaires import Offered, offered, questionnaire_of, use_offered
+from assess.services.responses import SectionProgress, answers_of, section_progress
 from scoring import Questionnaire
 
 
@@ -216,9 +216,15 @@ class QuestionnaireTask:
         return sum(s.status == "completed" for s in self.sections)
 
 
-def task(
-    session: Session, link: AssessmentQuestionnaire, questionnaire: Questionnaire, user: User,
-) -> QuestionnaireTask:
-    """The user's progress through one questionnaire of a round."""
-    response = find_individual_response(session, link.assessment, link.questionnaire_version, user)
-    return QuestionnaireTask(link, questionnaire, response, section_progress(questionnaire, answers_of(response)))
+def tasks(session: Session, assessment: Assessment, user: User) -> list[QuestionnaireTask]:
+    """The user's progress through each questionnaire of a round (their responses read in one statement)."""
+    responses = {r.questionnaire_version_id: r for r in session.scalars(
+        select(Response).filter_by(assessment_id=assessment.id, respondent_id=user.id, kind=ResponseKind.INDIVIDUAL)
+        .options(joinedload(Response.answers))).unique()}
+    result = []
+    for link in assessment.questionnaires:
+        questionnaire = questionnaire_of(link.questionnaire_version)
+        response = responses.get(link.questionnaire_version_id)
+        result.append(QuestionnaireTask(link, questionnaire, response,
+                                        section_progress(questionnaire, answers_of(response))))
+    return result

@@ -51,7 +51,7 @@ from assess.web.forms import (
     section_form_class,
     sentence,
 )
-from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
+from assess.web.sections import AGREEING, hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section
 
@@ -139,17 +139,20 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
     context = section_context(questionnaire, section, agreed)
     previous = previous_agreed(session, assessment, questionnaire.id)
     page = {"organisation": assessment.organisation, "assessment": assessment, "suggested": notes,
-            "last_time": last_time(previous, questionnaire, section), **context}
+            "last_time": last_time(previous, questionnaire, section), "wording": AGREEING,
+            "back": {"href": url_for(".overview", code=code, round_id=round_id), "text": "Back to the overview"},
+            "divergence_url": url_for(".divergence_page", code=code, round_id=round_id,
+                                      questionnaire_id=questionnaire.id), **context}
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, {**suggested, **agreed})
         form.lock_version.data = str(section_version(response, section.id))
-        return render_template("facilitate/section.html", form=form, **page)
+        return render_template("section.html", form=form, **page)
     form = form_class()
     changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, agreed)) \
         if form.validate() else {}
     if form.errors:
-        return render_template("facilitate/section.html", form=form, **page), 400
+        return render_template("section.html", form=form, **page), 400
     shown_at = parse_version(form.lock_version.data)
     try:
         if shown_at is None:
@@ -162,7 +165,7 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
         form.lock_version.data = str(section_version(response, section.id))
         conflict = ("Someone else saved the agreed answers to this section after you opened it, so your changes "
                     "have not been saved. Check the answers below and save again")
-        return render_template("facilitate/section.html", form=form, conflict=conflict, **page), 409
+        return render_template("section.html", form=form, conflict=conflict, **page), 409
     except ResponseLocked as locked:
         session.rollback()
         flash(f"{sentence(str(locked))}.")

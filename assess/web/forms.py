@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -21,6 +25,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -379,6 +384,52 @@ NOT_APPLICABLE_TEXT = "Not applicable to our council"
 CHOSEN = ("level", "yes-no", "choice", "multi-choice")
 
 
+#: Each govuk-frontend-wtf template's GOV.UK macro: its component folder and name.
+MACROS = {"radios": ("radios", "govukRadios"), "checkboxes": ("checkboxes", "govukCheckboxes"),
+          "input": ("input", "govukInput"), "charactercount": ("character-count", "govukCharacterCount"),
+          "textarea": ("textarea", "govukTextarea")}
+
+
+@lru_cache(maxsize=4096)
+def _rendered(component: str, params: str) -> Markup:
+    """A GOV.UK macro's HTML for its parameters (as JSON), called directly and remembered.
+
+    The same question with the same answer (and error) always gives the same HTML, and question
+    pages show the same few over and over: most fields are rendered once per worker.
+    """
+    folder, name = MACROS[component]
+    module = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html").module
+    return Markup(getattr(module, name)(json.loads(params)))
+
+
+@dataclass(frozen=True)
+class MacroCall:
+    """A question page's field as the GOV.UK macro that shows it and the macro's parameters."""
+
+    component: str  # the govuk-frontend-wtf template's name: radios, checkboxes, input, charactercount, textarea
+    params: dict[str, Any]
+
+    def __html__(self) -> str:
+        """The field's HTML: what govuk-frontend-wtf renders, without a template render of its own each time."""
+        return str(_rendered(self.component, json.dumps(self.params, sort_keys=True)))
+
+    __str__ = __html__
+
+
+class _InPage:
+    """A widget whose field the page's own template shows, calling the GOV.UK macro itself.
+
+    govuk-frontend-wtf renders each field through a template of its own (with Flask's context
+    processors run again each time): about half a question page's time. This keeps its mapping of a
+    field to the macro's parameters and calls the macro directly (see MacroCall).
+    """
+
+    template: str
+
+    def render(self, params: dict[str, Any]) -> MacroCall:
+        return MacroCall(self.template.rsplit("/", 1)[-1].removesuffix(".html"), params)
+
+
 class _NotApplicableLast:
     """Puts the "not applicable" choice last, after an "or" divider (the GOV.UK pattern for "none of these")."""
 
@@ -396,14 +447,30 @@ class _NotApplicableLast:
         return params
 
 
-class RadiosWithNotApplicable(_NotApplicableLast, GovRadioInput):
+class RadiosWithNotApplicable(_NotApplicableLast, _InPage, GovRadioInput):
     """Radios whose last choice, after "or", is "not applicable"."""
 
 
-class CheckboxesWithNotApplicable(_NotApplicableLast, GovCheckboxesInput):
+class CheckboxesWithNotApplicable(_NotApplicableLast, _InPage, GovCheckboxesInput):
     """Checkboxes whose last, exclusive choice, after "or", is "not applicable"."""
 
     exclusive = True
+
+
+class InPageTextInput(_InPage, GovTextInput):
+    """A number's text input, shown by the page's template."""
+
+
+class InPageCharacterCount(_InPage, GovCharacterCount):
+    """A text answer with its character count, shown by the page's template."""
+
+
+class InPageTextArea(_InPage, GovTextArea):
+    """A comment box, shown by the page's template."""
+
+
+class InPageCheckbox(_InPage, GovCheckboxInput):
+    """A "not applicable" checkbox, shown by the page's template."""
 
 
 def _answer_field(question: Question) -> Field:
@@ -426,8 +493,8 @@ def _answer_field(question: Question) -> Field:
                                    description=description or "Select all that apply",
                                    widget=CheckboxesWithNotApplicable(), validators=[Optional()])
     if question.type == "number":
-        return StringField(question.text, description=description, widget=GovTextInput())
-    return TextAreaField(question.text, description=description, widget=GovCharacterCount())
+        return StringField(question.text, description=description, widget=InPageTextInput())
+    return TextAreaField(question.text, description=description, widget=InPageCharacterCount())
 
 
 def _options(question: Question) -> list[SelectChoice]:
@@ -444,12 +511,12 @@ def section_form_class(section: Section, agreeing: bool = False) -> type[Section
         fields[question.id] = _answer_field(question)
         if question.not_applicable and question.type not in CHOSEN:
             # A number or text has no list to add "not applicable" to: it gets a checkbox of its own.
-            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=GovCheckboxInput())
+            fields[question.id + NOT_APPLICABLE_SUFFIX] = BooleanField(NOT_APPLICABLE_TEXT, widget=InPageCheckbox())
         if question.comment != "none" or agreeing:
             label = "Why the team agreed this (optional)" if agreeing and question.comment != "required" else {
                 "optional": "Comment or evidence (optional)"}.get(question.comment, "Comment or evidence")
             fields[question.id + COMMENT_SUFFIX] = TextAreaField(
-                label, widget=GovTextArea(),
+                label, widget=InPageTextArea(),
                 validators=[Length(max=5000, message="Comment or evidence must be 5,000 characters or fewer")])
     return type(f"Section_{section.id}", (SectionForm,), fields)
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from assess import db
 from assess.answers import missing_answers
@@ -15,7 +14,6 @@ from assess.models import (
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
-    Membership,
     Organisation,
     Response,
     ResponseKind,
@@ -33,25 +31,23 @@ from assess.reports.data import (
     respondent_chooser,
 )
 from assess.reports.downloads import html_response, pdf_response
-from assess.services.agreement import last_time, previous_agreed
-from assess.services.completion import completion
-from assess.services.questionnaires import questionnaire_of
+from assess.services.agreement import Previous, last_time, own_answers, previous_agreed
+from assess.services.completion import finished_counts
 from assess.services.responses import (
     EditConflict,
     Incomplete,
     ResponseLocked,
     answers_of,
-    find_individual_response,
     individual_response,
     save_section,
     section_version,
     stored_profile,
     submit_response,
 )
-from assess.services.rounds import task
+from assess.services.rounds import tasks
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
-from assess.web.sections import hidden_by_earlier_pages, parse_version, section_context
+from assess.web.sections import RESPONDING, hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, visible_questions
 from scoring.model import Questionnaire, Section
 
@@ -92,23 +88,25 @@ def _home_page() -> HomePage:
     answering: list[RoundLink] = []
     running: list[RoundLink] = []
     facilitating: list[RoundLink] = []
-    for organisation in councils_of(session, user):
-        for assessment in visible_rounds(session, user, organisation):
-            code, round_id = organisation.code, assessment.id
-            if allowed(session, user, Action.MANAGE_ROUND, assessment) or (
-                    allowed(session, user, Action.VIEW_RESPONSES, assessment)
-                    and not allowed(session, user, Action.ANSWER, assessment)):
-                people = completion(session, assessment, user).people
-                summary = (f"{assessment.status.value.replace('-', ' ').capitalize()}: "
-                           f"{sum(p.finished for p in people)} of {len(people)} people have submitted everything")
-                link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
-                (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
-            if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
-                tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
-                         for link in assessment.questionnaires]
-                done = sum(t.status == "submitted" for t in tasks)
-                answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
-                                           f"You have submitted {done} of {len(tasks)} questionnaires"))
+    rounds = [(organisation, assessment) for organisation in councils_of(session, user)
+              for assessment in visible_rounds(session, user, organisation)]
+    overseen = [assessment for _, assessment in rounds if allowed(session, user, Action.MANAGE_ROUND, assessment)
+                or (allowed(session, user, Action.VIEW_RESPONSES, assessment)
+                    and not allowed(session, user, Action.ANSWER, assessment))]
+    finished = finished_counts(session, overseen, user)
+    for organisation, assessment in rounds:
+        code, round_id = organisation.code, assessment.id
+        if round_id in finished:
+            done, people = finished[round_id]
+            summary = (f"{assessment.status.value.replace('-', ' ').capitalize()}: "
+                       f"{done} of {people} people have submitted everything")
+            link = RoundLink(assessment, url_for("manage.round_page", code=code, round_id=round_id), summary)
+            (running if allowed(session, user, Action.MANAGE_ROUND, assessment) else facilitating).append(link)
+        if allowed(session, user, Action.ANSWER, assessment) and assessment.status == AssessmentStatus.OPEN:
+            progress = tasks(session, assessment, user)
+            submitted = sum(t.status == "submitted" for t in progress)
+            answering.append(RoundLink(assessment, url_for(".round_tasks", code=code, round_id=round_id),
+                                       f"You have submitted {submitted} of {len(progress)} questionnaires"))
     return HomePage(answering, running, facilitating, councils_of(session, user),
                     user.has_role(SiteRole.ANALYST), user.has_role(SiteRole.ADMIN))
 
@@ -143,12 +141,11 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
     user = current_user()
     if not allowed(session, user, Action.ANSWER, assessment):
         return redirect(url_for("manage.round_page", code=code, round_id=round_id))
-    tasks = [task(session, link, questionnaire_of(link.questionnaire_version), user)
-             for link in assessment.questionnaires]
+    progress = tasks(session, assessment, user)
     return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
-                           tasks=tasks, open=assessment.status == AssessmentStatus.OPEN,
-                           all_submitted=all(t.status == "submitted" for t in tasks),
-                           submitted=sum(t.status == "submitted" for t in tasks),
+                           tasks=progress, open=assessment.status == AssessmentStatus.OPEN,
+                           all_submitted=all(t.status == "submitted" for t in progress),
+                           submitted=sum(t.status == "submitted" for t in progress),
                            manages=allowed(session, user, Action.VIEW_RESPONSES, assessment))
 
 
@@ -160,6 +157,8 @@ class _Page:
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
     response: Response | None  # the person's own response, once they have saved anything
+    previous: Previous | None  # the council's agreed answers in its last published round, if any (and asked for)
+    section_version: int  # the asked-for section's version when the page was read
 
     @property
     def organisation(self) -> Organisation:
@@ -170,17 +169,17 @@ class _Page:
         """The person's own response, created by their first save (never by showing a page)."""
         if self.response is not None:
             return self.response
-        session = db.session()
-        membership = session.scalar(select(Membership).filter_by(
-            user_id=current_user().id, organisation_id=self.assessment.organisation_id))
-        return individual_response(session, self.assessment, self.link.questionnaire_version, current_user(),
+        membership = next((m for m in current_user().memberships
+                           if m.organisation_id == self.assessment.organisation_id), None)
+        return individual_response(db.session(), self.assessment, self.link.questionnaire_version, current_user(),
                                    membership.group if membership else None)
 
 
-def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
+def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | None = None,
+          with_previous: bool = False) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
-    response = find_individual_response(db.session(), assessment, link.questionnaire_version, current_user())
-    return _Page(assessment, link, questionnaire, response)
+    own = own_answers(db.session(), assessment, link.questionnaire_version, current_user(), section_id, with_previous)
+    return _Page(assessment, link, questionnaire, own.response, own.previous, own.section_version)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
@@ -188,7 +187,8 @@ def _page(code: str, round_id: int, questionnaire_id: str) -> _Page:
 @login_required
 def section(code: str, round_id: int, questionnaire_id: str, section_id: str) -> ResponseReturnValue:
     """One section of a questionnaire as a question page; every save stores the whole page."""
-    page = _page(code, round_id, questionnaire_id)
+    # A save that succeeds shows no page: the previous round's answers are read only to show one.
+    page = _page(code, round_id, questionnaire_id, section_id, with_previous=request.method == "GET")
     assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
     try:
         section = questionnaire.section(section_id)
@@ -202,13 +202,13 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
-        form.lock_version.data = str(section_version(response, section.id))
-        return render_template("respond/section.html", **_section_page(page, section, form, stored))
+        form.lock_version.data = str(page.section_version)
+        return render_template("section.html", **_section_page(page, section, form, stored))
     form = form_class()
     changes = read_form(form, section, skip=hidden_by_earlier_pages(questionnaire, section, stored)) \
         if form.validate() else {}
     if form.errors:
-        return render_template("respond/section.html", **_section_page(page, section, form, stored)), 400
+        return render_template("section.html", **_section_page(page, section, form, stored)), 400
     session = db.session()
     shown_at = parse_version(form.lock_version.data)
     try:
@@ -222,7 +222,7 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
         form.lock_version.data = str(section_version(page.response, section.id))
         conflict = ("These answers were changed in another window or tab after you opened this page, "
                     "so your changes have not been saved. Check the answers below and save again")
-        return render_template("respond/section.html", **_section_page(page, section, form, stored, conflict)), 409
+        return render_template("section.html", **_section_page(page, section, form, stored, conflict)), 409
     except ResponseLocked:
         session.rollback()
         return _locked(page)
@@ -243,9 +243,14 @@ def _locked(page: _Page) -> ResponseReturnValue:
 def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
                   conflict: str | None = None) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
-    previous = previous_agreed(db.session(), page.assessment, page.questionnaire.id)
+    code, round_id = page.organisation.code, page.assessment.id
+    previous = page.previous if request.method == "GET" \
+        else previous_agreed(db.session(), page.assessment, page.questionnaire.id)  # a save refused
+    back = {"href": url_for(".check", code=code, round_id=round_id, questionnaire_id=page.questionnaire.id),
+            "text": "Back to check your answers"} if request.args.get("change") else \
+        {"href": url_for(".round_tasks", code=code, round_id=round_id), "text": "Back to your task list"}
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
-            "last_time": last_time(previous, page.questionnaire, section),
+            "wording": RESPONDING, "back": back, "last_time": last_time(previous, page.questionnaire, section),
             **section_context(page.questionnaire, section, stored)}
 
 

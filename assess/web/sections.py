@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section, ShowIf
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the one section template says differently for a respondent's own answers and the team's agreed ones."""
+
+    title: str  # before the section's title in the window title
+    caption: str  # before the questionnaire's title above the heading
+    later: str  # the second button
+
+
+RESPONDING = Wording("", "", "Save and come back later")
+AGREEING = Wording("Agreed answers: ", "Agreed answers, ", "Save and check the agreed answers")
 
 
 def parse_version(value: object) -> int | None:

@@ -13,6 +13,8 @@ from pypdf import PdfReader
 from assess import db
 from assess.cli import main
 from assess.models import Assessment, Organisation
+from assess.reports.data import build_report
+from assess.reports.downloads import fingerprint, pdf_cache
 
 if TYPE_CHECKING:
     from tests.reports.conftest import PdfChecks
@@ -90,3 +92,17 @@ def test_report_all_with_nothing_submitted(runner: FlaskCliRunner, tmp_path: Pat
     result = runner.invoke(main, args=["report", "--all", "--out-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "no council has a submitted response yet" in result.output
+
+
+def test_report_all_across_processes_fills_the_cache_the_web_serves(
+        runner: FlaskCliRunner, app: Flask, demo_assessment: Assessment, tmp_path: Path) -> None:
+    db.session().commit()  # the drawing processes read the database on connections of their own
+    result = runner.invoke(main, args=["report", "--all", "--jobs", "2", "--out-dir", str(tmp_path / "all")])
+    assert result.exit_code == 0, result.output
+    [written] = (tmp_path / "all").iterdir()  # the council's latest round with a submitted response
+    assert len(PdfReader(BytesIO(written.read_bytes())).pages) > 5
+    drawn = db.session().get(Assessment, int(written.stem.rsplit("-", 1)[1]))
+    assert drawn is not None
+    # The web's download of it is already drawn.
+    assert pdf_cache(app).get(f"pdf-{fingerprint(build_report(db.session(), drawn))}") == written.read_bytes()
+    assert runner.invoke(main, args=["report", "DEMO", "--jobs", "2", "--out", str(tmp_path / "x.pdf")]).exit_code == 2
