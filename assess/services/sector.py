@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, Subquery, and_, case, cast, func, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Result,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
 from assess.models import (
     Action,
@@ -519,32 +533,69 @@ PUBLISHED_COLUMNS = ("council_code", "council_name", "council_type", "region", "
                      "questionnaire", "version", "section", "level", "label")
 
 
-def published_levels(session: Session, filters: Filters) -> list[tuple[object, ...]]:
-    """Every published section and overall level of shared rounds, in PUBLISHED_COLUMNS; anonymous councils unnamed."""
+def named_councils() -> Select[tuple[int]]:
+    """Councils named somewhere in the published set: any published round they shared by name, in any period."""
+    return (select(Assessment.organisation_id)
+            .where(Assessment.sharing == Sharing.NAMED, Assessment.published_at.is_not(None),
+                   Assessment.status.in_((AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED))))
+
+
+def open_places(threshold: int) -> Subquery:
+    """Each council type and region with at least ``threshold`` councils in the register that are named nowhere.
+
+    An anonymous council could be any of those councils. Elsewhere it could be picked out of the few it
+    could be, so published.csv leaves its type and region empty (ADR 0006).
+    """
+    unnamed = func.count(Organisation.id)
+    return (select(Organisation.type, Organisation.region)
+            .where(Organisation.id.not_in(named_councils()))
+            .group_by(Organisation.type, Organisation.region)
+            .having(unnamed >= threshold)
+            .subquery("open_places"))
+
+
+def level_labels(session: Session) -> ColumnElement[str]:
+    """The label of a score's level in its questionnaire version, worked out in SQL (labels live in the files)."""
+    versions = session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))).all()
+    branches = [(and_(Score.questionnaire_version_id == version.id, Score.level == scale.level), scale.label)
+                for version in versions for scale in questionnaire_of(version).scale]
+    return case(*branches, else_="") if branches else literal("")
+
+
+def published_levels(session: Session, filters: Filters, threshold: int) -> Result[Any]:
+    """Every published section and overall level of shared rounds, in PUBLISHED_COLUMNS, as a streamed result.
+
+    Councils that shared anonymously are unnamed, and their type and region are left empty (and never
+    match a type or region filter) where fewer than ``threshold`` councils of that type and region are
+    named nowhere (see :func:`open_places`).
+    """
     named = Assessment.sharing == Sharing.NAMED
+    places = open_places(threshold)
+    shown = or_(named, places.c.type.is_not(None))
+    conditions = _published_shared(replace(filters, type=None, region=None))
+    if filters.type is not None:
+        conditions += [Organisation.type == filters.type, shown]
+    if filters.region is not None:
+        conditions += [Organisation.region == filters.region, shown]
     query = (
         select(case((named, Organisation.code), else_=""), case((named, Organisation.name), else_=""),
-               Organisation.type, Organisation.region, Assessment.id,
+               case((shown, Organisation.type), else_=""), case((shown, Organisation.region), else_=""),
+               Assessment.id,
                # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
                cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
-               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, QuestionnaireVersion.id)
+               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, level_labels(session))
         .select_from(Response)
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
         .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .outerjoin(places, and_(places.c.type == Organisation.type, places.c.region == Organisation.region))
         .join(Score, Score.response_id == Response.id)
-        .where(*_published_shared(filters))
+        .where(*conditions)
         .order_by(Assessment.published_at, Assessment.id, QuestionnaireVersion.questionnaire_id,
                   Score.section_id.is_not(None), Score.section_id)
     )
-    rows = session.execute(query).tuples().all()
-    labels: dict[tuple[int, int | None], str] = {}
-    for version_id in {row[-1] for row in rows}:
-        record = session.get(QuestionnaireVersion, version_id)
-        assert record is not None
-        questionnaire = questionnaire_of(record)
-        labels.update({(version_id, level): questionnaire.label(level) or "" for level in questionnaire.levels})
-    return [(*row[:-1], labels.get((row[-1], row[-2]), "")) for row in rows]
+    # Core rather than ORM execution, fetched in batches: the rows go straight into the CSV writer.
+    return session.connection().execution_options(yield_per=2000).execute(query)
 
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:

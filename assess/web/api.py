@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, g, request, stream_with_context, url_for
 from sqlalchemy import and_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HttpResponse
@@ -145,12 +146,21 @@ def published_csv() -> HttpResponse:
     """Every published section and overall level of shared rounds, as CSV; anonymous councils unnamed."""
     session = db.session()
     require(session, _user(), Action.VIEW_SECTOR)
-    rows = sector.published_levels(session, _filters(required=False)[1])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(sector.PUBLISHED_COLUMNS)
-    writer.writerows(rows)
-    return HttpResponse(buffer.getvalue(), mimetype="text/csv",
+    result = sector.published_levels(session, _filters(required=False)[1], threshold())
+
+    def lines() -> Iterator[str]:
+        # Streamed a batch of rows at a time: the whole sector need never sit in memory as text.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(sector.PUBLISHED_COLUMNS)
+        for rows in result.partitions():
+            writer.writerows(rows)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return HttpResponse(stream_with_context(lines()), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=published.csv"})
 
 
