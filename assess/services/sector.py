@@ -64,7 +64,9 @@ SUPPRESSION_RULE = (
     "hidden groups together cover at least {threshold} councils, at least two groups, and more councils than "
     "groups, so that no hidden group's figures can be worked out by subtraction. Each council counts once per "
     "questionnaire: its latest published round shared with the sector in the period. Private rounds never count, "
-    "and councils that shared anonymously are never named."
+    "and councils that shared anonymously are never named. In the published levels (the API's published.csv), "
+    "such a council's type and region are left empty too, unless at least {threshold} councils of that type in that "
+    "region are named nowhere in them, so that the type and region never narrow it down to fewer councils."
 )
 
 
