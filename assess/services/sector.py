@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -117,7 +118,10 @@ def _year(column: InstrumentedAttribute[datetime | None]) -> ColumnElement[int]:
     return cast(func.extract("year", column), Integer)
 
 
-def ranked(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+# Built once per set of filters: building the statement costs more than running it on a small sector, and a
+# statement is immutable, so it is safe to share between requests and threads.
+@lru_cache(maxsize=512)
+def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
     """Every scored agreed response of a published, shared round, ranked newest first per council and questionnaire."""
     partition: list[ColumnElement[Any]] = [Assessment.organisation_id.expression,
                                            QuestionnaireVersion.questionnaire_id.expression]
@@ -142,7 +146,8 @@ def ranked(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool
     )
 
 
-def counted(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+@lru_cache(maxsize=512)
+def counted(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
     """The agreed responses that count: each council's latest published, shared round per questionnaire (and year)."""
     inner = ranked(filters, sharing, per_year)
     return select(inner).where(inner.c.rank == 1).subquery("counted")
@@ -490,20 +495,30 @@ TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
 def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,
               sort: str = "level") -> list[TargetingRow]:
     """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
-    current = ranked(filters, sharing=(Sharing.NAMED,))
-    previous = ranked(filters, sharing=(Sharing.NAMED,)).alias("previous")
+    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples()
+    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
+            for code, name, type_, region, round_id, level, before, goal, late in rows]
+
+
+@lru_cache(maxsize=256)
+def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
+                     sort: str) -> Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]]:
+    # Each council's latest two rounds shared by name, ranked once: the latest, and the one before it.
+    inner = ranked(filters, sharing=(Sharing.NAMED,))
+    latest_two = select(inner).where(inner.c.rank <= 2).cte("latest_two")
+    current, previous = latest_two.alias("current"), latest_two.alias("previous")
     now, then = aliased(Score, name="now_score"), aliased(Score, name="then_score")
     section = filters.section
     overdue = (
         select(func.count(Action.id))
-        .where(Action.assessment_id == current.c.round_id, Action.questionnaire_id == questionnaire.id,
+        .where(Action.assessment_id == current.c.round_id, Action.questionnaire_id == questionnaire_id,
                Action.due_on < today, Action.status != ActionStatus.DONE,
                *([Action.section_id == section] if section is not None else []))
         .scalar_subquery()
     )
     target: ColumnElement[int | None] = (
         select(Target.level).where(Target.assessment_id == current.c.round_id,
-                                   Target.questionnaire_id == questionnaire.id, Target.section_id == section)
+                                   Target.questionnaire_id == questionnaire_id, Target.section_id == section)
         .scalar_subquery() if section is not None else literal(None, Integer)
     )
     orders: dict[str, list[ColumnElement[Any]]] = {
@@ -525,8 +540,7 @@ def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, 
         .where(current.c.rank == 1)
         .order_by(*orders[sort], Organisation.name)
     )
-    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
-            for code, name, type_, region, round_id, level, before, goal, late in session.execute(query).tuples()]
+    return query
 
 
 # The published levels (one row per section and overall level) ---------------------------------------------------
