@@ -416,20 +416,8 @@ class Benchmark:
 def benchmark(session: Session, organisation: Organisation, own_response_id: int | None,
               questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
     """Compare one council's agreed levels with its nearest councils of the same type by population."""
-    shown = counted(Filters(questionnaire=questionnaire.id, type=organisation.type))
-    nearest = (
-        select(shown.c.response_id)
-        .where(shown.c.organisation_id != organisation.id, shown.c.population.is_not(None))
-        .order_by(func.abs(shown.c.population - (organisation.population or 0)), shown.c.organisation_id)
-        .limit(neighbours)
-        .subquery("nearest")
-    )
-    rows = session.execute(
-        select(Score.section_id, Score.level, func.count())
-        .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
-        .where(Score.level.is_not(None))
-        .group_by(Score.section_id, Score.level)
-    ).tuples().all()
+    rows = session.connection().execute(_benchmark_query(questionnaire.id, organisation.id, organisation.type,
+                                                         organisation.population or 0, neighbours)).tuples().all()
     own: dict[str | None, int | None] = {}
     if own_response_id is not None:
         own = dict(session.execute(
@@ -442,6 +430,23 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
                                       threshold)[0])
              for section in order if any(s == section for s, _lv, _n in rows)]
     return Benchmark(size, True, own, group)
+
+
+@lru_cache(maxsize=512)
+def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int,
+                     neighbours: int) -> Select[tuple[str | None, int | None, int]]:
+    shown = counted(Filters(questionnaire=questionnaire_id, type=type_))
+    nearest = (
+        select(shown.c.response_id)
+        .where(shown.c.organisation_id != organisation_id, shown.c.population.is_not(None))
+        .order_by(func.abs(shown.c.population - population), shown.c.organisation_id)
+        .limit(neighbours)
+        .subquery("nearest")
+    )
+    return (select(Score.section_id, Score.level, func.count())
+            .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
+            .where(Score.level.is_not(None))
+            .group_by(Score.section_id, Score.level))
 
 
 def latest_published_response(session: Session, organisation: Organisation, questionnaire_id: str,
