@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, g, request, stream_with_context, url_for
+from flask import Blueprint, g, request, url_for
 from sqlalchemy import and_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HttpResponse
@@ -146,21 +146,24 @@ def published_csv() -> HttpResponse:
     """Every published section and overall level of shared rounds, as CSV; anonymous councils unnamed."""
     session = db.session()
     require(session, _user(), Action.VIEW_SECTOR)
-    result = sector.published_levels(session, _filters(required=False)[1], threshold())
+    query = sector.published_levels(session, _filters(required=False)[1], threshold())
+    engine = db.engine()
 
     def lines() -> Iterator[str]:
-        # Streamed a batch of rows at a time: the whole sector need never sit in memory as text.
+        # Streamed a batch of rows at a time, so the whole sector never sits in memory as text; on a
+        # connection of its own, as the request's session is closed before the last row is sent.
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(sector.PUBLISHED_COLUMNS)
-        for rows in result.partitions():
-            writer.writerows(rows)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        with engine.connect() as connection:
+            for rows in connection.execution_options(yield_per=2000).execute(query).partitions():
+                writer.writerows(rows)
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
         yield buffer.getvalue()
 
-    return HttpResponse(stream_with_context(lines()), mimetype="text/csv",
+    return HttpResponse(lines(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=published.csv"})
 
 
