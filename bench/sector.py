@@ -116,8 +116,11 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
     years = counted(per_year=True) + ("SELECT c.year, s.level, count(*) FROM counted c JOIN score s ON "
                                       "s.response_id = c.response_id WHERE s.section_id IS NULL AND s.level IS NOT "
                                       "NULL GROUP BY c.year, s.level")
-    # Each council's latest two rounds shared by name: the latest, and the one its change is measured from.
-    targeting = counted(sharing="'named'", rank="<= 2") + (
+    # Each council's latest round shared by name, with the response of the round before it.
+    targeting = counted(sharing="'named'", rank="IS NOT NULL").replace(
+        "counted AS (SELECT * FROM ranked WHERE rank IS NOT NULL)",
+        "counted AS (SELECT *, lead(response_id) OVER (PARTITION BY organisation_id ORDER BY rank) AS previous "
+        "FROM ranked)") + (
         "SELECT o.code, o.name, o.type, o.region, c.round_id, now.level, prev_s.level, "
         "(SELECT t.level FROM target t WHERE t.assessment_id = c.round_id AND t.questionnaire_id = :questionnaire "
         "AND t.section_id = 'detecting'), (SELECT count(x.id) FROM action x WHERE x.assessment_id = c.round_id AND "
@@ -125,8 +128,7 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
         "AND x.section_id = 'detecting') "
         "FROM counted c JOIN organisation o ON o.id = c.organisation_id "
         "JOIN score now ON now.response_id = c.response_id AND now.section_id = 'detecting' "
-        "LEFT JOIN counted p ON p.organisation_id = c.organisation_id AND p.rank = 2 "
-        "LEFT JOIN score prev_s ON prev_s.response_id = p.response_id AND prev_s.section_id = 'detecting' "
+        "LEFT JOIN score prev_s ON prev_s.response_id = c.previous AND prev_s.section_id = 'detecting' "
         "WHERE c.rank = 1 ORDER BY now.level - prev_s.level NULLS LAST, o.name")
     benchmark = (
         counted(where=" AND o.type = :type") +

@@ -508,10 +508,13 @@ def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, 
 @lru_cache(maxsize=256)
 def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
                      sort: str) -> Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]]:
-    # Each council's latest two rounds shared by name, ranked once: the latest, and the one before it.
+    # Each council's rounds shared by name, newest first, each with the response of the round before it
+    # (lead: the next row in that order) rather than a join of the rounds to themselves, which SQLite
+    # answers by scanning every council's rounds once per council.
     inner = ranked(filters, sharing=(Sharing.NAMED,))
-    latest_two = select(inner).where(inner.c.rank <= 2).cte("latest_two")
-    current, previous = latest_two.alias("current"), latest_two.alias("previous")
+    before = func.lead(inner.c.response_id).over(partition_by=(inner.c.organisation_id, inner.c.questionnaire_id),
+                                                  order_by=inner.c.rank)
+    current = select(inner, before.label("previous_response_id")).subquery("current")
     now, then = aliased(Score, name="now_score"), aliased(Score, name="then_score")
     section = filters.section
     overdue = (
@@ -539,8 +542,7 @@ def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
         .select_from(current).join(Organisation, Organisation.id == current.c.organisation_id)
         .join(now, and_(now.response_id == current.c.response_id,
                         now.section_id.is_(None) if section is None else now.section_id == section))
-        .outerjoin(previous, and_(previous.c.organisation_id == current.c.organisation_id, previous.c.rank == 2))
-        .outerjoin(then, and_(then.response_id == previous.c.response_id,
+        .outerjoin(then, and_(then.response_id == current.c.previous_response_id,
                               then.section_id.is_(None) if section is None else then.section_id == section))
         .where(current.c.rank == 1)
         .order_by(*orders[sort], Organisation.name)
