@@ -31,6 +31,8 @@ from scoring import Questionnaire
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
+#: Rows of published.csv turned into text at a time.
+BATCH = 2000
 
 
 class BadRequest(Exception):
@@ -156,11 +158,12 @@ def published_csv() -> HttpResponse:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(sector.PUBLISHED_COLUMNS)
         with engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                # A server-side cursor is otherwise planned for its first tenth of rows (cursor_tuple_fraction
-                # 0.1): nested loops where hash joins fetch the whole file twice as fast.
-                connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")
-            for rows in connection.execution_options(yield_per=2000).execute(query).partitions():
+            # SQLite's cursor reads rows as they are asked for. PostgreSQL's server-side cursor would be
+            # planned without parallel workers and fetched in round trips (more than twice as slow at ten
+            # times the sector), so there the driver receives the result whole, in C, and Python still
+            # turns it into text a batch at a time.
+            streamed = {"yield_per": BATCH} if connection.dialect.name == "sqlite" else {}
+            for rows in connection.execution_options(**streamed).execute(query).partitions(BATCH):
                 writer.writerows(rows)
                 yield buffer.getvalue()
                 buffer.seek(0)
