@@ -76,10 +76,11 @@ FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
 
-## The sector views against the raw SQL GROUP BY on a simulated sector (SQLite; PostgreSQL too with BENCH_POSTGRES_URL,
-## a database it may empty)
+## The sector views against the raw SQL computing the same figures on a simulated sector, at 10% and 100% of the
+## register and on a synthetic register ten times the size (SQLite; PostgreSQL too with BENCH_POSTGRES_URL, a database
+## it may empty; BENCH_SECTOR_ARGS for more options, such as --times 1 or --no-plans: python -m bench.sector --help)
 bench-sector: setup
-	$(BIN)/python -m bench.sector $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)')
+	$(BIN)/python -m bench.sector $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)') $(BENCH_SECTOR_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

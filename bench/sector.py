@@ -2,34 +2,45 @@
 
 For a simulated sector (the English councils register, 7 questionnaires, 2 published rounds a
 council), each dashboard view and API call is timed through the app (query, Python, rendering)
-against the raw SQL GROUP BY that computes the same figures, in one run, as a ratio; then again on
-10% of the councils to show how time grows with the data. The EXPLAIN plan of each of the app's
-queries is printed once. Run it on SQLite (a temporary file) and, given a URL, on PostgreSQL
-(a database it may empty).
+against the raw SQL that computes the same figures (written by hand, the same joins, filters,
+ordering and labels), in one run, as a ratio: first on 10% of the councils, then on all of them,
+then on a synthetic register ten times the size, to show how time grows with the data. The EXPLAIN
+plan of each of the app's queries is printed once. Run it on SQLite (a temporary file) and, given a
+URL, on PostgreSQL (a database it may empty).
 
-Usage: python -m bench.sector [--postgres URL] [--repeat 7] [--fractions 0.1 1.0] [--register FILE]
+The synthetic register is made here from the real one: each council nine more times, with its code
+and name numbered and its population moved by up to 10%. Simulating 3,000 councils would take most of
+an hour, so the simulated rounds of each real council are copied onto its nine namesakes in SQL: the
+rounds, agreed and individual responses, stored scores, targets and actions that sector figures read
+(not the answers and section locks, which none reads; each copy keeps its original's levels).
+
+Usage: python -m bench.sector [--postgres URL] [--sqlite URL] [--reuse] [--repeat 7] [--fractions 0.1 1.0]
+                              [--times 10] [--register FILE] [--no-plans]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, Table, event, func, select, text
+from sqlalchemy.orm import Session
 
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
 from assess.migrations import rebuild
-from assess.models import SiteRole
+from assess.models import Assessment, QuestionnaireVersion, SiteRole, User
 from assess.services import sector
 from assess.services.organisations import import_register, organisation_by_code, read_register
+from assess.services.questionnaires import questionnaire_of
 from assess.services.simulate import simulate
 from assess.services.tokens import create_token
 from assess.services.users import add_user
@@ -38,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "english-councils.csv"
 QUESTIONNAIRE = "cyber"
 PASSWORD = "bench-password-1"
+ANALYST = "analyst@bench.example"
 
 # The rounds that count, written by hand: each council's latest published, shared agreed response per questionnaire.
 COUNTED = """
@@ -52,27 +64,46 @@ WITH ranked AS (
   JOIN organisation o ON o.id = a.organisation_id
   JOIN score s0 ON s0.response_id = r.id AND s0.section_id IS NULL
   WHERE r.kind = 'consensus' AND a.status IN ('published', 'closed') AND a.published_at IS NOT NULL
-    AND a.sharing IN ({sharing}) AND v.questionnaire_id = :questionnaire
-), counted AS (SELECT * FROM ranked WHERE rank = 1)
+    AND a.sharing IN ({sharing}) AND v.questionnaire_id = :questionnaire{where}
+), counted AS (SELECT * FROM ranked WHERE rank {rank})
+"""
+PUBLISHED = """
+SELECT CASE WHEN a.sharing = 'named' THEN o.code ELSE '' END, CASE WHEN a.sharing = 'named' THEN o.name ELSE '' END,
+       CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.type ELSE '' END,
+       CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.region ELSE '' END,
+       a.id, CAST(date(a.published_at) AS VARCHAR), v.questionnaire_id, v.version, coalesce(s.section_id, ''), s.level,
+       {labels}
+FROM response r JOIN assessment a ON a.id = r.assessment_id
+JOIN questionnaire_version v ON v.id = r.questionnaire_version_id
+JOIN organisation o ON o.id = a.organisation_id
+LEFT JOIN (SELECT type, region FROM organisation WHERE id NOT IN (
+             SELECT organisation_id FROM assessment WHERE sharing = 'named' AND published_at IS NOT NULL
+             AND status IN ('published', 'closed'))
+           GROUP BY type, region HAVING count(id) >= :threshold) p ON p.type = o.type AND p.region = o.region
+JOIN score s ON s.response_id = r.id
+WHERE r.kind = 'consensus' AND a.status IN ('published', 'closed') AND a.published_at IS NOT NULL
+  AND a.sharing IN ('anonymous', 'named')
+ORDER BY a.published_at, a.id, v.questionnaire_id, s.section_id IS NOT NULL, s.section_id
 """
 
 
-def raw_queries(dialect: str) -> dict[str, str]:
-    """The hand-written SQL for each view's figures."""
+def raw_queries(dialect: str, labels: str) -> dict[str, str]:
+    """The hand-written SQL for each view's figures (``labels``: a CASE giving a score's level label)."""
     year = "CAST(strftime('%Y', a.published_at) AS INTEGER)" if dialect == "sqlite" else \
         "CAST(extract(year FROM a.published_at) AS INTEGER)"
 
-    def counted(per_year: bool = False, sharing: str = "'anonymous', 'named'") -> str:
-        return COUNTED.format(year=year, per_year=f", {year}" if per_year else "", sharing=sharing)
+    def counted(per_year: bool = False, sharing: str = "'anonymous', 'named'", where: str = "",
+                rank: str = "= 1") -> str:
+        return COUNTED.format(year=year, per_year=f", {year}" if per_year else "", sharing=sharing, where=where,
+                              rank=rank)
 
     levels = counted() + ("SELECT c.{group}, s.level, count(*) FROM counted c JOIN score s ON s.response_id = "
                           "c.response_id WHERE s.section_id IS NULL AND s.level IS NOT NULL "
                           "GROUP BY c.{group}, s.level")
     total = counted() + ("SELECT s.level, count(*) FROM counted c JOIN score s ON s.response_id = c.response_id "
                          "WHERE s.section_id IS NULL AND s.level IS NOT NULL GROUP BY s.level")
-    participation = counted() + ("SELECT o.{group}, count(o.id), count(p.organisation_id) FROM organisation o "
-                                 "LEFT JOIN (SELECT DISTINCT organisation_id FROM counted) p "
-                                 "ON p.organisation_id = o.id GROUP BY o.{group}")
+    participation = counted() + ("SELECT o.{group}, count(o.id), count(CASE WHEN o.id IN (SELECT organisation_id "
+                                 "FROM counted) THEN 1 END) FROM organisation o GROUP BY o.{group} ORDER BY o.{group}")
     sections = counted() + ("SELECT s.section_id, s.level, count(*) FROM counted c JOIN score s ON s.response_id = "
                             "c.response_id WHERE s.section_id IS NOT NULL AND s.level IS NOT NULL "
                             "GROUP BY s.section_id, s.level")
@@ -85,75 +116,167 @@ def raw_queries(dialect: str) -> dict[str, str]:
     years = counted(per_year=True) + ("SELECT c.year, s.level, count(*) FROM counted c JOIN score s ON "
                                       "s.response_id = c.response_id WHERE s.section_id IS NULL AND s.level IS NOT "
                                       "NULL GROUP BY c.year, s.level")
-    targeting = counted(sharing="'named'").replace("counted AS (SELECT * FROM ranked WHERE rank = 1)",
-                                                   "counted AS (SELECT * FROM ranked WHERE rank <= 2)") + (
-        "SELECT o.code, o.name, now.level, prev_s.level, "
+    # Each council's latest round shared by name, with the response of the round before it.
+    targeting = counted(sharing="'named'", rank="IS NOT NULL").replace(
+        "counted AS (SELECT * FROM ranked WHERE rank IS NOT NULL)",
+        "counted AS (SELECT *, lead(response_id) OVER (PARTITION BY organisation_id ORDER BY rank) AS previous "
+        "FROM ranked)") + (
+        "SELECT o.code, o.name, o.type, o.region, c.round_id, now.level, prev_s.level, "
         "(SELECT t.level FROM target t WHERE t.assessment_id = c.round_id AND t.questionnaire_id = :questionnaire "
         "AND t.section_id = 'detecting'), (SELECT count(x.id) FROM action x WHERE x.assessment_id = c.round_id AND "
-        "x.questionnaire_id = :questionnaire AND x.due_on < CURRENT_DATE AND x.status != 'done') "
+        "x.questionnaire_id = :questionnaire AND x.due_on < :today AND x.status != 'done' "
+        "AND x.section_id = 'detecting') "
         "FROM counted c JOIN organisation o ON o.id = c.organisation_id "
         "JOIN score now ON now.response_id = c.response_id AND now.section_id = 'detecting' "
-        "LEFT JOIN counted p ON p.organisation_id = c.organisation_id AND p.rank = 2 "
-        "LEFT JOIN score prev_s ON prev_s.response_id = p.response_id AND prev_s.section_id = 'detecting' "
-        "WHERE c.rank = 1 ORDER BY now.level - prev_s.level, o.name")
-    published = ("SELECT CASE WHEN a.sharing = 'named' THEN o.code ELSE '' END, o.type, o.region, a.id, "
-                 "a.published_at, v.questionnaire_id, v.version, s.section_id, s.level FROM response r "
-                 "JOIN assessment a ON a.id = r.assessment_id JOIN questionnaire_version v ON "
-                 "v.id = r.questionnaire_version_id JOIN organisation o ON o.id = a.organisation_id "
-                 "JOIN score s ON s.response_id = r.id WHERE r.kind = 'consensus' AND a.status IN "
-                 "('published', 'closed') AND a.published_at IS NOT NULL AND a.sharing IN ('anonymous', 'named') "
-                 "ORDER BY a.published_at, a.id, v.questionnaire_id, s.section_id")
-    benchmark = counted() + ("SELECT s.section_id, s.level, count(*) FROM (SELECT response_id FROM counted "
-                             "WHERE type = :type AND organisation_id != :council AND population IS NOT NULL "
-                             "ORDER BY abs(population - :population), organisation_id LIMIT 10) n "
-                             "JOIN score s ON s.response_id = n.response_id WHERE s.level IS NOT NULL "
-                             "GROUP BY s.section_id, s.level;" + counted(sharing="'named'") +
-                             "SELECT s.section_id, s.level FROM counted c JOIN score s ON s.response_id = "
-                             "c.response_id WHERE c.organisation_id = :council")
+        "LEFT JOIN score prev_s ON prev_s.response_id = c.previous AND prev_s.section_id = 'detecting' "
+        "WHERE c.rank = 1 ORDER BY now.level - prev_s.level NULLS LAST, o.name")
+    benchmark = (
+        counted(where=" AND o.type = :type") +
+        "SELECT s.section_id, s.level, count(*) FROM (SELECT response_id FROM counted "
+        "WHERE organisation_id != :council AND population IS NOT NULL "
+        "ORDER BY abs(population - :population), organisation_id LIMIT 10) n "
+        "JOIN score s ON s.response_id = n.response_id WHERE s.level IS NOT NULL "
+        "GROUP BY s.section_id, s.level;"
+        "SELECT s.section_id, s.level FROM score s WHERE s.response_id = (SELECT r.id FROM response r "
+        "JOIN assessment a ON a.id = r.assessment_id JOIN questionnaire_version v ON v.id = r.questionnaire_version_id "
+        "JOIN score s0 ON s0.response_id = r.id AND s0.section_id IS NULL "
+        "WHERE a.organisation_id = :council AND r.kind = 'consensus' AND a.status IN ('published', 'closed') "
+        "AND a.published_at IS NOT NULL AND a.sharing = 'named' AND v.questionnaire_id = :questionnaire "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT 1)")
     return {
         "dashboard": ";".join([participation.format(group="type"), participation.format(group="region"),
-                               total, levels.format(group="type"), total, levels.format(group="region"),
+                               total, levels.format(group="type"), levels.format(group="region"),
                                sections, gap, years]),
         "targeting": targeting,
         "benchmark": benchmark,
         "api levels": levels.format(group="region"),
-        "api published.csv": published,
+        "api published.csv": PUBLISHED.format(labels=labels),
     }
 
 
-@contextmanager
-def prepared(url: str, register: Path, fraction: float) -> Iterator[tuple[Any, Engine, dict[str, str]]]:
-    """The app on an emptied, migrated database holding a simulated sector of a fraction of the register."""
-    engine = make_engine(url)
-    rebuild(engine)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-    rows, count = read_register(register)
-    chosen = rows[:max(1, round(count * fraction))]
-    with app.app_context():
-        session = db.session()
-        import_register(session, chosen)
-        councils = [c for row in chosen if (c := organisation_by_code(session, row["code"])) is not None]
+def label_case(session: Session) -> str:
+    """A CASE expression giving each stored score's level label, from the questionnaire versions recorded."""
+    branches = [f"WHEN s.questionnaire_version_id = {version.id} AND s.level = {scale.level} "
+                f"THEN '{scale.label.replace(chr(39), chr(39) * 2)}'"
+                for version in session.scalars(select(QuestionnaireVersion))
+                for scale in questionnaire_of(version).scale]
+    return f"CASE {' '.join(branches)} ELSE '' END"
+
+
+class Sector:
+    """The app on an emptied, migrated database, grown in steps: simulated councils, then copies onto namesakes."""
+
+    def __init__(self, url: str, register: Path, reuse: bool) -> None:
+        self.engine = make_engine(url)
+        if not reuse:
+            rebuild(self.engine)
+        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        self.rows = read_register(register)[0]
+        with self.app.app_context():
+            session = db.session()
+            # Reused, the database holds the councils an earlier run simulated: the register's first ones.
+            self.simulated = session.scalar(select(func.count(Assessment.organisation_id.distinct()))) or 0
+            analyst = session.scalar(select(User).filter_by(email=ANALYST)) or add_user(
+                session, ANALYST, "Analyst", PASSWORD, (SiteRole.ANALYST,))
+            _token, self.token = create_token(session, analyst, "bench")
+            session.commit()
+
+    def simulate(self, councils: int) -> None:
+        """Simulate the register's next councils, up to ``councils`` in all."""
+        chosen = self.rows[self.simulated:councils]
+        if not chosen:
+            print(f"  {self.simulated} councils simulated by an earlier run")
+            return
+        with self.app.app_context():
+            session = db.session()
+            import_register(session, chosen)
+            found = [c for row in chosen if (c := organisation_by_code(session, row["code"])) is not None]
+            started = time.perf_counter()
+            simulate(session, found, questionnaire_library(self.app), seed=1 + self.simulated, rounds=2)
+            session.commit()
+        self.simulated = councils
+        print(f"  simulated {len(found)} more councils in {time.perf_counter() - started:.1f}s")
+        self._analyze()
+
+    def copy(self, times: int) -> None:
+        """A synthetic register ``times`` the simulated one: every council's namesakes, with copies of its rounds."""
+        rng = random.Random(1)
+        real = self.rows[:self.simulated]
+        namesakes = [{**row, "code": f"{row['code']}{n}", "name": f"{row['name']} {n}", "gss_code": "",
+                      "population_2020": str(round(int(row["population_2020"] or 100_000) * rng.uniform(0.9, 1.1)))}
+                     for n in range(2, times + 1) for row in real]
         started = time.perf_counter()
-        simulate(session, councils, questionnaire_library(app), seed=1, rounds=2)
-        analyst = add_user(session, "analyst@bench.example", "Analyst", PASSWORD, (SiteRole.ANALYST,))
-        _token, secret = create_token(session, analyst, "bench")
-        session.commit()
-        print(f"  simulated {len(councils)} councils in {time.perf_counter() - started:.1f}s")
-        questionnaire = questionnaire_library(app).files[QUESTIONNAIRE].questionnaire
-        named = sector.targeting(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire,
-                                 date.today(), "name")
-        sample = organisation_by_code(session, named[len(named) // 2].code)
-        assert sample is not None
-        params = {"questionnaire": QUESTIONNAIRE, "type": sample.type, "council": sample.id,
-                  "population": sample.population or 0, "code": sample.code}
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    try:
-        yield app, engine, {**params, "token": secret}
-    finally:
-        app.extensions["assess.engine"].dispose()
-        engine.dispose()
+        with self.app.app_context():
+            session = db.session()
+            import_register(session, namesakes)
+            session.commit()
+        with self.engine.begin() as connection:
+            originals = {table: connection.execute(text(f"SELECT max(id) FROM {table}")).scalar_one()
+                         for table in ("assessment", "response")}
+            for n in range(2, times + 1):
+                copy_rounds(connection, f"{n}", n - 1, originals)
+            if self.engine.dialect.name == "postgresql":
+                for table in ("assessment", "response"):
+                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                            f"(SELECT max(id) FROM {table}))"))
+        print(f"  {len(real) + len(namesakes)} councils: copied the rounds of {len(real)} onto "
+              f"{len(namesakes)} namesakes in {time.perf_counter() - started:.1f}s")
+        self._analyze()
+
+    def _analyze(self) -> None:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters: a council in the middle of the targeting list, the token, today, the threshold."""
+        with self.app.app_context():
+            session = db.session()
+            questionnaire = questionnaire_library(self.app).files[QUESTIONNAIRE].questionnaire
+            named = sector.targeting(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire,
+                                     date.today(), "name")
+            sample = organisation_by_code(session, named[len(named) // 2].code)
+            assert sample is not None
+            return {"questionnaire": QUESTIONNAIRE, "type": sample.type, "council": sample.id,
+                    "population": sample.population or 0, "code": sample.code, "token": self.token,
+                    "today": date.today(), "threshold": self.app.config["SECTOR_THRESHOLD"],
+                    "labels": label_case(session)}
+
+    def close(self) -> None:
+        """Let go of both engines' connections."""
+        self.app.extensions["assess.engine"].dispose()
+        self.engine.dispose()
+
+
+def _columns(connection: Connection, table: str) -> list[str]:
+    return [column.name for column in Table(table, MetaData(), autoload_with=connection).columns]
+
+
+def copy_rounds(connection: Connection, suffix: str, n: int, originals: dict[str, int]) -> None:
+    """Copy the original rounds onto the councils whose code is the original's plus ``suffix`` (the ``n``th copy).
+
+    ``originals`` holds the largest id of an original round and response: a copy's ids are shifted by
+    ``n`` times those, and so are the ids of the rows that point at them (responses, scores, targets, actions).
+    """
+    shifts = {table: n * top for table, top in originals.items()}
+
+    def copy(table: str, join: str, where: str, changed: dict[str, str]) -> None:
+        # Any other id is left for the database to number.
+        columns = [c for c in _columns(connection, table) if c not in changed and c != "id"]
+        targets = ", ".join([*changed, *columns])
+        values = ", ".join([*changed.values(), *(f"t.{c}" for c in columns)])
+        connection.execute(text(f"INSERT INTO {table} ({targets}) SELECT {values} FROM {table} t {join} "
+                                f"WHERE {where}"), {"suffix": suffix, **shifts})
+
+    copy("assessment", "JOIN organisation o ON o.id = t.organisation_id "
+         "JOIN organisation namesake ON namesake.code = o.code || :suffix",
+         f"t.id <= {originals['assessment']}", {"id": "t.id + :assessment", "organisation_id": "namesake.id"})
+    copy("response", "", f"t.assessment_id <= {originals['assessment']}",
+         {"id": "t.id + :response", "assessment_id": "t.assessment_id + :assessment"})
+    copy("score", "", f"t.response_id <= {originals['response']}", {"response_id": "t.response_id + :response"})
+    for table in ("target", "action"):
+        copy(table, "", f"t.assessment_id <= {originals['assessment']}",
+             {"assessment_id": "t.assessment_id + :assessment"})
 
 
 def median_times(app: Callable[[], object], sql: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -174,13 +297,18 @@ def median_times(app: Callable[[], object], sql: Callable[[], object], repeat: i
 def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
     """Each view and API call, through the app (a signed-in analyst or a bearer token)."""
     client = app.test_client()
-    client.post("/sign-in", data={"email": "analyst@bench.example", "password": PASSWORD})
+    client.post("/sign-in", data={"email": ANALYST, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {params['token']}"}
     query = f"questionnaire={QUESTIONNAIRE}"
 
+    # API calls come from tools that send a token and no session cookie.
+    api = app.test_client()
+
     def get(url: str, **kwargs: Any) -> Callable[[], object]:
+        sender = api if "headers" in kwargs else client
+
         def run() -> object:
-            response = client.get(url, **kwargs)
+            response = sender.get(url, **kwargs)
             assert response.status_code == 200, (url, response.status_code)
             return response.data
         return run
@@ -231,29 +359,69 @@ def explain(app: Any, engine: Engine, view: Callable[[], object]) -> list[str]:
     return plans
 
 
-def run_database(label: str, url: str, register: Path, fractions: list[float], repeat: int, plans: bool) -> None:
-    """Time every view against its raw SQL on one database, for each fraction of the register."""
+def same_figures(sector_db: Sector, sql: dict[str, str], params: dict[str, Any]) -> None:
+    """Check that the raw SQL gives what the app's services give: the same rows, in the same order."""
+    with sector_db.app.app_context(), sector_db.engine.connect() as connection:
+        session = db.session()
+        questionnaire = questionnaire_library(sector_db.app).files[QUESTIONNAIRE].questionnaire
+
+        def raw_rows(name: str) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in connection.execute(text(sql[name]), params)]
+
+        wanted = [(r.code, r.name, r.type, r.region, r.round_id, r.level, r.previous, r.target, r.overdue_actions)
+                  for r in sector.targeting(session, sector.Filters(questionnaire=QUESTIONNAIRE, section="detecting"),
+                                            questionnaire, params["today"], "change")]
+        assert raw_rows("targeting") == wanted, "the raw targeting SQL differs from the app's"
+        published = session.execute(sector.published_levels(session, sector.Filters(), params["threshold"]))
+        assert raw_rows("api published.csv") == [tuple(row) for row in published], "published.csv differs"
+        counts: dict[str, int] = {}
+        for group, _level, count in raw_rows("api levels"):
+            counts[group] = counts.get(group, 0) + count
+        by_region = sector.levels(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire, 1, "region")
+        assert counts == {d.group: d.councils for d in by_region}, "the raw levels SQL differs from the app's"
+
+
+def measure(sector_db: Sector, repeat: int) -> dict[str, tuple[float, float]]:
+    """The app's and the raw SQL's median times of every view, printed with their ratio."""
+    params = sector_db.params()
+    sql = raw_queries(sector_db.engine.dialect.name, params["labels"])
+    same_figures(sector_db, sql, params)
+    results = {}
+    for name, view in views(sector_db.app, params).items():
+        app_time, raw_time = median_times(view, raw(sector_db.engine, sql[name], params), repeat)
+        results[name] = (app_time, raw_time)
+        print(f"  {name:<18} app {app_time * 1000:8.1f} ms   raw SQL {raw_time * 1000:8.1f} ms   "
+              f"ratio {app_time / raw_time:5.2f}")
+    return results
+
+
+def run_database(label: str, url: str, register: Path, fractions: list[float], times: int, repeat: int,
+                 plans: bool, reuse: bool) -> None:
+    """Time every view against its raw SQL on one database, as the data grows step by step."""
     print(f"\n== {label} ==")
-    results: dict[float, dict[str, tuple[float, float]]] = {}
-    for fraction in fractions:
-        print(f" {fraction:.0%} of the register:")
-        with prepared(url, register, fraction) as (app, engine, params):
-            sql = raw_queries(engine.dialect.name)
-            results[fraction] = {}
-            for name, view in views(app, params).items():
-                app_time, raw_time = median_times(view, raw(engine, sql[name], params), repeat)
-                results[fraction][name] = (app_time, raw_time)
-                print(f"  {name:<18} app {app_time * 1000:8.1f} ms   raw SQL {raw_time * 1000:8.1f} ms   "
-                      f"ratio {app_time / raw_time:5.2f}")
-            if plans and fraction == fractions[-1]:
-                for name, view in views(app, params).items():
-                    print(f"\n  EXPLAIN ({name}):")
-                    for plan in explain(app, engine, view):
-                        print(plan)
-                        print("    --")
-    if len(fractions) > 1:
-        small, large = fractions[0], fractions[-1]
-        print(f"\n growth from {small:.0%} to {large:.0%} of the data (data x{large / small:.0f}):")
+    sector_db = Sector(url, register, reuse)
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    try:
+        for fraction in fractions:
+            print(f" {fraction:.0%} of the register:")
+            sector_db.simulate(max(1, round(len(sector_db.rows) * fraction)))
+            results[f"{fraction:.0%}"] = measure(sector_db, repeat)
+        if plans:
+            for name, view in views(sector_db.app, sector_db.params()).items():
+                print(f"\n  EXPLAIN ({name}):")
+                for plan in explain(sector_db.app, sector_db.engine, view):
+                    print(plan)
+                    print("    --")
+        if times > 1:
+            print(f"\n {times} times the register ({fractions[-1]:.0%} simulated, copied onto namesakes; "
+                  f"{max(1, repeat // 2)} runs a view):")
+            sector_db.copy(times)
+            results[f"{times * fractions[-1]:.0%}"] = measure(sector_db, max(1, repeat // 2))
+    finally:
+        sector_db.close()
+    steps = list(results)
+    for small, large in zip(steps, steps[1:], strict=False):
+        print(f"\n growth from {small} to {large} of the register:")
         for name in results[large]:
             print(f"  {name:<18} app x{results[large][name][0] / results[small][name][0]:5.2f}   "
                   f"raw SQL x{results[large][name][1] / results[small][name][1]:5.2f}")
@@ -263,17 +431,24 @@ def main() -> None:
     """Run the benchmark on SQLite and, if asked, PostgreSQL."""
     parser = argparse.ArgumentParser(prog="python -m bench.sector", description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", help="a PostgreSQL URL of a database the benchmark may empty")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs per view (default 7)")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per view (default 7; half at 10 times)")
     parser.add_argument("--fractions", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--times", type=int, default=10,
+                        help="then a synthetic register this many times the last step (default 10; 1: none)")
     parser.add_argument("--register", type=Path, default=REGISTER)
     parser.add_argument("--no-plans", action="store_true", help="leave out the EXPLAIN plans")
+    parser.add_argument("--sqlite", help="a SQLite URL to use rather than a temporary file")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the councils an earlier run simulated in the databases (simulation takes minutes)")
     arguments = parser.parse_args()
+    # One line a request would drown the figures.
+    logging.getLogger("assess.request").setLevel(logging.WARNING)
+    steps = (arguments.register, arguments.fractions, arguments.times, arguments.repeat, not arguments.no_plans,
+             arguments.reuse)
     with tempfile.TemporaryDirectory() as folder:
-        run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite'}", arguments.register,
-                     arguments.fractions, arguments.repeat, not arguments.no_plans)
+        run_database("SQLite", arguments.sqlite or f"sqlite:///{Path(folder) / 'bench.sqlite'}", *steps)
     if arguments.postgres:
-        run_database("PostgreSQL", arguments.postgres, arguments.register, arguments.fractions, arguments.repeat,
-                     not arguments.no_plans)
+        run_database("PostgreSQL", arguments.postgres, *steps)
 
 
 if __name__ == "__main__":

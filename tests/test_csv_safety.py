@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from assess import db
 from assess.models import Answer, AuditEvent, User
@@ -80,7 +80,7 @@ def test_the_published_levels_csv_is_formula_safe(fixture_app: Flask, places: Pl
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # Council names come from a register file an admin uploads, which could hold anything.
     row = ("EVIL", "-2+3+cmd|' /C calc'!A0", "District", "London", 1, "2026-01-10", "q", None, 2, "Basic")
-    monkeypatch.setattr(sector, "published_levels", lambda _session, _filters: [row])
+    monkeypatch.setattr(sector, "published_levels", lambda _session, _filters, _threshold: select(*map(literal, row)))
     with fixture_app.app_context():
         analyst = db.session().scalar(select(User).filter_by(email="analyst@example.org"))
         assert analyst is not None

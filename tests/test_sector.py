@@ -212,6 +212,39 @@ def test_the_published_csv_keeps_its_contract_and_never_names_anonymous_councils
     assert len(rows) > len(overall) and all(r["questionnaire"] == QUESTIONNAIRE for r in rows)
 
 
+def _published(world: World, query: str = "") -> list[dict[str, str]]:
+    response = world.app.test_client().get(f"/api/v1/sector/published.csv{query}", headers=_token(world, world.analyst))
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_an_anonymous_councils_type_and_region_are_left_out_where_few_councils_could_be_it(world: World) -> None:
+    # District councils in the North West that are named nowhere: the anonymous one and the private one,
+    # two councils, under the threshold of 3, so type and region would nearly name it.
+    anonymous = [r for r in _published(world) if r["council_code"] == ""]
+    assert anonymous and {(r["council_type"], r["region"]) for r in anonymous} == {("", "")}
+    assert {r["council_type"] for r in _published(world) if r["council_code"] == "NAMA"} == {"District"}
+    # Nor can a filter on type or region bring it back.
+    for query in ("?type=District", "?region=North%20West", "?type=District&region=North%20West"):
+        assert {r["council_code"] for r in _published(world, query)} == {"NAMA", "NAMB", "NAMC"}
+    with world.app.app_context():
+        session = db.session()
+        session.add(Organisation(code="QUIET", name="Quietborough", type="District", region="North West"))
+        session.commit()
+    # A third council it could be: its type and region are shown, and filters find it.
+    shown = [r for r in _published(world, "?type=District&region=North%20West") if r["council_code"] == ""]
+    assert shown and {(r["council_type"], r["region"], r["council_name"]) for r in shown} == {
+        ("District", "North West", "")}
+
+
+def test_the_dashboard_draws_the_perception_gap_beside_its_table(world: World) -> None:
+    page = _client(world, world.analyst).get(f"/sector/?questionnaire={QUESTIONNAIRE}").get_data(as_text=True)
+    section = page[page.index('id="perception-gap"'):]
+    chart = section[:section.index("</svg>")]
+    assert 'role="img"' in chart and "<title" in chart and "<desc" in chart and "Officers' mean" in chart
+    assert "<table" in section and "Officers&#39; mean" in section[section.index("<table"):]
+
+
 @pytest.mark.parametrize("query", [
     "", "?questionnaire=nope", f"?questionnaire={QUESTIONNAIRE}&group_by=colour",
     f"?questionnaire={QUESTIONNAIRE}&section=nope", f"?questionnaire={QUESTIONNAIRE}&from=2026-02-30",

@@ -317,3 +317,79 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
     height = y + 8
     desc = f"Stacked bar chart of {len(rows)} rows. " + "; ".join(described) + "."
     return _svg("shares", prefix, width, height, title, desc, parts)
+
+
+def gap_svg(title: str, scale: Sequence[tuple[int, str]], rows: Sequence[tuple[str, float | None, float | None]], *,
+            id_prefix: str | None = None) -> str:
+    """A dot plot of two means per row on a level scale: officers (circles) against members (diamonds).
+
+    ``scale`` is the questionnaire's (level, label) pairs; ``rows`` are (section, officers' mean,
+    members' mean), a mean None when it is hidden. The two groups differ in shape as well as colour,
+    each mark carries its mean as printed text, and a line joins the two means of a row so the gap
+    reads as its length; the text alternative gives every mean and gap.
+    """
+    prefix = id_prefix or f"gap-{_slug(title)}-{next(_ids)}"
+    font, small = 13.0, 11.5
+    label_w, plot_w = 230.0, 420.0
+    left = label_w + 24
+    width = left + plot_w + 40
+    low, top = scale[0][0], scale[-1][0]
+    officer_colour, member_colour = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+
+    def x_of(value: float) -> float:
+        return left + (value - low) / max(1, top - low) * plot_w
+
+    def circle(x: float, y: float) -> str:
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{officer_colour}" stroke="{INK}" stroke-width="1"/>'
+
+    def diamond(x: float, y: float) -> str:
+        points = f"{x:.1f},{y - 7.5:.1f} {x + 7.5:.1f},{y:.1f} {x:.1f},{y + 7.5:.1f} {x - 7.5:.1f},{y:.1f}"
+        return f'<polygon points="{points}" fill="{member_colour}" stroke="{INK}" stroke-width="1"/>'
+
+    parts = [circle(7, 15), f'<text x="19" y="19.5" font-size="{small}" fill="{INK}">Officers\' mean</text>',
+             diamond(137, 15), f'<text x="149" y="19.5" font-size="{small}" fill="{INK}">Members\' mean</text>']
+    y = 40.0
+    described: list[str] = []
+    for name, officers, members in rows:
+        lines = _wrap(name, label_w, font, 3)
+        row_h = max(44.0, 16 * len(lines) + 12)
+        mid = y + row_h / 2
+        parts.append(f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
+                     f"{_tspans(lines, label_w, mid - (len(lines) - 1) * 8 + 4.5, 16)}</text>")
+        parts.append(f'<line x1="{left:.1f}" y1="{mid:.1f}" x2="{left + plot_w:.1f}" y2="{mid:.1f}" '
+                     f'stroke="{GRID}" stroke-width="1" stroke-dasharray="2 3"/>')
+        shown = [(value, mark, above) for value, mark, above in ((officers, circle, False), (members, diamond, True))
+                 if value is not None]
+        if not shown:
+            parts.append(f'<text x="{left:.1f}" y="{mid + 4:.1f}" font-size="{small}" fill="{INK}">'
+                         "Figures hidden (too few councils)</text>")
+            described.append(f"{name}: figures hidden")
+            y += row_h
+            continue
+        if officers is not None and members is not None:
+            parts.append(f'<line x1="{x_of(officers):.1f}" y1="{mid:.1f}" x2="{x_of(members):.1f}" y2="{mid:.1f}" '
+                         f'stroke="{INK}" stroke-width="2"/>')
+        for value, mark, above in shown:
+            x = x_of(value)
+            parts.append(mark(x, mid))
+            # Officers' figure below the line, members' above, so close means never print over each other.
+            parts.append(f'<text x="{x:.1f}" y="{mid + (-11 if above else 20):.1f}" text-anchor="middle" '
+                         f'font-size="{small}" font-weight="bold" fill="{INK}" stroke="#ffffff" stroke-width="3" '
+                         f'paint-order="stroke">{value:.2f}</text>')
+        gap = "" if officers is None or members is None else f", gap {members - officers:+.2f}"
+        described.append(f"{name}: officers {'hidden' if officers is None else f'{officers:.2f}'}, "
+                         f"members {'hidden' if members is None else f'{members:.2f}'}{gap}")
+        y += row_h
+    plot_bottom = y + 2
+    axis: list[str] = []
+    for level, label in scale:
+        x = x_of(level)
+        lines = [str(level), *_wrap(label, plot_w / max(1, top - low) - 4, small, 2)]
+        axis.append(f'<line x1="{x:.1f}" y1="36" x2="{x:.1f}" y2="{plot_bottom:.1f}" stroke="{GRID}" '
+                    f'stroke-width="1"/>')
+        axis.append(f'<text text-anchor="middle" font-size="{small}" fill="{INK}">'
+                    f"{_tspans(lines, x, plot_bottom + 16, 14)}</text>")
+    height = plot_bottom + 50
+    desc = (f"Dot plot of officers' and members' mean levels in {len(rows)} sections, on a scale of {low} to {top}. "
+            + "; ".join(described) + ".")
+    return _svg("gap", prefix, width, height, title, desc, [*axis, *parts])

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
-from assess.reports.charts import shares_svg
+from assess.reports.charts import gap_svg, shares_svg
 from assess.services import sector
 from assess.services.sector import Distribution, Filters
 from assess.spreadsheets import csv_text, formula_safe
@@ -125,20 +125,23 @@ def dashboard(session: Session, filters: Filters, questionnaire: Questionnaire, 
     """Every dashboard table for a questionnaire and filters: one query each."""
     section_title = (questionnaire.section(filters.section).title if filters.section else "overall level")
     tables = [_participation_table(session, filters, group, threshold) for group in sector.GROUPINGS]
+    everyone = sector.levels(session, filters, questionnaire, threshold)
     for group in sector.GROUPINGS:
-        groups = [*sector.levels(session, filters, questionnaire, threshold),
-                  *sector.levels(session, filters, questionnaire, threshold, group)]
+        groups = [*everyone, *sector.levels(session, filters, questionnaire, threshold, group)]
         tables.append(_distribution_table(f"levels-{group}", f"{questionnaire.title}, {section_title}: levels by "
                                           f"council {group}", group.title(), groups, questionnaire))
     tables.append(_distribution_table("sections", f"{questionnaire.title}: levels by section", "Section",
                                       sector.section_levels(session, filters, questionnaire, threshold),
                                       questionnaire))
     gaps = sector.perception_gap(session, filters, questionnaire, threshold)
-    tables.append(Table("perception-gap", f"{questionnaire.title}: officers' and members' views by section",
+    gap_title = f"{questionnaire.title}: officers' and members' views by section"
+    tables.append(Table("perception-gap", gap_title,
                         ("Section", "Officers' mean", "Members' mean", "Gap", "Councils with officers",
                          "Councils with members"),
                         [(g.title, g.officers, g.members, g.gap, g.officer_councils, g.member_councils)
-                         for g in gaps]))
+                         for g in gaps],
+                        gap_svg(gap_title, [(s.level, s.label) for s in questionnaire.scale],
+                                [(g.title, g.officers, g.members) for g in gaps])))
     tables.append(_distribution_table("years", f"{questionnaire.title}, {section_title}: levels by year", "Year",
                                       sector.by_year(session, filters, questionnaire, threshold), questionnaire))
     return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables)

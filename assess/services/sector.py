@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, Subquery, and_, case, cast, func, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
 from assess.models import (
     Action,
@@ -50,7 +64,9 @@ SUPPRESSION_RULE = (
     "hidden groups together cover at least {threshold} councils, at least two groups, and more councils than "
     "groups, so that no hidden group's figures can be worked out by subtraction. Each council counts once per "
     "questionnaire: its latest published round shared with the sector in the period. Private rounds never count, "
-    "and councils that shared anonymously are never named."
+    "and councils that shared anonymously are never named. In the published levels (the API's published.csv), "
+    "such a council's type and region are left empty too, unless at least {threshold} councils of that type in that "
+    "region are named nowhere in them, so that the type and region never narrow it down to fewer councils."
 )
 
 
@@ -101,7 +117,10 @@ def _year(column: InstrumentedAttribute[datetime | None]) -> ColumnElement[int]:
     return cast(func.extract("year", column), Integer)
 
 
-def ranked(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+# Built once per set of filters: building the statement costs more than running it on a small sector, and a
+# statement is immutable, so it is safe to share between requests and threads.
+@lru_cache(maxsize=512)
+def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
     """Every scored agreed response of a published, shared round, ranked newest first per council and questionnaire."""
     partition: list[ColumnElement[Any]] = [Assessment.organisation_id.expression,
                                            QuestionnaireVersion.questionnaire_id.expression]
@@ -126,7 +145,8 @@ def ranked(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool
     )
 
 
-def counted(filters: Filters, sharing: Sequence[Sharing] = SHARED, per_year: bool = False) -> Subquery:
+@lru_cache(maxsize=512)
+def counted(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
     """The agreed responses that count: each council's latest published, shared round per questionnaire (and year)."""
     inner = ranked(filters, sharing, per_year)
     return select(inner).where(inner.c.rank == 1).subquery("counted")
@@ -291,13 +311,14 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     worked out from the total (the first row).
     """
     shown = counted(filters)
-    published = select(shown.c.organisation_id).distinct().subquery("published")
+    # IN rather than a join to the counted councils: SQLite scans a joined subquery once per council (time
+    # growing with the square of the register), but looks IN up in an index it builds once.
+    published = Organisation.id.in_(select(shown.c.organisation_id))
     group = Organisation.type if group_by == "type" else Organisation.region
     conditions = [c for c in (Organisation.type == filters.type if filters.type else None,
                               Organisation.region == filters.region if filters.region else None) if c is not None]
     rows = session.execute(
-        select(group, func.count(Organisation.id), func.count(published.c.organisation_id))
-        .outerjoin(published, published.c.organisation_id == Organisation.id)
+        select(group, func.count(Organisation.id), func.count(case((published, 1))))
         .where(*conditions)
         .group_by(group).order_by(group)
     ).tuples().all()
@@ -395,20 +416,8 @@ class Benchmark:
 def benchmark(session: Session, organisation: Organisation, own_response_id: int | None,
               questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
     """Compare one council's agreed levels with its nearest councils of the same type by population."""
-    shown = counted(Filters(questionnaire=questionnaire.id, type=organisation.type))
-    nearest = (
-        select(shown.c.response_id)
-        .where(shown.c.organisation_id != organisation.id, shown.c.population.is_not(None))
-        .order_by(func.abs(shown.c.population - (organisation.population or 0)), shown.c.organisation_id)
-        .limit(neighbours)
-        .subquery("nearest")
-    )
-    rows = session.execute(
-        select(Score.section_id, Score.level, func.count())
-        .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
-        .where(Score.level.is_not(None))
-        .group_by(Score.section_id, Score.level)
-    ).tuples().all()
+    rows = session.connection().execute(_benchmark_query(questionnaire.id, organisation.id, organisation.type,
+                                                         organisation.population or 0, neighbours)).tuples().all()
     own: dict[str | None, int | None] = {}
     if own_response_id is not None:
         own = dict(session.execute(
@@ -421,6 +430,23 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
                                       threshold)[0])
              for section in order if any(s == section for s, _lv, _n in rows)]
     return Benchmark(size, True, own, group)
+
+
+@lru_cache(maxsize=512)
+def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int,
+                     neighbours: int) -> Select[tuple[str | None, int | None, int]]:
+    shown = counted(Filters(questionnaire=questionnaire_id, type=type_))
+    nearest = (
+        select(shown.c.response_id)
+        .where(shown.c.organisation_id != organisation_id, shown.c.population.is_not(None))
+        .order_by(func.abs(shown.c.population - population), shown.c.organisation_id)
+        .limit(neighbours)
+        .subquery("nearest")
+    )
+    return (select(Score.section_id, Score.level, func.count())
+            .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
+            .where(Score.level.is_not(None))
+            .group_by(Score.section_id, Score.level))
 
 
 def latest_published_response(session: Session, organisation: Organisation, questionnaire_id: str,
@@ -474,20 +500,33 @@ TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
 def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,
               sort: str = "level") -> list[TargetingRow]:
     """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
-    current = ranked(filters, sharing=(Sharing.NAMED,))
-    previous = ranked(filters, sharing=(Sharing.NAMED,)).alias("previous")
+    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples()
+    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
+            for code, name, type_, region, round_id, level, before, goal, late in rows]
+
+
+@lru_cache(maxsize=256)
+def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
+                     sort: str) -> Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]]:
+    # Each council's rounds shared by name, newest first, each with the response of the round before it
+    # (lead: the next row in that order) rather than a join of the rounds to themselves, which SQLite
+    # answers by scanning every council's rounds once per council.
+    inner = ranked(filters, sharing=(Sharing.NAMED,))
+    before = func.lead(inner.c.response_id).over(partition_by=(inner.c.organisation_id, inner.c.questionnaire_id),
+                                                  order_by=inner.c.rank)
+    current = select(inner, before.label("previous_response_id")).subquery("current")
     now, then = aliased(Score, name="now_score"), aliased(Score, name="then_score")
     section = filters.section
     overdue = (
         select(func.count(Action.id))
-        .where(Action.assessment_id == current.c.round_id, Action.questionnaire_id == questionnaire.id,
+        .where(Action.assessment_id == current.c.round_id, Action.questionnaire_id == questionnaire_id,
                Action.due_on < today, Action.status != ActionStatus.DONE,
                *([Action.section_id == section] if section is not None else []))
         .scalar_subquery()
     )
     target: ColumnElement[int | None] = (
         select(Target.level).where(Target.assessment_id == current.c.round_id,
-                                   Target.questionnaire_id == questionnaire.id, Target.section_id == section)
+                                   Target.questionnaire_id == questionnaire_id, Target.section_id == section)
         .scalar_subquery() if section is not None else literal(None, Integer)
     )
     orders: dict[str, list[ColumnElement[Any]]] = {
@@ -503,14 +542,12 @@ def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, 
         .select_from(current).join(Organisation, Organisation.id == current.c.organisation_id)
         .join(now, and_(now.response_id == current.c.response_id,
                         now.section_id.is_(None) if section is None else now.section_id == section))
-        .outerjoin(previous, and_(previous.c.organisation_id == current.c.organisation_id, previous.c.rank == 2))
-        .outerjoin(then, and_(then.response_id == previous.c.response_id,
+        .outerjoin(then, and_(then.response_id == current.c.previous_response_id,
                               then.section_id.is_(None) if section is None else then.section_id == section))
         .where(current.c.rank == 1)
         .order_by(*orders[sort], Organisation.name)
     )
-    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
-            for code, name, type_, region, round_id, level, before, goal, late in session.execute(query).tuples()]
+    return query
 
 
 # The published levels (one row per section and overall level) ---------------------------------------------------
@@ -519,32 +556,68 @@ PUBLISHED_COLUMNS = ("council_code", "council_name", "council_type", "region", "
                      "questionnaire", "version", "section", "level", "label")
 
 
-def published_levels(session: Session, filters: Filters) -> list[tuple[object, ...]]:
-    """Every published section and overall level of shared rounds, in PUBLISHED_COLUMNS; anonymous councils unnamed."""
+def named_councils() -> Select[tuple[int]]:
+    """Councils named somewhere in the published set: any published round they shared by name, in any period."""
+    return (select(Assessment.organisation_id)
+            .where(Assessment.sharing == Sharing.NAMED, Assessment.published_at.is_not(None),
+                   Assessment.status.in_((AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED))))
+
+
+def open_places(threshold: int) -> Subquery:
+    """Each council type and region with at least ``threshold`` councils in the register that are named nowhere.
+
+    An anonymous council could be any of those councils. Elsewhere it could be picked out of the few it
+    could be, so published.csv leaves its type and region empty (ADR 0008).
+    """
+    unnamed = func.count(Organisation.id)
+    return (select(Organisation.type, Organisation.region)
+            .where(Organisation.id.not_in(named_councils()))
+            .group_by(Organisation.type, Organisation.region)
+            .having(unnamed >= threshold)
+            .subquery("open_places"))
+
+
+def level_labels(session: Session) -> ColumnElement[str]:
+    """The label of a score's level in its questionnaire version, worked out in SQL (labels live in the files)."""
+    versions = session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))).all()
+    branches = [(and_(Score.questionnaire_version_id == version.id, Score.level == scale.level), scale.label)
+                for version in versions for scale in questionnaire_of(version).scale]
+    return case(*branches, else_="") if branches else literal("")
+
+
+def published_levels(session: Session, filters: Filters, threshold: int) -> Select[Any]:
+    """The query for every published section and overall level of shared rounds, in PUBLISHED_COLUMNS.
+
+    Councils that shared anonymously are unnamed, and their type and region are left empty (and never
+    match a type or region filter) where fewer than ``threshold`` councils of that type and region are
+    named nowhere (see :func:`open_places`).
+    """
     named = Assessment.sharing == Sharing.NAMED
+    places = open_places(threshold)
+    shown = or_(named, places.c.type.is_not(None))
+    conditions = _published_shared(replace(filters, type=None, region=None))
+    if filters.type is not None:
+        conditions += [Organisation.type == filters.type, shown]
+    if filters.region is not None:
+        conditions += [Organisation.region == filters.region, shown]
     query = (
         select(case((named, Organisation.code), else_=""), case((named, Organisation.name), else_=""),
-               Organisation.type, Organisation.region, Assessment.id,
+               case((shown, Organisation.type), else_=""), case((shown, Organisation.region), else_=""),
+               Assessment.id,
                # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
                cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
-               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, QuestionnaireVersion.id)
+               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, level_labels(session))
         .select_from(Response)
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
         .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .outerjoin(places, and_(places.c.type == Organisation.type, places.c.region == Organisation.region))
         .join(Score, Score.response_id == Response.id)
-        .where(*_published_shared(filters))
+        .where(*conditions)
         .order_by(Assessment.published_at, Assessment.id, QuestionnaireVersion.questionnaire_id,
                   Score.section_id.is_not(None), Score.section_id)
     )
-    rows = session.execute(query).tuples().all()
-    labels: dict[tuple[int, int | None], str] = {}
-    for version_id in {row[-1] for row in rows}:
-        record = session.get(QuestionnaireVersion, version_id)
-        assert record is not None
-        questionnaire = questionnaire_of(record)
-        labels.update({(version_id, level): questionnaire.label(level) or "" for level in questionnaire.levels})
-    return [(*row[:-1], labels.get((row[-1], row[-2]), "")) for row in rows]
+    return query
 
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:

@@ -63,7 +63,10 @@ def openapi_document(server: str) -> dict[str, Any]:
                     "description": "CSV with the columns council_code, council_name, council_type, region, round_id, "
                                    "published_on, questionnaire, version, section, level, label; section is empty "
                                    "for the overall level, council_code and council_name for councils that shared "
-                                   "anonymously.",
+                                   "anonymously. A council that shared anonymously also has council_type and region "
+                                   "empty unless at least `threshold` councils (the same threshold as the levels) of "
+                                   "its type in its region are named nowhere in this file; such rows never match "
+                                   "a type or region filter.",
                     "content": {"text/csv": {"schema": {"type": "string"}}}}, **_ERRORS},
             }},
             "/councils/{code}/profile": {"get": {

@@ -114,13 +114,17 @@ def _items(values: list[tuple[str, str]], chosen: str | None, everything: str | 
     return first + [{"value": value, "text": text, "selected": value == chosen} for value, text in values]
 
 
+def _questionnaires(chosen: str | None) -> list[dict[str, object]]:
+    library = sorted((f.questionnaire for f in questionnaire_library(current_app)), key=lambda q: q.title)
+    return _items([(q.id, q.title) for q in library], chosen, None)
+
+
 def _form(questionnaire: Questionnaire | None, filters: sector.Filters, error: FilterError | None) -> FilterForm:
     types, regions = sector.register_values(db.session())
-    library = sorted((f.questionnaire for f in questionnaire_library(current_app)), key=lambda q: q.title)
     sections = [(s.id, s.title) for s in questionnaire.sections] if questionnaire else []
     sort = request.args.get("sort", "level")
     return FilterForm(
-        questionnaires=_items([(q.id, q.title) for q in library], filters.questionnaire, None),
+        questionnaires=_questionnaires(filters.questionnaire),
         sections=_items(sections, filters.section, "Overall level"),
         types=_items([(t, t) for t in types], filters.type, "All types"),
         regions=_items([(r, r) for r in regions], filters.region, "All regions"),
@@ -260,8 +264,7 @@ def benchmark(code: str) -> ResponseReturnValue:
     result = sector.benchmark(session, organisation, own.id if own else None, questionnaire, threshold())
     return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
                            result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
-                           own=own, threshold=threshold(), form=_form(questionnaire, sector.Filters(
-                               questionnaire=questionnaire.id), None))
+                           own=own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
 
 
 @blueprint.route("/tokens/", methods=["GET", "POST"])
