@@ -202,7 +202,7 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         canvas.doForm("assess-page-total")
         canvas.restoreState()
         right = f"{self.report.title}, generated {long_date(self.report.generated)}"
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(right, REGULAR, 8.5, FRAME_WIDTH * (0.35 if self.draft
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(right, REGULAR, 8.5, FRAME_WIDTH * (0.5 if self.draft
                                                                                               else 0.6)))
         canvas.restoreState()
 
@@ -219,7 +219,7 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         canvas.saveState()
         canvas.setFont(BOLD, 8.5)
         canvas.setFillColor(colors.HexColor("#d4351c"))
-        canvas.drawCentredString(PAGE_WIDTH / 2, BOTTOM - 11 * mm, "DRAFT: not yet published")
+        canvas.drawString(MARGIN + 62, BOTTOM - 11 * mm, "DRAFT: not yet published")
         canvas.restoreState()
 
     def _cover_page(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
@@ -274,7 +274,7 @@ def render_pdf(report: ReportData) -> bytes:
 
 def _cover(report: ReportData, extra: Sequence[tuple[str, str]] = (),
            note: str = "An accessible HTML version of this report, with the same content, can be downloaded from "
-                        "the results page.") -> list[Flowable]:
+                        "the results page.", pending: str = "Not yet submitted") -> list[Flowable]:
     org = report.organisation
     story: list[Flowable] = [
         NextPageTemplate("body"),
@@ -291,7 +291,7 @@ def _cover(report: ReportData, extra: Sequence[tuple[str, str]] = (),
         ("Questionnaires", "\n".join(q.title for q in report.questionnaires)),
     ]
     if report.pending:
-        facts.append(("Not yet submitted", "\n".join(report.pending)))
+        facts.append((pending, "\n".join(report.pending)))
     if not report.respondents_hidden:
         facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
     bases = {q.basis for q in report.questionnaires}
@@ -649,7 +649,8 @@ def render_pack_pdf(pack: Pack) -> bytes:
     story: list[Flowable] = _cover(report, [
         ("Status", pack.status_text),
         ("Participation", f"{responded} of {invited} people asked gave their own views"),
-    ], note="An accessible HTML version of this pack, with the same content, is linked from the round's pages.")
+    ], note="An accessible HTML version of this pack, with the same content, is linked from the round's pages.",
+        pending="Agreed answers not yet confirmed")
     story += [PageBreak(), _bookmarked(_p("Key messages", "h1"), "messages", "Key messages", 0)]
     story += [Paragraph(escape(m), STYLES["bullet"], bulletText="\u2022") for m in pack.messages]
     story += _participation(pack)
@@ -732,7 +733,9 @@ def _pack_questionnaire(part: PackPart) -> list[Flowable]:
         rows.append([_p(view.title, "cell"), _p(part.level_text(view.agreed), "cell"),
                      _p(part.level_text(view.target) if view.target is not None else "No target", "cell"),
                      _p(_gap_text(view.gap), "cell")])
-    story.append(_heading("Targets and gaps", "h2", f"{key}-targets", 1, _table(rows, [0.32, 0.26, 0.26, 0.16])))
+    targets: Flowable = _table(rows, [0.32, 0.26, 0.26, 0.16]) if any(v.target is not None for v in part.sections) \
+        else _p("No targets have been set for this questionnaire's sections.", "body")
+    story.append(_heading("Targets and gaps", "h2", f"{key}-targets", 1, targets))
 
     # Actions.
     if part.actions:

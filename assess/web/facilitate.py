@@ -303,11 +303,11 @@ def pack(code: str, round_id: int) -> str:
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/pack.pdf")
 @login_required
-def pack_pdf(code: str, round_id: int) -> Response:
-    """The peer-challenge pack as a PDF download (none before any agreed answers are confirmed)."""
+def pack_pdf(code: str, round_id: int) -> ResponseReturnValue:
+    """The peer-challenge pack as a PDF download (before any agreed answers are confirmed, the page that says so)."""
     assessment, built = _pack(code, round_id)
     if built is None:
-        abort(404)
+        return redirect(url_for(".pack", code=code, round_id=round_id))
     name = f"peer-challenge-pack-{assessment.organisation.code}-round-{assessment.id}{'-draft' if built.draft else ''}"
     return Response(render_pack_pdf(built), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{secure_filename(name)}.pdf"'})
