@@ -693,12 +693,12 @@ def _participation(pack: Pack) -> list[Flowable]:
 def _pack_questionnaire(part: PackPart) -> list[Flowable]:
     report, q = part.report, part.report.questionnaire
     key = part.anchor
-    story: list[Flowable] = [
-        CondPageBreak(120 * mm),
+    opening: list[Flowable] = [
         _bookmarked(_p(q.title, "h1"), key, q.title, 0),
         _pm(f"<b>Overall agreed level:</b> {escape(part.level_text(report.profile.level))}. "
             f"{escape(report.profile.explanation)}", "lead"),
     ]
+    story: list[Flowable] = [CondPageBreak(120 * mm)]
     # Agreed levels, with the scorer's explanation.
     rows: list[list[Flowable]] = [[_p(h, "cell-head") for h in ("Section", "Agreed level", "What set the level")]]
     for view in part.sections:
@@ -707,7 +707,9 @@ def _pack_questionnaire(part: PackPart) -> list[Flowable]:
     table = _table(rows, [0.3, 0.22, 0.48])
     for row, view in enumerate(part.sections, start=1):
         table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, _colour_of(q, view.agreed), "butt")]))
-    story.append(_heading("Agreed levels", "h2", f"{key}-agreed", 1, table))
+    # The questionnaire's title, overall level and agreed levels start on one page.
+    story.append(KeepTogether([*opening, _bookmarked(_p("Agreed levels", "h2"), f"{key}-agreed", "Agreed levels", 1),
+                               table]))
     story += _strengths(report)
 
     # The spread of individual views.

@@ -121,11 +121,6 @@ STATES: dict[str, Callable[[PersonProgress], bool]] = {
 def completion(session: Session, assessment: Assessment, by: User) -> Completion:
     """Who has answered what in a round (the lead and the round's facilitators may see it)."""
     require(session, by, Action.VIEW_RESPONSES, assessment)
-    return round_completion(session, assessment)
-
-
-def round_completion(session: Session, assessment: Assessment) -> Completion:
-    """Who has answered what in a round, for callers that have checked access (or need none: the CLI's pack)."""
     members = session.execute(
         select(Membership, User).join(User).where(Membership.organisation_id == assessment.organisation_id,
                                                   User.active.is_(True)).order_by(User.name)

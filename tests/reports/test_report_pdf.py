@@ -117,3 +117,22 @@ def test_round_with_one_or_two_questionnaires(demo_report: ReportData, count: in
     pdf = render_pdf(report)
     pdf_checks.qpdf_check(pdf)
     assert demo_report.questionnaires[0].title in pdf_checks.text(pdf)
+
+
+def test_headings_stay_with_what_follows_and_strengths_say_what_set_the_level(demo_report: ReportData,
+                                                                               pdf_checks: PdfChecks) -> None:
+    reader = PdfReader(BytesIO(render_pdf(demo_report)))
+    pages = [pdf_checks.squash(page.extract_text()) for page in reader.pages]
+    # The radar's heading is on the page of the radar itself (its caption), never alone at a page foot.
+    [radar] = [i for i, text in enumerate(pages) if "Overall levels across questionnaires" in text]
+    assert "Each spoke runs from the centre" in pages[radar]
+    # No page is left mostly empty by a forced break: questionnaires follow on where there is room.
+    assert len(reader.pages) < 2 + 3 * len(demo_report.questionnaires)
+    text = " ".join(pages)
+    assert "what set their level" in text
+    assert "Lifted by" in text and "Held back by" in text
+    # The demo round has targets for its first questionnaire: the strengths say how far there is to go.
+    assert "Target level" in text
+    for part in demo_report.questionnaires:
+        for result in (*part.strengths, *part.improvements):
+            assert pdf_checks.squash(part.what_set(result, result in part.strengths)) in text
