@@ -502,10 +502,11 @@ def _spreads(
     questionnaire: Questionnaire, all_answers: Sequence[dict[str, Answer]]
 ) -> dict[str, tuple[SpreadItem, ...]]:
     result: dict[str, tuple[SpreadItem, ...]] = {}
+    shown = [visible_questions(questionnaire, answers) for answers in all_answers]  # once per respondent
     for question in questionnaire.questions:
         counts: Counter[str] = Counter()
-        for answers in all_answers:
-            if question.id in visible_questions(questionnaire, answers):
+        for answers, visible in zip(all_answers, shown, strict=True):
+            if question.id in visible:
                 answer = answers.get(question.id)
                 if question.type == "level" and answer is not None and isinstance(answer.value, int):
                     counts[f"{answer.value} {questionnaire.label(answer.value) or ''}".strip()] += 1
