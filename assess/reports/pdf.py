@@ -464,7 +464,7 @@ def _appendix(report: ReportData, title: str = "Appendix: every answer and comme
               intro: str = "Each question as it was shown, with the answer the figures are based on and any comment "
                            "or evidence note.", comment: str = "Comment") -> list[Flowable]:
     story: list[Flowable] = [
-        PageBreak(),
+        CondPageBreak(120 * mm),
         _bookmarked(_p(title, "h1"), "appendix", title, 0),
         _p(intro, "body"),
     ]
