@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test wrk fuzz bench-sector clean
+.PHONY: setup run test lint typecheck pytest test-postgres system-packages bench bench-web load-test wrk fuzz bench-sector bench-pack clean
 
 setup: $(VENV)/.installed
 
@@ -81,6 +81,11 @@ fuzz: setup
 ## it may empty; BENCH_SECTOR_ARGS for more options, such as --times 1 or --no-plans: python -m bench.sector --help)
 bench-sector: setup
 	$(BIN)/python -m bench.sector $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)') $(BENCH_SECTOR_ARGS)
+
+## The peer-challenge pack of a round of 30 respondents x 7 questionnaires against a one-response profile PDF: time
+## and peak memory as ratios measured in one run (SQLite; PostgreSQL too with BENCH_POSTGRES_URL, a database it may empty)
+bench-pack: setup
+	$(BIN)/python -m bench.pack $(if $(BENCH_POSTGRES_URL),--postgres '$(BENCH_POSTGRES_URL)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -110,6 +110,9 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.confirm", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.confirm", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # not complete
     ("facilitate.targets", "GET"): LEAD_AND_FACILITATOR,
+    ("facilitate.pack", "GET"): LEAD_AND_FACILITATOR,
+    # Nothing is agreed yet in the round, so the PDF sends its lead and facilitator to the page that says so.
+    ("facilitate.pack_pdf", "GET"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},
     ("facilitate.actions", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.actions", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # posted empty
     ("facilitate.targets", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # no targets

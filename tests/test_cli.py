@@ -30,6 +30,7 @@ from assess.models import (
     User,
 )
 from assess.policy import Action, allowed
+from assess.services.demo import DEMO_ROUND
 from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
@@ -448,7 +449,9 @@ def check_officer_submitted(app: Flask, questionnaires: int) -> None:
         session = db.session()
         officer = session.scalar(select(User).filter_by(email="officer@demo.example"))
         assert officer is not None
-        responses = session.scalars(select(Response).filter_by(respondent_id=officer.id)).all()
+        # In this year's round (the officer answered last year's too).
+        responses = session.scalars(select(Response).join(Assessment).where(
+            Response.respondent_id == officer.id, Assessment.title == DEMO_ROUND)).all()
         assert len(responses) == questionnaires
         for response in responses:
             assert response.status == ResponseStatus.SUBMITTED
@@ -472,14 +475,14 @@ def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCl
     # questionnaires and one person's to full-example) and 3 agreed ones (last year's two, confirmed, and this
     # round's draft); scores for each submitted one (overall and each section: 3 for full-example, 2 for
     # staged-example), so 6 x 5 + 3 = 33; 2 versions.
-    assert demo_counts(fixture_app) == (12, 1, 9, 15, 33, 2)
+    assert demo_counts(fixture_app) == (12, 1, 9, 21, 48, 2)
     outbox = sorted((Path(fixture_app.instance_path) / "outbox").glob("*.eml"))
     assert [p.name.split("-", 1)[1] for p in outbox] == ["new.officer@demo.example.eml", "cllr.new@demo.example.eml"]
     check_officer_submitted(fixture_app, 2)
     again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
     assert again.exit_code == 0, again.output
     check_demo_output(again.stdout, "demo password 2")
-    assert demo_counts(fixture_app) == (12, 1, 9, 15, 33, 2)
+    assert demo_counts(fixture_app) == (12, 1, 9, 21, 48, 2)
     with fixture_app.app_context():
         lead = db.session().scalar(select(User).filter_by(email="lead@demo.example"))
         assert lead is not None and lead.password_hash is not None
@@ -493,8 +496,9 @@ def test_demo_on_the_shipped_library(app: Flask, runner: FlaskCliRunner) -> None
     shipped = len(app.extensions["assess.library"].files)
     counts = demo_counts(app)
     # Individual responses: 3 people submitted all 7, one 3 and started a 4th, one 2 and started a 3rd, one
-    # submitted 1 and one started 1 (30); agreed ones: last year's 7 and this round's draft (8).
-    assert shipped == 7 and counts[:4] == (12, 1, 9, 38)
+    # submitted 1 and one started 1 (30); last year, the 3 who have submitted everything did so too (21);
+    # agreed ones: last year's 7 and this round's draft (8).
+    assert shipped == 7 and counts[:4] == (12, 1, 9, 59)
     check_officer_submitted(app, shipped)
     again = runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert again.exit_code == 0, again.output

@@ -14,6 +14,7 @@ import math
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from scoring import Profile, Questionnaire
@@ -319,9 +320,25 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
     return _svg("shares", prefix, width, height, title, desc, parts)
 
 
+#: How every chart tells the groups apart: by shape as well as colour.
+GROUP_MARKS = {"officer": ("Officer", "circle", OKABE_ITO["blue"]), "member": ("Member", "triangle",
+                                                                               OKABE_ITO["vermillion"]),
+               "other": ("Other", "square", OKABE_ITO["black"])}
+
+
+def _mark_svg(shape: str, x: float, y: float, r: float, colour: str) -> str:
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}" stroke="{INK}" stroke-width="0.8"/>'
+    if shape == "triangle":
+        pts = f"{x:.1f},{y - r * 1.2:.1f} {x - r * 1.15:.1f},{y + r * 0.9:.1f} {x + r * 1.15:.1f},{y + r * 0.9:.1f}"
+        return f'<polygon points="{pts}" fill="{colour}" stroke="{INK}" stroke-width="0.8"/>'
+    return (f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{colour}" '
+            f'stroke="{INK}" stroke-width="0.8"/>')
+
+
 def gap_svg(title: str, scale: Sequence[tuple[int, str]], rows: Sequence[tuple[str, float | None, float | None]], *,
             id_prefix: str | None = None) -> str:
-    """A dot plot of two means per row on a level scale: officers (circles) against members (diamonds).
+    """A dot plot of two means per row on a level scale: officers (circles) against members (triangles).
 
     ``scale`` is the questionnaire's (level, label) pairs; ``rows`` are (section, officers' mean,
     members' mean), a mean None when it is hidden. The two groups differ in shape as well as colour,
@@ -334,20 +351,18 @@ def gap_svg(title: str, scale: Sequence[tuple[int, str]], rows: Sequence[tuple[s
     left = label_w + 24
     width = left + plot_w + 40
     low, top = scale[0][0], scale[-1][0]
-    officer_colour, member_colour = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
 
     def x_of(value: float) -> float:
         return left + (value - low) / max(1, top - low) * plot_w
 
     def circle(x: float, y: float) -> str:
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{officer_colour}" stroke="{INK}" stroke-width="1"/>'
+        return _mark_svg(GROUP_MARKS["officer"][1], x, y, 6, GROUP_MARKS["officer"][2])
 
-    def diamond(x: float, y: float) -> str:
-        points = f"{x:.1f},{y - 7.5:.1f} {x + 7.5:.1f},{y:.1f} {x:.1f},{y + 7.5:.1f} {x - 7.5:.1f},{y:.1f}"
-        return f'<polygon points="{points}" fill="{member_colour}" stroke="{INK}" stroke-width="1"/>'
+    def triangle(x: float, y: float) -> str:
+        return _mark_svg(GROUP_MARKS["member"][1], x, y, 6.5, GROUP_MARKS["member"][2])
 
     parts = [circle(7, 15), f'<text x="19" y="19.5" font-size="{small}" fill="{INK}">Officers\' mean</text>',
-             diamond(137, 15), f'<text x="149" y="19.5" font-size="{small}" fill="{INK}">Members\' mean</text>']
+             triangle(137, 15), f'<text x="149" y="19.5" font-size="{small}" fill="{INK}">Members\' mean</text>']
     y = 40.0
     described: list[str] = []
     for name, officers, members in rows:
@@ -358,7 +373,7 @@ def gap_svg(title: str, scale: Sequence[tuple[int, str]], rows: Sequence[tuple[s
                      f"{_tspans(lines, label_w, mid - (len(lines) - 1) * 8 + 4.5, 16)}</text>")
         parts.append(f'<line x1="{left:.1f}" y1="{mid:.1f}" x2="{left + plot_w:.1f}" y2="{mid:.1f}" '
                      f'stroke="{GRID}" stroke-width="1" stroke-dasharray="2 3"/>')
-        shown = [(value, mark, above) for value, mark, above in ((officers, circle, False), (members, diamond, True))
+        shown = [(value, mark, above) for value, mark, above in ((officers, circle, False), (members, triangle, True))
                  if value is not None]
         if not shown:
             parts.append(f'<text x="{left:.1f}" y="{mid + 4:.1f}" font-size="{small}" fill="{INK}">'
@@ -393,3 +408,98 @@ def gap_svg(title: str, scale: Sequence[tuple[int, str]], rows: Sequence[tuple[s
     desc = (f"Dot plot of officers' and members' mean levels in {len(rows)} sections, on a scale of {low} to {top}. "
             + "; ".join(described) + ".")
     return _svg("gap", prefix, width, height, title, desc, [*axis, *parts])
+
+
+@dataclass(frozen=True)
+class SpreadRow:
+    """One section of a spread-of-views chart: each respondent's level by group, and the agreed level."""
+
+    title: str
+    marks: tuple[tuple[str, int], ...]  # (group, level)
+    agreed: int | None
+
+
+def group_levels(marks: Sequence[tuple[str, int]], group: str) -> str:
+    """One group's levels in order, as text: "2, 3, 3" (or "none")."""
+    return ", ".join(str(level) for who, level in sorted(marks) if who == group) or "none"
+
+
+def mark_cells(marks: Sequence[tuple[str, int]], per_line: int) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """Where each mark sits in its level's cell: (line, column) for each (group, level), a group's lines together."""
+    cells: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for group, level in marks:
+        spots = cells.setdefault((group, level), [])
+        spots.append(divmod(len(spots), per_line))
+    return cells
+
+
+def spread_svg(questionnaire: Questionnaire, rows: Sequence[SpreadRow], *, id_prefix: str | None = None) -> str:
+    """A dot plot of individual views per section: one mark per respondent (officers circles, members triangles),
+    the agreed level boxed and printed at the end of each row."""
+    prefix = id_prefix or f"spread-{_slug(questionnaire.id)}-{next(_ids)}"
+    levels = list(questionnaire.levels)
+    top = max(levels)
+    font, small, r = 13.0, 11.5, 5.0
+    label_w, step, end_w = 230.0, 86.0, 120.0
+    left = label_w + 12
+    width = left + step * len(levels) + end_w
+    per_line = int((step - 8) // (2 * r + 3))
+    groups = [g for g in GROUP_MARKS if any(who == g for row in rows for who, _level in row.marks)]
+    parts: list[str] = []
+    # Legend: every shape named in words.
+    x = 0.0
+    for group in groups:
+        name, shape, colour = GROUP_MARKS[group]
+        parts.append(_mark_svg(shape, x + 6, 12, r, colour))
+        parts.append(f'<text x="{x + 16:.1f}" y="16.5" font-size="{small}" fill="{INK}">{_e(name)}</text>')
+        x += 30 + _text_width(name, small)
+    parts.append(f'<rect x="{x:.1f}" y="4" width="22" height="16" fill="none" stroke="{INK}" stroke-width="2"/>'
+                 f'<text x="{x + 28:.1f}" y="16.5" font-size="{small}" fill="{INK}">Agreed level</text>')
+    y = 34.0
+    axis_lines = [_wrap(f"{lv} {questionnaire.label(lv) or ''}", step - 4, small, 3) for lv in levels]
+    described: list[str] = []
+    for row in rows:
+        cells = mark_cells(row.marks, per_line)
+        lines_of = {g: max([line for (who, _lv), spots in cells.items() if who == g for line, _c in spots],
+                           default=-1) + 1 for g in groups}
+        marks_h = sum(max(n, 1) for n in lines_of.values()) * (2 * r + 4) + 8
+        wrapped = _wrap(row.title, label_w, font, 4)
+        row_h = max(marks_h, 16 * len(wrapped) + 10, 34.0)
+        mid = y + row_h / 2
+        parts.append(f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
+                     f"{_tspans(wrapped, label_w, mid - (len(wrapped) - 1) * 8 + 4.5, 16)}</text>")
+        parts.append(f'<line x1="{left:.1f}" y1="{y + row_h:.1f}" x2="{left + step * len(levels):.1f}" '
+                     f'y2="{y + row_h:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        if row.agreed in levels:
+            ax = left + step * levels.index(row.agreed)
+            parts.append(f'<rect x="{ax + 2:.1f}" y="{y + 2:.1f}" width="{step - 4:.1f}" height="{row_h - 4:.1f}" '
+                         f'fill="none" stroke="{INK}" stroke-width="2.5"/>')
+        line_y = y + 4 + r + 2
+        for group in groups:
+            for (who, level), spots in cells.items():
+                if who != group or level not in levels:
+                    continue
+                name, shape, colour = GROUP_MARKS[group]
+                cx0 = left + step * levels.index(level) + 6 + r
+                for line, column in spots:
+                    parts.append(_mark_svg(shape, cx0 + column * (2 * r + 3), line_y + line * (2 * r + 4), r, colour))
+            line_y += max(lines_of[group], 1) * (2 * r + 4)
+        agreed = f"Agreed {row.agreed}" if row.agreed is not None else "No agreed level"
+        parts.append(f'<text x="{left + step * len(levels) + 8:.1f}" y="{mid + 4:.1f}" font-size="{small}" '
+                     f'font-weight="bold" fill="{INK}">{_e(agreed)}</text>')
+        counts = "; ".join(f"{GROUP_MARKS[g][0].lower()}s at levels {group_levels(row.marks, g)}"
+                           for g in groups if any(who == g for who, _lv in row.marks)) or "no individual levels"
+        described.append(f"{row.title}: agreed level {row.agreed if row.agreed is not None else 'none'}; {counts}")
+        y += row_h
+    plot_bottom = y
+    for i, lines in enumerate(axis_lines):
+        x0 = left + step * i
+        parts.append(f'<line x1="{x0:.1f}" y1="34" x2="{x0:.1f}" y2="{plot_bottom:.1f}" stroke="{GRID}" '
+                     f'stroke-width="1" stroke-dasharray="3 3"/>')
+        parts.append(f'<text text-anchor="middle" font-size="{small}" fill="{INK}">'
+                     f"{_tspans(lines, x0 + step / 2, plot_bottom + 16, 14)}</text>")
+    height = plot_bottom + 20 + 14 * max(len(lines) for lines in axis_lines)
+    title = f"{questionnaire.title}: the spread of individual views by section"
+    desc = (f"Dot plot on a scale of {min(levels)} to {top}, one mark per respondent: officers as circles, members as "
+            f"triangles; the agreed level is boxed. " + ". ".join(described) + ".")
+    return _svg("spread", prefix, width, height, title, desc, parts)

@@ -1,4 +1,4 @@
-"""`assess report`: the maturity-profile PDF (or its HTML twin) of one council's round, or of every council."""
+"""`assess report`: a round's peer-challenge pack or maturity profile (PDF or HTML twin), or every council's."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from assess import db
 from assess.models import Assessment, Organisation, Response, ResponseKind, ResponseStatus
 from assess.reports.data import NoSubmittedResponse, ReportData, build_report
 from assess.reports.downloads import cached_pdf
-from assess.reports.html import render_report_html
-from assess.reports.pdf import render_pdf
+from assess.reports.html import render_pack_html, render_report_html
+from assess.reports.pack import NoAgreedAnswers, Pack, build_pack
 
 
 def latest_agreed_round(session: Session, organisation: Organisation) -> Assessment | None:
@@ -62,12 +62,21 @@ def reportable_assessments(session: Session) -> list[Assessment]:
     ))
 
 
-def render(report: ReportData, fmt: str) -> bytes:
-    """The report as PDF bytes, or as the HTML twin (UTF-8)."""
+def render(report: ReportData | Pack, fmt: str) -> bytes:
+    """The report (or the peer-challenge pack) as PDF bytes, or as the HTML twin (UTF-8)."""
     if fmt == "html":
         with current_app.test_request_context():
-            return render_report_html(report).encode("utf-8")
-    return render_pdf(report)
+            page = render_pack_html(report) if isinstance(report, Pack) else render_report_html(report)
+            return page.encode("utf-8")
+    return cached_pdf(current_app._get_current_object(), report)  # type: ignore[attr-defined]
+
+
+def pack_or_report(session: Session, assessment: Assessment) -> Pack | ReportData:
+    """The round's peer-challenge pack when it has confirmed agreed answers, else its maturity profile."""
+    try:
+        return build_pack(session, assessment, threshold=int(current_app.config["SECTOR_THRESHOLD"]))
+    except NoAgreedAnswers:
+        return build_report(session, assessment)
 
 
 def _format_of(out: Path | None, given: str | None) -> str:
@@ -96,7 +105,7 @@ def _safe(code: str) -> str:
 @with_appcontext
 def report_command(organisation_code: str | None, assessment_id: int | None, out: Path | None, every: bool,
                    out_dir: Path | None, fmt: str | None, jobs: int) -> None:
-    """Write the maturity-profile report of a council's assessment round.
+    """Write the peer-challenge pack of a council's round (its maturity profile if nothing is agreed yet).
 
     \b
     assess report ORGANISATION_CODE [--assessment ID] --out FILE.pdf
@@ -134,14 +143,17 @@ def report_command(organisation_code: str | None, assessment_id: int | None, out
             raise click.ClickException(
                 f"{organisation.name} ({organisation.code}) has no assessment round with id {assessment_id}")
     try:
-        report = build_report(session, assessment)
+        report = pack_or_report(session, assessment)
     except NoSubmittedResponse as error:
         raise click.ClickException(f"{error}; nothing to report yet") from None
     data = render(report, _format_of(out, fmt))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    click.echo(f"Wrote {out} ({len(data) // 1024 or 1} KB): {organisation.name}, '{assessment.title}', "
-               f"{len(report.questionnaires)} questionnaire(s)")
+    what = (f"peer-challenge pack{' (DRAFT)' if report.draft else ''}" if isinstance(report, Pack)
+            else "maturity profile (no confirmed agreed answers)")
+    parts = report.report.questionnaires if isinstance(report, Pack) else report.questionnaires
+    click.echo(f"Wrote {out} ({len(data) // 1024 or 1} KB): {organisation.name}, '{assessment.title}', {what}, "
+               f"{len(parts)} questionnaire(s)")
 
 
 #: The app a drawing process works with: the command's own, inherited when the process is forked.
@@ -161,8 +173,7 @@ def _draw(job: tuple[int, Path, str]) -> Path:
         session = db.session()
         assessment = session.get(Assessment, assessment_id)
         assert assessment is not None
-        report = build_report(session, assessment)
-        path.write_bytes(cached_pdf(app, report) if fmt == "pdf" else render(report, fmt))
+        path.write_bytes(render(pack_or_report(session, assessment), fmt))
     return path
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from assess.models import (
     Response,
     ResponseKind,
     ResponseStatus,
+    Target,
     User,
 )
 from assess.services.questionnaires import questionnaire_of
@@ -163,6 +164,7 @@ class QuestionnaireReport:
     improvements: tuple[SectionResult, ...]
     resources: tuple[ResourceItem, ...]
     answers: tuple[AnswerRow, ...]
+    targets: dict[str, int] = field(default_factory=dict)  # section id -> the round's target level
 
     @property
     def title(self) -> str:
@@ -187,6 +189,47 @@ class QuestionnaireReport:
     def answers_in(self, section_id: str) -> list[AnswerRow]:
         """The answer rows of one section, in question order."""
         return [a for a in self.answers if a.section_id == section_id]
+
+    def gap(self, result: SectionResult) -> int | None:
+        """Levels still to go to the section's target (negative: beyond it; None: no target or no level)."""
+        target = self.targets.get(result.id)
+        return target - result.level if target is not None and result.level is not None else None
+
+    def target_text(self, result: SectionResult) -> str:
+        """The section's target and the gap to it, in words ("" when it has no target)."""
+        target = self.targets.get(result.id)
+        gap = self.gap(result)
+        if target is None:
+            return ""
+        if gap is None:
+            return f"Target level {target}; no level yet to compare."
+        if gap > 0:
+            return f"Target level {target}: {gap} level{'s' if gap != 1 else ''} to go."
+        return f"Target level {target}: " + (f"passed by {-gap} level{'s' if gap != -1 else ''}." if gap else "met.")
+
+    def what_set(self, result: SectionResult, high: bool) -> str:
+        """What set a section's level: its highest (or lowest) rated questions, and the gap to its target."""
+        rated = [a for a in self.answers_in(result.id) if a.level is not None]
+        if not rated:
+            told = result.explanation  # no question is rated on the scale: the scorer's own account says it
+        else:
+            extreme = max(a.level for a in rated if a.level is not None) if high \
+                else min(a.level for a in rated if a.level is not None)
+            hits = [a for a in rated if a.level == extreme]
+            named = "; ".join(f"\u201c{_short(a.question)}\u201d" for a in hits[:2])
+            more = f" and {len(hits) - 2} more" if len(hits) > 2 else ""
+            verb = "Lifted by" if high else "Held back by"
+            told = (f"{verb} {len(hits)} of {len(rated)} rated question{'s' if len(rated) != 1 else ''} at "
+                    f"level {extreme} ({self.questionnaire.label(extreme) or 'no label'}): {named}{more}.")
+        return f"{told} {self.target_text(result)}".strip()
+
+
+def _short(text: str, longest: int = 110) -> str:
+    """Text cut at a word to at most `longest` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= longest:
+        return text
+    return text[:longest].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -284,6 +327,10 @@ def build_report(
     for response in responses:
         by_version.setdefault(response.questionnaire_version_id, []).append(response)
 
+    targets: dict[str, dict[str, int]] = {}
+    for questionnaire_id, section_id, level in session.execute(
+            select(Target.questionnaire_id, Target.section_id, Target.level).filter_by(assessment_id=assessment.id)):
+        targets.setdefault(questionnaire_id, {})[section_id] = level
     parts: list[QuestionnaireReport] = []
     pending: list[str] = []
     for link in assessment.questionnaires:
@@ -294,7 +341,8 @@ def build_report(
             pending.append(version.title)
             continue
         others = [r for r in _submitted(candidates) if r.kind == ResponseKind.INDIVIDUAL] if include_spread else []
-        parts.append(questionnaire_report(questionnaire_of(version), chosen, others))
+        part = questionnaire_report(questionnaire_of(version), chosen, others)
+        parts.append(replace(part, targets=targets.get(version.questionnaire_id, {})))
     if not parts:
         raise NoSubmittedResponse(
             f"{assessment.organisation.name} has no submitted response in the round '{assessment.title}'"
@@ -454,10 +502,11 @@ def _spreads(
     questionnaire: Questionnaire, all_answers: Sequence[dict[str, Answer]]
 ) -> dict[str, tuple[SpreadItem, ...]]:
     result: dict[str, tuple[SpreadItem, ...]] = {}
+    shown = [visible_questions(questionnaire, answers) for answers in all_answers]  # once per respondent
     for question in questionnaire.questions:
         counts: Counter[str] = Counter()
-        for answers in all_answers:
-            if question.id in visible_questions(questionnaire, answers):
+        for answers, visible in zip(all_answers, shown, strict=True):
+            if question.id in visible:
                 answer = answers.get(question.id)
                 if question.type == "level" and answer is not None and isinstance(answer.value, int):
                     counts[f"{answer.value} {questionnaire.label(answer.value) or ''}".strip()] += 1

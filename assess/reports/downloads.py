@@ -18,9 +18,10 @@ from flask import Flask, Response, current_app
 from flask_caching import Cache
 
 from assess.reports import charts, pdf
-from assess.reports.data import ReportData
+from assess.reports.data import QuestionnaireReport, ReportData
 from assess.reports.html import render_report_html
-from assess.reports.pdf import render_pdf
+from assess.reports.pack import Pack
+from assess.reports.pdf import render_pack_pdf, render_pdf
 
 #: What the drawing code is: a new release that draws differently never serves a PDF drawn by the old one.
 _DRAWING_CODE = hashlib.sha256(b"".join(Path(module.__file__ or "").read_bytes() for module in (pdf, charts))).digest()
@@ -44,25 +45,33 @@ def pdf_cache(app: Flask) -> Cache:
     return cache
 
 
-def fingerprint(report: ReportData) -> str:
-    """A key for exactly what a PDF of this report shows (frozen dataclasses all the way down, so repr is content).
-
-    A questionnaire counts by its id and version (a recorded version never changes): its whole model
-    would be most of the text to hash.
-    """
-    parts = [(part.questionnaire.id, part.questionnaire.version,
-              [(f.name, getattr(part, f.name)) for f in fields(part) if f.name != "questionnaire"])
-             for part in report.questionnaires]
-    shown = [(f.name, getattr(report, f.name)) for f in fields(report) if f.name != "questionnaires"]
-    return hashlib.sha256(_DRAWING_CODE + repr((shown, parts)).encode()).hexdigest()
+def _shown(item: Any, *left_out: str) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(item, f.name)) for f in fields(item) if f.name not in left_out]
 
 
-def cached_pdf(app: Flask, report: ReportData) -> bytes:
-    """The report's PDF, drawn only if no PDF of this very content has been drawn before."""
+def _part(part: QuestionnaireReport) -> tuple[Any, ...]:
+    # A questionnaire counts by its id and version (a recorded version never changes): its whole model
+    # would be most of the text to hash.
+    return part.questionnaire.id, part.questionnaire.version, _shown(part, "questionnaire")
+
+
+def fingerprint(report: ReportData | Pack) -> str:
+    """A key for exactly what a PDF of this report or pack shows (frozen dataclasses all the way down, so repr is
+    content)."""
+    if isinstance(report, Pack):
+        shown: Any = (fingerprint(report.report), _shown(report, "report", "parts"),
+                      [(_part(part.report), _shown(part, "report")) for part in report.parts])
+    else:
+        shown = (_shown(report, "questionnaires"), [_part(part) for part in report.questionnaires])
+    return hashlib.sha256(_DRAWING_CODE + repr(shown).encode()).hexdigest()
+
+
+def cached_pdf(app: Flask, report: ReportData | Pack) -> bytes:
+    """The report's (or pack's) PDF, drawn only if no PDF of this very content has been drawn before."""
     cache, key = pdf_cache(app), f"pdf-{fingerprint(report)}"
     drawn: bytes | None = cache.get(key)
     if drawn is None:
-        drawn = render_pdf(report)
+        drawn = render_pack_pdf(report) if isinstance(report, Pack) else render_pdf(report)
         cache.set(key, drawn)
     return drawn
 

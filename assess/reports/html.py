@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import render_template
 
-from assess.reports.charts import level_text, radar_svg, section_bars_svg
+from assess.reports.charts import SpreadRow, group_levels, level_text, radar_svg, section_bars_svg, spread_svg
 from assess.reports.data import ReportData, long_date
+from assess.reports.pack import Pack
 
 TEMPLATE = "reports/profile.html"
 
@@ -35,3 +36,20 @@ def render_report_html(report: ReportData, *, pdf_url: str | None = None, **cont
         long_date=long_date,
         **context,
     )
+
+
+PACK_TEMPLATE = "reports/pack.html"
+
+
+def render_pack_html(pack: Pack, *, pdf_url: str | None = None, **context: Any) -> str:
+    """The peer-challenge pack as a page of the site (the PDF's accessible twin); needs an app (and request) context."""
+    report = pack.report
+    radar = radar_svg([(q.title, q.profile.level, q.top) for q in report.questionnaires], id_prefix="radar-overall")
+    spreads = {
+        part.anchor: spread_svg(part.report.questionnaire,
+                                [SpreadRow(v.title, v.marks, v.agreed) for v in part.sections],
+                                id_prefix=f"spread-{part.anchor}")
+        for part in pack.parts
+    }
+    return render_template(PACK_TEMPLATE, pack=pack, report=report, radar=radar, spreads=spreads, pdf_url=pdf_url,
+                           level_text=level_text, long_date=long_date, group_levels=group_levels, **context)

@@ -16,7 +16,7 @@ from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Shape, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -41,8 +41,18 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
-from assess.reports.charts import LEVEL_COLOURS, OKABE_ITO, level_colour, level_text
+from assess.reports.charts import (
+    GROUP_MARKS,
+    LEVEL_COLOURS,
+    OKABE_ITO,
+    SpreadRow,
+    group_levels,
+    level_colour,
+    level_text,
+    mark_cells,
+)
 from assess.reports.data import QuestionnaireReport, ReportData, long_date
+from assess.reports.pack import Pack, PackPart
 from scoring import Profile, Questionnaire
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -143,8 +153,9 @@ class _Canvas(Canvas):  # type: ignore[misc]
 
 
 class _Document(BaseDocTemplate):  # type: ignore[misc]
-    def __init__(self, target: BytesIO, report: ReportData) -> None:
+    def __init__(self, target: BytesIO, report: ReportData, draft: bool = False) -> None:
         self.report = report
+        self.draft = draft
         super().__init__(
             target,
             pagesize=A4,
@@ -175,6 +186,8 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
             self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
 
     def _footer(self, canvas: Canvas) -> None:
+        if self.draft:
+            self._draft_mark(canvas)
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
@@ -189,7 +202,24 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         canvas.doForm("assess-page-total")
         canvas.restoreState()
         right = f"{self.report.title}, generated {long_date(self.report.generated)}"
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(right, REGULAR, 8.5, FRAME_WIDTH * 0.6))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, _fit(right, REGULAR, 8.5, FRAME_WIDTH * (0.5 if self.draft
+                                                                                              else 0.6)))
+        canvas.restoreState()
+
+    @staticmethod
+    def _draft_mark(canvas: Canvas) -> None:
+        """DRAFT across the page (behind the text) and at its foot, so no page can pass for the published pack."""
+        canvas.saveState()
+        canvas.setFillColor(colors.HexColor("#e8e8e8"))
+        canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        canvas.rotate(50)
+        canvas.setFont(BOLD, 110)
+        canvas.drawCentredString(0, -38, "DRAFT")
+        canvas.restoreState()
+        canvas.saveState()
+        canvas.setFont(BOLD, 8.5)
+        canvas.setFillColor(colors.HexColor("#d4351c"))
+        canvas.drawString(MARGIN + 62, BOTTOM - 11 * mm, "DRAFT: not yet published")
         canvas.restoreState()
 
     def _cover_page(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
@@ -242,7 +272,9 @@ def render_pdf(report: ReportData) -> bytes:
 # --- cover and summary ------------------------------------------------------------------------
 
 
-def _cover(report: ReportData) -> list[Flowable]:
+def _cover(report: ReportData, extra: Sequence[tuple[str, str]] = (),
+           note: str = "An accessible HTML version of this report, with the same content, can be downloaded from "
+                        "the results page.", pending: str = "Not yet submitted") -> list[Flowable]:
     org = report.organisation
     story: list[Flowable] = [
         NextPageTemplate("body"),
@@ -259,12 +291,13 @@ def _cover(report: ReportData) -> list[Flowable]:
         ("Questionnaires", "\n".join(q.title for q in report.questionnaires)),
     ]
     if report.pending:
-        facts.append(("Not yet submitted", "\n".join(report.pending)))
+        facts.append((pending, "\n".join(report.pending)))
     if not report.respondents_hidden:
         facts.append(("Respondents", "\n".join(r.description for r in report.respondents) or "None yet"))
     bases = {q.basis for q in report.questionnaires}
     facts.append(("Figures based on", bases.pop() if len(bases) == 1
                   else "\n".join(f"{q.title}: {q.basis}" for q in report.questionnaires)))
+    facts += extra
     rows = [[_p(term, "dl-term"), _pm("<br/>".join(escape(line) for line in value.split("\n")))]
             for term, value in facts]
     table = Table(rows, colWidths=[48 * mm, FRAME_WIDTH - 48 * mm], splitInRow=1)
@@ -276,8 +309,7 @@ def _cover(report: ReportData) -> list[Flowable]:
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
     ]))
     story += [table, Spacer(1, 10 * mm), _p(
-        "Levels are given in words and numbers throughout; colours only repeat them. An accessible HTML version "
-        "of this report, with the same content, can be downloaded from the results page.", "small")]
+        f"Levels are given in words and numbers throughout; colours only repeat them. {note}", "small")]
     return story
 
 
@@ -285,10 +317,10 @@ def _level_cell(level: int | None, label: str | None, top: int, style: str = "ce
     return _p(level_text(level, label, top), style)
 
 
-def _summary(report: ReportData) -> list[Flowable]:
-    story: list[Flowable] = [
-        PageBreak(),
-        _bookmarked(_p("Summary", "h1"), "summary", "Summary", 0),
+def _summary(report: ReportData, title: str = "Summary", pending: str = "No submitted response yet") -> list[Flowable]:
+    story: list[Flowable] = [PageBreak()]
+    opening: list[Flowable] = [
+        _bookmarked(_p(title, "h1"), "summary", title, 0),
         _p(f"The overall maturity level of each questionnaire answered in the round '{report.round.title}'.", "lead"),
     ]
     bases = {q.basis for q in report.questionnaires}
@@ -310,17 +342,17 @@ def _summary(report: ReportData) -> list[Flowable]:
     widths = [0.3, 0.22, 0.48] if shared_basis else [0.26, 0.2, 0.34, 0.2]
     table = _table(rows, widths)
     for row_number, colour in colours:
-        table.setStyle(TableStyle([("LINEBEFORE", (1, row_number), (1, row_number), 5, colour)]))
-    story.append(table)
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row_number), (1, row_number), 5, colour, "butt")]))
+    story.append(KeepTogether([*opening, table]))  # the heading never stranded at a page foot
     if shared_basis:
         story.append(Spacer(1, 2 * mm))
         story.append(_pm(f"<b>Based on:</b> {escape(shared_basis)}", "body"))
     if report.pending:
-        story.append(_p("No submitted response yet: " + ", ".join(report.pending) + ".", "body"))
+        story.append(_p(f"{pending}: " + ", ".join(report.pending) + ".", "body"))
     items = [(q.title, q.profile.level, q.top) for q in report.questionnaires]
     story += [
-        _p("Overall levels across questionnaires", "h2"),
         KeepTogether([
+            _p("Overall levels across questionnaires", "h2"),
             radar_drawing(items),
             _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure beside "
                "each point is the level reached out of the top level.", "small"),
@@ -359,7 +391,7 @@ def _colour_of(questionnaire: Questionnaire, level: int | None) -> colors.Color:
 def _questionnaire(part: QuestionnaireReport) -> list[Flowable]:
     q, profile = part.questionnaire, part.profile
     story: list[Flowable] = [
-        PageBreak(),
+        CondPageBreak(110 * mm),
         _bookmarked(_p(q.title, "h1"), part.anchor, q.title, 0),
     ]
     if q.description:
@@ -381,13 +413,10 @@ def _questionnaire(part: QuestionnaireReport) -> list[Flowable]:
         ])
     table = _table(rows, [0.3, 0.2, 0.12, 0.38])
     for row, result in enumerate(profile.sections, start=1):
-        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, _colour_of(q, result.level))]))
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, _colour_of(q, result.level), "butt")]))
     story.append(table)
 
-    story.append(_p("Strengths", "h2"))
-    story += _section_list(part, part.strengths, "the highest level reached")
-    story.append(_p("Areas for improvement", "h2"))
-    story += _section_list(part, part.improvements, "the lowest level reached")
+    story += _strengths(part)
 
     story.append(_p("Signposted resources", "h2"))
     if part.resources:
@@ -406,31 +435,38 @@ def _questionnaire(part: QuestionnaireReport) -> list[Flowable]:
     return story
 
 
-def _section_list(part: QuestionnaireReport, sections: Sequence[Any], where: str) -> list[Flowable]:
-    if not sections:
-        levelled = [s for s in part.profile.sections if s.level is not None]
-        if levelled:
-            same = level_text(levelled[0].level, levelled[0].label, part.top)
-            return [_p(f"Every section is at the same level ({same}), so none stands out.", "body")]
-        return [_p("Too few answers to tell.", "body")]
-    story: list[Flowable] = [_p(f"Sections at {where}:", "intro")]
-    for result in sections:
-        story.append(Paragraph(
-            f"<b>{escape(result.title)}</b>: {escape(level_text(result.level, result.label, part.top))}. "
-            f"{escape(result.explanation)}", STYLES["bullet"], bulletText="\u2022"))
+def _strengths(part: QuestionnaireReport) -> list[Flowable]:
+    """Strengths and areas for improvement: what set each level, and the gap to its target."""
+    story: list[Flowable] = []
+    for heading, sections, where, high in (("Strengths", part.strengths, "the highest level reached", True),
+                                           ("Areas for improvement", part.improvements, "the lowest level reached",
+                                            False)):
+        if not sections:
+            levelled = [s for s in part.profile.sections if s.level is not None]
+            text = (f"Every section is at the same level "
+                    f"({level_text(levelled[0].level, levelled[0].label, part.top)}), so none stands out."
+                    if levelled else "Too few answers to tell.")
+            story.append(KeepTogether([_p(heading, "h2"), _p(text, "body")]))
+            continue
+        items: list[Flowable] = [_p(heading, "h2"), _p(f"Sections at {where}, and what set their level:", "intro")]
+        items += [Paragraph(f"<b>{escape(result.title)}</b> "
+                            f"({escape(level_text(result.level, result.label, part.top))}): "
+                            f"{escape(part.what_set(result, high))}", STYLES["bullet"], bulletText="\u2022")
+                  for result in sections]
+        story += [KeepTogether(items[:3]), *items[3:]]
     return story
 
 
 # --- appendix ---------------------------------------------------------------------------------
 
 
-def _appendix(report: ReportData) -> list[Flowable]:
+def _appendix(report: ReportData, title: str = "Appendix: every answer and comment",
+              intro: str = "Each question as it was shown, with the answer the figures are based on and any comment "
+                           "or evidence note.", comment: str = "Comment") -> list[Flowable]:
     story: list[Flowable] = [
-        PageBreak(),
-        _bookmarked(_p("Appendix: every answer and comment", "h1"), "appendix", "Appendix: every answer and comment",
-                    0),
-        _p("Each question as it was shown, with the answer the figures are based on and any comment or evidence "
-           "note.", "body"),
+        CondPageBreak(120 * mm),
+        _bookmarked(_p(title, "h1"), "appendix", title, 0),
+        _p(intro, "body"),
     ]
     for part in report.questionnaires:
         key = f"appendix-{part.questionnaire.id}"
@@ -453,7 +489,7 @@ def _appendix(report: ReportData) -> list[Flowable]:
                 paragraphs = [f"<i>Answer:</i> {answer}", *map(escape, rest)]
                 if row.comment:
                     first, *rest = text_pieces(row.comment)
-                    paragraphs += [f"<i>Comment:</i> {escape(first)}", *map(escape, rest)]
+                    paragraphs += [f"<i>{comment}:</i> {escape(first)}", *map(escape, rest)]
                 if row.spread:
                     spread = "; ".join(f"{escape(s.answer)} ({s.count})" for s in row.spread)
                     paragraphs.append(f"<i>Individual answers:</i> {spread}")
@@ -597,4 +633,252 @@ def radar_drawing(items: Sequence[tuple[str, int | None, int]], width: float = F
     return d
 
 
-__all__ = ["LEVEL_COLOURS", "radar_drawing", "render_pdf", "section_bars_drawing"]
+__all__ = ["LEVEL_COLOURS", "radar_drawing", "render_pack_pdf", "render_pdf", "section_bars_drawing", "spread_drawing"]
+
+
+# --- the peer-challenge pack ------------------------------------------------------------------
+
+
+def render_pack_pdf(pack: Pack) -> bytes:
+    """The peer-challenge pack as a PDF (DRAFT on every page until the round is published)."""
+    buffer = BytesIO()
+    report = pack.report
+    doc = _Document(buffer, report, draft=pack.draft)
+    invited = sum(g.invited for g in pack.participation)
+    responded = sum(g.responded for g in pack.participation)
+    story: list[Flowable] = _cover(report, [
+        ("Status", pack.status_text),
+        ("Participation", f"{responded} of {invited} people asked gave their own views"),
+    ], note="An accessible HTML version of this pack, with the same content, is linked from the round's pages.",
+        pending="Agreed answers not yet confirmed")
+    story += [PageBreak(), _bookmarked(_p("Key messages", "h1"), "messages", "Key messages", 0)]
+    story += [Paragraph(escape(m), STYLES["bullet"], bulletText="\u2022") for m in pack.messages]
+    story += _participation(pack)
+    # On the page of the key messages when there is room.
+    story += _summary(report, "Overall levels", "Agreed answers not yet confirmed")[1:]
+    for part in pack.parts:
+        story += _pack_questionnaire(part)
+    story += _appendix(report, "Appendix: agreed answers and their notes",
+                       "Each question as it was shown, with the agreed answer, the note of why, and the individual "
+                       "answers it was agreed from.", comment="Note")
+    doc.build(story, canvasmaker=_Canvas)
+    return buffer.getvalue()
+
+
+def _heading(text: str, style: str, key: str, level: int, *following: Flowable) -> KeepTogether:
+    """A bookmarked heading kept on the page of what follows it."""
+    return KeepTogether([_bookmarked(_p(text, style), key, text, level), *following])
+
+
+def _participation(pack: Pack) -> list[Flowable]:
+    rows: list[list[Flowable]] = [[_p(h, "cell-head") for h in (
+        "Group", "Asked", "Gave their own views", "Submitted every questionnaire")]]
+    for g in pack.participation:
+        rows.append([_p(g.group, "cell-bold"), _p(str(g.invited), "cell"), _p(str(g.responded), "cell"),
+                     _p(str(g.finished), "cell")])
+    by_part: list[list[Flowable]] = [[_p(h, "cell-head") for h in ("Questionnaire", "Officers", "Members")]]
+    for part in pack.parts:
+        by_part.append([_p(part.title, "cell"), _p(str(part.respondents.get("officer", 0)), "cell"),
+                        _p(str(part.respondents.get("member", 0)), "cell")])
+    return [
+        _heading("Participation", "h1", "participation", 0, Spacer(1, 2 * mm),
+                 _p("Everyone in the council's officer and member groups was asked for their own views before the "
+                    "team agreed the council's answers.", "body"), _table(rows, [0.31, 0.17, 0.26, 0.26])),
+        Spacer(1, 3 * mm),
+        KeepTogether([_p("Individual responses submitted to each questionnaire", "h3"),
+                      _table(by_part, [0.6, 0.2, 0.2])]),
+    ]
+
+
+def _pack_questionnaire(part: PackPart) -> list[Flowable]:
+    report, q = part.report, part.report.questionnaire
+    key = part.anchor
+    opening: list[Flowable] = [
+        _bookmarked(_p(q.title, "h1"), key, q.title, 0),
+        _pm(f"<b>Overall agreed level:</b> {escape(part.level_text(report.profile.level))}. "
+            f"{escape(report.profile.explanation)}", "lead"),
+    ]
+    story: list[Flowable] = [CondPageBreak(120 * mm)]
+    # Agreed levels, with the scorer's explanation.
+    rows: list[list[Flowable]] = [[_p(h, "cell-head") for h in ("Section", "Agreed level", "What set the level")]]
+    for view in part.sections:
+        rows.append([_p(view.title, "cell-bold"), _p(part.level_text(view.agreed), "cell"),
+                     _p(view.explanation, "cell")])
+    table = _table(rows, [0.3, 0.22, 0.48])
+    for row, view in enumerate(part.sections, start=1):
+        table.setStyle(TableStyle([("LINEBEFORE", (1, row), (1, row), 5, _colour_of(q, view.agreed), "butt")]))
+    # The questionnaire's title, overall level and agreed levels start on one page.
+    story.append(KeepTogether([*opening, _bookmarked(_p("Agreed levels", "h2"), f"{key}-agreed", "Agreed levels", 1),
+                               table]))
+    story += _strengths(report)
+
+    # The spread of individual views.
+    spread = spread_drawing(q, [SpreadRow(v.title, v.marks, v.agreed) for v in part.sections])
+    rows = [[_p(h, "cell-head") for h in ("Section", "Agreed", "Officers' levels", "Members' levels",
+                                          "Officers' median", "Members' median")]]
+    for view in part.sections:
+        medians = [view.median(g) for g in ("officer", "member")]
+        rows.append([_p(view.title, "cell"), _p(str(view.agreed) if view.agreed is not None else "None", "cell"),
+                     _p(group_levels(view.marks, "officer"), "cell"), _p(group_levels(view.marks, "member"), "cell"),
+                     *[_p(f"{m:g}" if m is not None else "None", "cell") for m in medians]])
+    story += [
+        _heading("Spread of views", "h2", f"{key}-spread", 1,
+                 _p("One mark for each respondent's own level in each section: officers as circles, members as "
+                    "triangles. The box marks the level the team agreed.", "body"), spread),
+        Spacer(1, 3 * mm),
+        _table(rows, [0.28, 0.1, 0.18, 0.18, 0.13, 0.13]),
+    ]
+
+    # Targets and the gap to them.
+    rows = [[_p(h, "cell-head") for h in ("Section", "Agreed level", "Target", "Gap")]]
+    for view in part.sections:
+        rows.append([_p(view.title, "cell"), _p(part.level_text(view.agreed), "cell"),
+                     _p(part.level_text(view.target) if view.target is not None else "No target", "cell"),
+                     _p(_gap_text(view.gap), "cell")])
+    targets: Flowable = _table(rows, [0.32, 0.26, 0.26, 0.16]) if any(v.target is not None for v in part.sections) \
+        else _p("No targets have been set for this questionnaire's sections.", "body")
+    story.append(_heading("Targets and gaps", "h2", f"{key}-targets", 1, targets))
+
+    # Actions.
+    if part.actions:
+        rows = [[_p(h, "cell-head") for h in ("What", "Section", "Owner", "Due", "Status")]]
+        for action in part.actions:
+            what = action.description + (f" (carried on from {action.carried_from})" if action.carried_from else "")
+            status = action.status + (", overdue" if action.overdue else "")
+            rows.append([_p(what, "cell"), _p(action.section, "cell"), _p(action.owner, "cell"),
+                         _p(long_date(action.due) or "No date", "cell"), _p(status, "cell")])
+        actions: Flowable = _table(rows, [0.34, 0.22, 0.16, 0.14, 0.14])
+    else:
+        actions = _p("No improvement actions have been recorded for this questionnaire.", "body")
+    story.append(_heading("Actions", "h2", f"{key}-actions", 1, actions))
+
+    # Similar councils.
+    comparison = part.comparison
+    if comparison.shown:
+        rows = [[_p(h, "cell-head") for h in ("Section", "This council", "Lower quartile", "Median",
+                                              "Upper quartile", "Councils")]]
+        for c in comparison.rows:
+            rows.append([_p(c.title, "cell"), *[_p(str(v) if v is not None else "None", "cell") for v in (
+                c.own, c.lower_quartile, c.median, c.upper_quartile, c.councils)]])
+        compared: list[Flowable] = [_p(comparison.reason, "body"), _table(rows, [0.34, 0.14, 0.14, 0.12, 0.14, 0.12])]
+    else:
+        compared = [_p(comparison.reason, "body")]
+    story.append(_heading("Comparison with similar councils", "h2", f"{key}-sector", 1, *compared))
+
+    # Change since the previous round.
+    if part.previous_round is None:
+        change: list[Flowable] = [_p("There is no earlier published round with agreed answers to this questionnaire, "
+                                     "so no change is shown.", "body")]
+    else:
+        rows = [[_p(h, "cell-head") for h in ("Section", part.previous_round, "This round", "Change")]]
+        rows.append([_p("Overall level", "cell-bold"), _p(_number(part.previous_level), "cell"),
+                     _p(_number(report.profile.level), "cell"),
+                     _p(_change_text(report.profile.level, part.previous_level, True), "cell")])
+        for view in part.sections:
+            rows.append([_p(view.title, "cell"), _p(_number(view.previous) if view.previously_asked else "Not asked",
+                                                    "cell"),
+                         _p(_number(view.agreed), "cell"),
+                         _p(_change_text(view.agreed, view.previous, view.previously_asked), "cell")])
+        change = [_p(f"Agreed levels now against {part.previous_round}.", "body")]
+        if part.version_note:
+            change.append(_p(part.version_note, "body"))
+        change.append(_table(rows, [0.4, 0.2, 0.2, 0.2]))
+    story.append(_heading("Change since last time", "h2", f"{key}-change", 1, *change))
+    return story
+
+
+def _number(level: int | None) -> str:
+    return str(level) if level is not None else "None"
+
+
+def _gap_text(gap: int | None) -> str:
+    if gap is None:
+        return "None"
+    if gap > 0:
+        return f"{gap} level{'s' if gap != 1 else ''} to go"
+    return "Met" if gap == 0 else f"Passed by {-gap}"
+
+
+def _change_text(now: int | None, before: int | None, asked: bool) -> str:
+    if not asked:
+        return "New section"
+    if now is None or before is None:
+        return "Cannot compare"
+    return "No change" if now == before else f"{now - before:+d}"
+
+
+def spread_drawing(questionnaire: Questionnaire, rows: Sequence[SpreadRow], width: float = FRAME_WIDTH) -> Drawing:
+    """A dot plot of individual views per section: officers as circles, members as triangles, the agreed level boxed."""
+    levels = list(questionnaire.levels)
+    size, small, r = 8.5, 7.5, 3.2
+    label_w, end_w = 0.27 * width, 48.0
+    left = label_w + 6
+    step = (width - left - end_w) / len(levels)
+    per_line = max(1, int((step - 6) // (2 * r + 2)))
+    groups = [g for g in GROUP_MARKS if any(who == g for row in rows for who, _lv in row.marks)]
+    axis = [_lines(f"{lv} {questionnaire.label(lv) or ''}", REGULAR, small, step - 4, 3) for lv in levels]
+    axis_h = 6 + 9 * max(len(a) for a in axis)
+    heights = []
+    for row in rows:
+        cells = mark_cells(row.marks, per_line)
+        count = sum(max([ln for (who, _lv), spots in cells.items() if who == g for ln, _c in spots], default=0) + 1
+                    for g in groups)
+        title = _lines(row.title, REGULAR, size, label_w, 4)
+        heights.append((cells, title, max(count * (2 * r + 3) + 8, 10.5 * len(title) + 8, 22.0)))
+    legend_h = 18.0
+    height = legend_h + sum(h for _c, _t, h in heights) + axis_h
+    d = Drawing(width, height)
+    x = 0.0
+    for group in groups:
+        name, shape, colour = GROUP_MARKS[group]
+        d.add(_mark(shape, x + 4, height - 8, r, colour))
+        d.add(String(x + 11, height - 11, name, fontName=REGULAR, fontSize=small, fillColor=INK))
+        x += 22 + stringWidth(name, REGULAR, small)
+    d.add(Rect(x, height - 13, 16, 10, fillColor=None, strokeColor=INK, strokeWidth=1.6))
+    d.add(String(x + 21, height - 11, "Agreed level", fontName=REGULAR, fontSize=small, fillColor=INK))
+    y = height - legend_h
+    for row, (cells, title, row_h) in zip(rows, heights, strict=True):
+        mid = y - row_h / 2
+        first = mid + (len(title) - 1) * 10.5 / 2 - 3
+        for j, line in enumerate(title):
+            d.add(String(label_w, first - 10.5 * j, line, fontName=REGULAR, fontSize=size, textAnchor="end",
+                         fillColor=INK))
+        d.add(Line(left, y - row_h, left + step * len(levels), y - row_h, strokeColor=RULE, strokeWidth=0.5))
+        if row.agreed in levels:
+            ax = left + step * levels.index(row.agreed)
+            d.add(Rect(ax + 1.5, y - row_h + 1.5, step - 3, row_h - 3, fillColor=None, strokeColor=INK,
+                       strokeWidth=1.6))
+        line_y = y - 4 - r - 1
+        for group in groups:
+            _name, shape, colour = GROUP_MARKS[group]
+            used = 1
+            for (who, level), spots in cells.items():
+                if who != group or level not in levels:
+                    continue
+                x0 = left + step * levels.index(level) + 4 + r
+                for ln, column in spots:
+                    d.add(_mark(shape, x0 + column * (2 * r + 2), line_y - ln * (2 * r + 3), r, colour))
+                used = max(used, spots[-1][0] + 1)
+            line_y -= used * (2 * r + 3)
+        agreed = f"Agreed {row.agreed}" if row.agreed is not None else "No level"
+        d.add(String(left + step * len(levels) + 5, mid - 3, agreed, fontName=BOLD, fontSize=small, fillColor=INK))
+        y -= row_h
+    for i, words in enumerate(axis):
+        x0 = left + step * i
+        d.add(Line(x0, axis_h, x0, height - legend_h, strokeColor=RULE, strokeWidth=0.5, strokeDashArray=[2, 2]))
+        for j, line in enumerate(words):
+            d.add(String(x0 + step / 2, axis_h - 9 - 9 * j, line, fontName=REGULAR, fontSize=small,
+                         textAnchor="middle", fillColor=INK))
+    d.add(Line(left + step * len(levels), axis_h, left + step * len(levels), height - legend_h, strokeColor=RULE,
+               strokeWidth=0.5, strokeDashArray=[2, 2]))
+    return d
+
+
+def _mark(shape: str, x: float, y: float, r: float, colour: str) -> Shape:
+    fill = colors.HexColor(colour)
+    if shape == "circle":
+        return Circle(x, y, r, fillColor=fill, strokeColor=INK, strokeWidth=0.5)
+    if shape == "triangle":
+        return Polygon([x, y + r * 1.2, x - r * 1.15, y - r * 0.9, x + r * 1.15, y - r * 0.9], fillColor=fill,
+                       strokeColor=INK, strokeWidth=0.5)
+    return Rect(x - r, y - r, 2 * r, 2 * r, fillColor=fill, strokeColor=INK, strokeWidth=0.5)

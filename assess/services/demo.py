@@ -133,23 +133,34 @@ def create_demo(session: Session, library: Library, password: str | None = None)
         if group is not None:
             _answer(session, assessment, users[email], group, submitted, partial)
     assign_facilitator(session, assessment, users["facilitator@demo.example"], lead)
-    _last_year(session, council, list(versions.values()), lead)
+    _last_year(session, council, list(versions.values()), lead,
+               [(users[email], group) for email, _n, _r, group, _s, _w, (done, _p) in ACCOUNTS
+                if group is not None and done == 99])
     _draft_agreement(session, assessment, lead)
     issued = invite(session, assessment, INVITED, lead, days=14)
     return DemoCouncil(accounts, issued, lead)
 
 
-def _last_year(session: Session, council: Organisation, versions: list[QuestionnaireVersion], lead: User) -> None:
-    """Last year's round, published with agreed answers, targets and an action, for change over time."""
+def _last_year(session: Session, council: Organisation, versions: list[QuestionnaireVersion], lead: User,
+               team: list[tuple[User, RespondentGroup]]) -> None:
+    """Last year's round, answered by part of the team, published with agreed answers, targets and an action."""
     if session.scalar(select(Assessment).filter_by(organisation_id=council.id, title=LAST_YEAR)) is not None:
         return
     year_ago = utcnow() - timedelta(days=365)
     earlier = Assessment(organisation=council, title=LAST_YEAR, created_by_id=lead.id, created_at=year_ago,
-                         status=AssessmentStatus.IN_REVIEW, closes_on=(year_ago + timedelta(days=28)).date(),
+                         closes_on=(year_ago + timedelta(days=28)).date(),
                          questionnaires=[AssessmentQuestionnaire(questionnaire_version=v, position=i)
                                          for i, v in enumerate(versions)])
     session.add(earlier)
     session.flush()
+    for version in versions:
+        questionnaire = questionnaire_of(version)
+        for person, group in team:
+            response = individual_response(session, earlier, version, person, group)
+            answers = demo_answers(questionnaire, seed=f"last-year-{person.email}-{version.questionnaire_id}")
+            save_answers(session, response, _a_level_lower(questionnaire, answers), person)
+            submit_response(session, response, person)
+    earlier.status = AssessmentStatus.IN_REVIEW  # the team's answers are in; now the agreed answers
     for version in versions:
         questionnaire = questionnaire_of(version)
         agreed = agreed_response(session, earlier, version, lead)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from assess import db
@@ -14,6 +15,9 @@ from assess.models import Action as ImprovementAction
 from assess.models import ActionStatus, Assessment, AssessmentQuestionnaire, ResponseStatus
 from assess.models import Response as ResponseRow
 from assess.policy import Action
+from assess.reports.downloads import cached_pdf
+from assess.reports.html import render_pack_html
+from assess.reports.pack import NoAgreedAnswers, Pack, build_pack
 from assess.services.agreement import (
     ActionDetails,
     TargetsRefused,
@@ -277,3 +281,37 @@ def actions(code: str, round_id: int, action_id: int | None = None) -> ResponseR
                            form=form, editing=editing, actions=this_round, earlier=earlier,
                            where={choice.value: choice.label for choice in form.where.choices or []})
     return (page, 400) if form.errors else page
+
+
+def _pack(code: str, round_id: int) -> tuple[Assessment, Pack | None]:
+    """The round (for the lead and its facilitators) and its peer-challenge pack, None before anything is agreed."""
+    assessment = round_or_404(code, round_id, Action.FACILITATE)
+    try:
+        return assessment, build_pack(db.session(), assessment, threshold=int(current_app.config["SECTOR_THRESHOLD"]))
+    except NoAgreedAnswers:
+        return assessment, None
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/pack")
+@login_required
+def pack(code: str, round_id: int) -> str:
+    """The peer-challenge pack as an accessible web page (the PDF's twin), or what it needs first."""
+    assessment, built = _pack(code, round_id)
+    back = url_for(".overview", code=code, round_id=round_id)
+    if built is None:
+        return render_template("reports/pack_empty.html", organisation=assessment.organisation,
+                               assessment=assessment, back_url=back)
+    return render_pack_html(built, pdf_url=url_for(".pack_pdf", code=code, round_id=round_id), back_url=back)
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/pack.pdf")
+@login_required
+def pack_pdf(code: str, round_id: int) -> ResponseReturnValue:
+    """The peer-challenge pack as a PDF download (before any agreed answers are confirmed, the page that says so)."""
+    assessment, built = _pack(code, round_id)
+    if built is None:
+        return redirect(url_for(".pack", code=code, round_id=round_id))
+    name = f"peer-challenge-pack-{assessment.organisation.code}-round-{assessment.id}{'-draft' if built.draft else ''}"
+    drawn = cached_pdf(current_app._get_current_object(), built)  # type: ignore[attr-defined]
+    return Response(drawn, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{secure_filename(name)}.pdf"'})

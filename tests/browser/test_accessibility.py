@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from assess import db
+from assess.models import Assessment
+from assess.services.demo import LAST_YEAR
 from tests.browser.conftest import (
     ADMIN,
     ANALYST,
@@ -147,6 +151,22 @@ def maturity_profile(page: Page, demo: Demo) -> None:
     page.goto(demo.round_url("profile"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maturity profile")
     expect(page.locator("svg[role=img]").first).to_be_visible()
+
+
+def peer_challenge_pack(page: Page, demo: Demo) -> None:
+    with demo.server.app.app_context():
+        last_year = db.session().scalar(select(Assessment.id).filter_by(title=LAST_YEAR))
+    sign_in(page, LEAD)
+    page.goto(f"{demo.url}/councils/DEMO/rounds/{last_year}/pack")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Peer-challenge pack")
+    expect(page.locator("svg.assess-chart--spread").first).to_be_visible()
+
+
+def peer_challenge_pack_not_yet(page: Page, demo: Demo) -> None:
+    sign_in(page, FACILITATOR)
+    page.goto(demo.round_url("agree", ""))
+    page.get_by_role("link", name="Peer-challenge pack").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Peer-challenge pack")
 
 
 def own_profile(page: Page, demo: Demo) -> None:
@@ -473,6 +493,8 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "results": results,
     "maturity profile (HTML twin of the PDF)": maturity_profile,
     "a respondent's own answers as a profile": own_profile,
+    "peer-challenge pack (HTML twin of the PDF)": peer_challenge_pack,
+    "peer-challenge pack, nothing agreed yet": peer_challenge_pack_not_yet,
     "manage a round": manage_round,
     "each person's progress": completion,
     "one person's answers (facilitator)": person_answers,

@@ -87,12 +87,13 @@ def pdf_checks(tmp_path: Path) -> PdfChecks:
 
 @pytest.fixture
 def demo_assessment(app: Flask) -> Iterator[Assessment]:
-    """The demo council's round (the officer has submitted every questionnaire), inside an app context."""
+    """The demo council's current round (the officer has submitted every questionnaire), inside an app context."""
     with app.test_request_context():
         session = db.session()
         create_demo(session, questionnaire_library(app), "demo-password-1")
         assessment = session.scalar(
             select(Assessment).join(Organisation).where(Organisation.code == DEMO_CODE)
+            .order_by(Assessment.created_at.desc()).limit(1)  # this year's round, not last year's published one
         )
         assert assessment is not None
         yield assessment

@@ -30,9 +30,11 @@ def test_report_for_one_council(runner: FlaskCliRunner, demo_assessment: Assessm
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert "Demo Borough Council" in pdf_checks.text(pdf)
+    assert "peer-challenge pack, 7 questionnaire(s)" in result.output
 
     again = runner.invoke(main, args=["report", "DEMO", "--assessment", str(demo_assessment.id), "--out", str(out)])
     assert again.exit_code == 0, again.output
+    assert "maturity profile (no confirmed agreed answers)" in again.output
 
 
 def test_report_html_twin_from_the_cli(runner: FlaskCliRunner, demo_assessment: Assessment, tmp_path: Path) -> None:
@@ -41,7 +43,8 @@ def test_report_html_twin_from_the_cli(runner: FlaskCliRunner, demo_assessment: 
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html>")
-    assert "Maturity profile: Demo Borough Council" in html
+    # Last year's round has confirmed agreed answers, so the report is its peer-challenge pack.
+    assert "Peer-challenge pack: Demo Borough Council" in html and "Key messages" in html
 
 
 def test_report_all(runner: FlaskCliRunner, demo_assessment: Assessment, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from assess.reports.data import (
     strengths_and_improvements,
 )
 from assess.reports.downloads import html_response, pdf_response, report_filename
-from assess.services.demo import demo_answers
+from assess.services.demo import DEMO_ROUND, demo_answers
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import save_answers, submit_response
 from scoring import Profile, SectionResult
@@ -51,10 +51,11 @@ def submit(assessment: Assessment, version_index: int, kind: ResponseKind, respo
 
 
 def _submitted_individuals(questionnaire_id: str) -> list[Response]:
+    """The demo round's submitted individual responses to a questionnaire (last year's round has its own)."""
     return list(db.session().scalars(
-        select(Response).join(QuestionnaireVersion).where(
+        select(Response).join(QuestionnaireVersion).join(Assessment).where(
             QuestionnaireVersion.questionnaire_id == questionnaire_id, Response.kind == ResponseKind.INDIVIDUAL,
-            Response.status == ResponseStatus.SUBMITTED)))
+            Response.status == ResponseStatus.SUBMITTED, Assessment.title == DEMO_ROUND)))
 
 
 def latest_submitted(questionnaire_id: str) -> int:

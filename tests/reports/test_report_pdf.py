@@ -117,3 +117,24 @@ def test_round_with_one_or_two_questionnaires(demo_report: ReportData, count: in
     pdf = render_pdf(report)
     pdf_checks.qpdf_check(pdf)
     assert demo_report.questionnaires[0].title in pdf_checks.text(pdf)
+
+
+def test_headings_stay_with_what_follows_and_strengths_say_what_set_the_level(demo_report: ReportData,
+                                                                               pdf_checks: PdfChecks) -> None:
+    reader = PdfReader(BytesIO(render_pdf(demo_report)))
+    pages = [pdf_checks.squash(page.extract_text()) for page in reader.pages]
+    # The radar's heading is on the page of the radar itself (its caption), never alone at a page foot.
+    [radar] = [i for i, text in enumerate(pages) if "Overall levels across questionnaires" in text]
+    assert "Each spoke runs from the centre" in pages[radar]
+    # No forced break leaves a page half empty: a questionnaire starts part-way down a page where there is room.
+    starts = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline
+              if not isinstance(item, list) and item.title in {p.title for p in demo_report.questionnaires}]
+    assert any(pages[page].index(pdf_checks.squash(title)) > 200 for title, page in starts)
+    text = " ".join(pages)
+    assert "what set their level" in text
+    assert "Lifted by" in text and "Held back by" in text
+    # The demo round has targets for its first questionnaire: the strengths say how far there is to go.
+    assert "Target level" in text
+    for part in demo_report.questionnaires:
+        for result in (*part.strengths, *part.improvements):
+            assert pdf_checks.squash(part.what_set(result, result in part.strengths)) in text
