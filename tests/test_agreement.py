@@ -85,7 +85,7 @@ def test_the_worked_example_by_hand(fixture_app: Flask, team: Assessment) -> Non
         assert (use.answered, use.not_applicable) == (4, 0)
         assert use.median() == 3.0  # (2 + 4) / 2
         assert use.median(RespondentGroup.OFFICER) == 1.5 and use.median(RespondentGroup.MEMBER) == 4.0
-        assert (use.range, use.gap, use.split) == (3.0, 2.5, True)
+        assert (use.range, use.group_gap, use.split) == (3.0, 2.5, True)
         assert suggestion(use) == Answer(2)  # the lower middle level: an answer someone could give
         # Comments are anonymous unless the round says otherwise; the group is kept.
         assert [(r.who, r.group, r.text) for r in use.remarks] == [
@@ -96,7 +96,7 @@ def test_the_worked_example_by_hand(fixture_app: Flask, team: Assessment) -> Non
         assert [(t.answer, t.count) for t in model.tallies] == [("In house", 3), ("In partnership", 1),
                                                                ("Outsourced", 0)]
         # Scores 2, 2 (officers) and 2, 3 (members): range 1, medians 2 and 2.5: not split.
-        assert (model.range, model.gap, model.split) == (1.0, 0.5, False)
+        assert (model.range, model.group_gap, model.split) == (1.0, 0.5, False)
         assert suggestion(model) == Answer("in-house")
 
         assert [s.question.id for s in view.by_divergence()][0] == "strategy-use"

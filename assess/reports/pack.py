@@ -8,8 +8,7 @@ round that is not yet published is a draft, and both renderers say so on every p
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -30,7 +29,7 @@ from assess.models import (
 from assess.reports.charts import level_text
 from assess.reports.data import NoSubmittedResponse, QuestionnaireReport, ReportData, _submitted, build_report
 from assess.services import sector
-from assess.services.agreement import SPLIT_GAP, SPLIT_RANGE, actions_of, previous_agreed
+from assess.services.agreement import SpreadRule, actions_of, previous_agreed
 from assess.services.responses import stored_profile
 
 GROUPS = (RespondentGroup.OFFICER, RespondentGroup.MEMBER)
@@ -56,7 +55,7 @@ class GroupParticipation:
 
 
 @dataclass(frozen=True)
-class SectionView:
+class SectionView(SpreadRule):
     """One section of a questionnaire in the pack: the agreed level, each respondent's, the target and last time."""
 
     id: str
@@ -73,27 +72,9 @@ class SectionView:
         """The individual levels (of one group)."""
         return sorted(level for who, level in self.marks if group is None or who == group)
 
-    def median(self, group: str | None = None) -> float | None:
-        """The median individual level (of one group)."""
-        levels = self.levels(group)
-        return statistics.median(levels) if levels else None
-
-    @property
-    def range(self) -> int:
-        """How many levels apart the lowest and highest individual views are."""
-        levels = self.levels()
-        return levels[-1] - levels[0] if levels else 0
-
-    @property
-    def group_gap(self) -> float:
-        """How far apart the officers' and members' medians are (0 unless both answered)."""
-        officers, members = self.median(RespondentGroup.OFFICER.value), self.median(RespondentGroup.MEMBER.value)
-        return abs(officers - members) if officers is not None and members is not None else 0.0
-
-    @property
-    def split(self) -> bool:
-        """Whether individual views diverge (the same rule as the divergence view)."""
-        return self.range >= SPLIT_RANGE or self.group_gap >= SPLIT_GAP
+    def views(self) -> Iterable[tuple[str | None, float]]:
+        """Each respondent's level with their group (the divergence view's rule then applies as it is)."""
+        return self.marks
 
     @property
     def gap(self) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,8 +66,39 @@ class Remark:
     text: str
 
 
+class SpreadRule:
+    """The divergence rule over a set of individual views: their median, range and officer–member gap, and whether
+    they are split (a range of SPLIT_RANGE or more, or group medians SPLIT_GAP or more apart)."""
+
+    def views(self) -> Iterable[tuple[str | None, float]]:
+        """Each view as (the respondent's group, its score or level)."""
+        raise NotImplementedError
+
+    def median(self, group: str | None = None) -> float | None:
+        """The median of everyone's views (or of one group's)."""
+        values = [value for who, value in self.views() if group is None or who == group]
+        return statistics.median(values) if values else None
+
+    @property
+    def range(self) -> float:
+        """How far apart the lowest and highest views are (0 when fewer than two)."""
+        values = [value for _, value in self.views()]
+        return max(values) - min(values) if len(values) > 1 else 0.0
+
+    @property
+    def group_gap(self) -> float:
+        """How far apart the officers' and the members' medians are (0 unless both gave views)."""
+        officers, members = self.median(RespondentGroup.OFFICER), self.median(RespondentGroup.MEMBER)
+        return abs(officers - members) if officers is not None and members is not None else 0.0
+
+    @property
+    def split(self) -> bool:
+        """Whether the team is split."""
+        return self.range >= SPLIT_RANGE or self.group_gap >= SPLIT_GAP
+
+
 @dataclass(frozen=True)
-class QuestionSpread:
+class QuestionSpread(SpreadRule):
     """The spread of a team's answers to one question."""
 
     section: Section
@@ -78,27 +109,9 @@ class QuestionSpread:
     scores: tuple[tuple[RespondentGroup | None, float], ...]
     remarks: tuple[Remark, ...]
 
-    def median(self, group: RespondentGroup | None = None) -> float | None:
-        """The median score of everyone (or of one group) who gave a scored answer."""
-        values = [score for who, score in self.scores if group is None or who == group]
-        return statistics.median(values) if values else None
-
-    @property
-    def range(self) -> float:
-        """How far apart the lowest and highest scored answers are (0 when fewer than two)."""
-        values = [score for _, score in self.scores]
-        return max(values) - min(values) if len(values) > 1 else 0.0
-
-    @property
-    def gap(self) -> float:
-        """How far apart the officers' and the members' medians are (0 unless both answered)."""
-        officers, members = self.median(RespondentGroup.OFFICER), self.median(RespondentGroup.MEMBER)
-        return abs(officers - members) if officers is not None and members is not None else 0.0
-
-    @property
-    def split(self) -> bool:
-        """Whether the team is split on this question."""
-        return self.range >= SPLIT_RANGE or self.gap >= SPLIT_GAP
+    def views(self) -> Iterable[tuple[str | None, float]]:
+        """Each scored answer with its respondent's group."""
+        return self.scores
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,7 @@ class Divergence:
     def by_divergence(self) -> list[QuestionSpread]:
         """The questions ordered by how split the team is (then in questionnaire order)."""
         order = {q.question.id: i for i, q in enumerate(self.questions)}
-        return sorted(self.questions, key=lambda q: (-q.split, -q.range, -q.gap, order[q.question.id]))
+        return sorted(self.questions, key=lambda q: (-q.split, -q.range, -q.group_gap, order[q.question.id]))
 
 
 def submitted_individuals(session: Session, assessment: Assessment, version: QuestionnaireVersion) -> list[Response]:
