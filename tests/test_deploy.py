@@ -104,5 +104,5 @@ rm -rf {source}
     assert "7 valid, 0 invalid" in log and "Database is up to date." in log
     assert f"Instance folder    {server_root / 'instance'}" in log and "(up to date)" in log
     assert (tmp_path / "demo.pdf").read_bytes().startswith(b"%PDF")
-    assert "Maturity profile" in (tmp_path / "demo.html").read_text()
+    assert "Peer-challenge pack" in (tmp_path / "demo.html").read_text()
     assert "Traceback" not in log, log
