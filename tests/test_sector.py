@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 
 from assess import create_app, db, questionnaire_library
 from assess.cli import main
@@ -325,6 +326,38 @@ def test_anonymous_councils_are_never_named_on_pages_or_in_exports(world: World)
     assert "Betaford" in texts[1] and "Betaford" in texts[4]
     assert client.get(f"/councils/{ANONYMOUS_CODE}/benchmark").status_code == 404
     assert client.get("/councils/NAMB/benchmark").status_code == 200
+
+
+def _statements(world: World, client: FlaskClient, url: str, **kwargs: Any) -> list[str]:
+    """The SQL statements one GET runs (after a first call, which may note a token's last use)."""
+    assert client.get(url, **kwargs).status_code == 200
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = world.app.extensions["assess.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    assert client.get(url, **kwargs).status_code == 200
+    event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_sector_requests_run_a_fixed_few_statements(world: World) -> None:
+    # Per request, not per row: the token comes with its owner, the council with its rounds, the own levels in one.
+    headers = _token(world, world.analyst)
+    api = world.app.test_client()
+    assert len(_statements(world, api, f"/api/v1/sector/levels?questionnaire={QUESTIONNAIRE}", headers=headers)) == 2
+    analyst = _client(world, world.analyst)
+    assert len(_statements(world, analyst, f"/sector/targeting?questionnaire={QUESTIONNAIRE}")) == 3
+    assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 4
+
+
+def test_a_lead_benchmarks_their_council_even_when_it_shared_anonymously(world: World) -> None:
+    page = _client(world, f"lead-{ANONYMOUS_CODE.lower()}@example.org").get(f"/councils/{ANONYMOUS_CODE}/benchmark")
+    assert page.status_code == 200 and "has no published round" not in page.get_data(as_text=True)
+    analyst_page = _client(world, world.analyst).get("/councils/PRIV/benchmark")
+    assert analyst_page.status_code == 404
 
 
 def test_the_targeting_list_sorts_by_fall_since_the_previous_round(world: World) -> None:

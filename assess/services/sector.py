@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     String,
     Subquery,
@@ -413,12 +414,13 @@ class Benchmark:
     group: list[tuple[str | None, Distribution]] = field(default_factory=list)
 
 
-def benchmark(session: Session, organisation: Organisation, own_response_id: int | None,
+def benchmark(session: Session, organisation: Organisation, own_response_id: int | ScalarSelect[int] | None,
               questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
     """Compare one council's agreed levels with its nearest councils of the same type by population."""
     rows = session.connection().execute(_benchmark_query(questionnaire.id, organisation.id, organisation.type,
                                                          organisation.population or 0, neighbours)).tuples().all()
     own: dict[str | None, int | None] = {}
+    # Given as a query (latest_published_response_id), the council's own response is found by the scores' statement.
     if own_response_id is not None:
         own = dict(session.execute(
             select(Score.section_id, Score.level).where(Score.response_id == own_response_id)).tuples().all())
@@ -449,19 +451,20 @@ def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, po
             .group_by(Score.section_id, Score.level))
 
 
-def latest_published_response(session: Session, organisation: Organisation, questionnaire_id: str,
-                              sharing: Sequence[Sharing]) -> Response | None:
-    """The council's agreed response in its latest published round of a questionnaire shared in one of these ways."""
-    return session.scalar(
-        select(Response)
+@lru_cache(maxsize=512)
+def latest_published_response_id(organisation_id: int, questionnaire_id: str,
+                                 sharing: tuple[Sharing, ...]) -> ScalarSelect[int]:
+    """A query (to use inside another) of the council's latest published agreed response shared in these ways."""
+    return (
+        select(Response.id)
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
-        .join(Organisation, Assessment.organisation_id == Organisation.id)
         .join(Score, and_(Score.response_id == Response.id, Score.section_id.is_(None)))
-        .where(Assessment.organisation_id == organisation.id,
+        .where(Assessment.organisation_id == organisation_id,
                *_published_shared(Filters(questionnaire=questionnaire_id), sharing))
         .order_by(Assessment.published_at.desc(), Assessment.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
 
 
@@ -622,6 +625,6 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:
     """The council types and regions in the register, for filters."""
-    types = session.scalars(select(Organisation.type).distinct().order_by(Organisation.type)).all()
-    regions = session.scalars(select(Organisation.region).distinct().order_by(Organisation.region)).all()
-    return list(types), list(regions)
+    # One statement for both: the register holds a few dozen pairs of type and region.
+    pairs = session.execute(select(Organisation.type, Organisation.region).distinct()).tuples().all()
+    return sorted({type_ for type_, _region in pairs}), sorted({region for _type, region in pairs})

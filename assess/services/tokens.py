@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assess.models import ApiToken, AuditEvent, User, utcnow
 
@@ -52,7 +52,11 @@ def user_for_token(session: Session, secret: str, now: datetime | None = None) -
 
     Last use is the only thing an API call writes, and at most once every few minutes per token.
     """
-    token = session.scalar(select(ApiToken).filter_by(token_hash=token_hash(secret)))
+    # One statement: the token, its owner and the owner's memberships (which the policy reads).
+    token = session.scalars(
+        select(ApiToken).filter_by(token_hash=token_hash(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.memberships))
+    ).unique().one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = now or utcnow()

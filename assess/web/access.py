@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -143,9 +144,9 @@ def login_required(view: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
-def council_or_404(code: str, action: Action) -> Organisation:
-    """The council with this code, if the signed-in person may do the action there; 404 otherwise."""
-    organisation = db.session().scalar(select(Organisation).filter_by(code=code))
+def council_or_404(code: str, action: Action, *options: ORMOption) -> Organisation:
+    """The council with this code (loaded with ``options``), if the signed-in person may do the action; else 404."""
+    organisation = db.session().scalar(select(Organisation).filter_by(code=code).options(*options))
     if organisation is None:
         abort(404)
     require(db.session(), current_user(), action, organisation)

@@ -10,10 +10,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db, questionnaire_library
-from assess.models import ApiToken, Sharing
+from assess.models import ApiToken, Organisation, Sharing
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
 from assess.reports.sector_pdf import render_sector_pdf
@@ -253,18 +254,19 @@ def targeting_export(fmt: str) -> ResponseReturnValue:
 @login_required
 def benchmark(code: str) -> ResponseReturnValue:
     """A council's agreed levels beside similar councils: for its lead, or analysts if it shared by name."""
-    organisation = council_or_404(code, Action.VIEW_BENCHMARK)
+    # The council's rounds come with it: the policy reads them to tell whether it shares by name.
+    organisation = council_or_404(code, Action.VIEW_BENCHMARK, joinedload(Organisation.assessments))
     session = db.session()
     questionnaire, _filters, error = _filtered()
     if error is not None or questionnaire is None:
         abort(404)
     lead = Relation.LEAD in relations(session, current_user(), organisation)
-    own = sector.latest_published_response(session, organisation, questionnaire.id,
-                                           tuple(Sharing) if lead else (Sharing.NAMED,))
-    result = sector.benchmark(session, organisation, own.id if own else None, questionnaire, threshold())
+    own = sector.latest_published_response_id(organisation.id, questionnaire.id,
+                                              tuple(Sharing) if lead else (Sharing.NAMED,))
+    result = sector.benchmark(session, organisation, own, questionnaire, threshold())
     return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
                            result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
-                           own=own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
+                           own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
 
 
 @blueprint.route("/tokens/", methods=["GET", "POST"])
