@@ -19,7 +19,6 @@ from flask_caching import Cache
 
 from assess.reports import charts, pdf
 from assess.reports.data import QuestionnaireReport, ReportData
-from assess.reports.html import render_report_html
 from assess.reports.pack import Pack
 from assess.reports.pdf import render_pack_pdf, render_pdf
 
@@ -83,11 +82,3 @@ def pdf_response(report: ReportData) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{report_filename(report, "pdf")}"'},
     )
-
-
-def html_response(report: ReportData, *, download: bool = False, **context: Any) -> Response:
-    """The HTML twin as a page of the site, or (``download``) as a file to save."""
-    response = Response(render_report_html(report, **context), mimetype="text/html")
-    if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="{report_filename(report, "html")}"'
-    return response

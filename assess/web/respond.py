@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from assess import db
@@ -30,7 +30,9 @@ from assess.reports.data import (
     default_chooser,
     respondent_chooser,
 )
-from assess.reports.downloads import html_response, pdf_response
+from assess.reports.downloads import pdf_response
+from assess.reports.html import render_report_body, render_report_page
+from assess.reports.profile_cache import cached_body, content_key
 from assess.services.agreement import Previous, last_time, own_answers, previous_agreed
 from assess.services.completion import finished_counts
 from assess.services.responses import (
@@ -319,19 +321,22 @@ def results(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
                            resources=applicable_resources(questionnaire, profile))
 
 
-def _round_report(code: str, round_id: int) -> ReportData:
+def _round_viewer(code: str, round_id: int) -> tuple[Assessment, bool]:
+    """The round whose profile is asked for, and whether the signed-in person may see every response in it."""
+    assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
+    return assessment, allowed(db.session(), current_user(), Action.VIEW_RESPONSES, assessment)
+
+
+def _round_report(assessment: Assessment, everyone: bool) -> ReportData:
     """The round's maturity profile as the signed-in person may see it.
 
     Whoever may see every response (the lead, the round's facilitator) gets the consensus or the
     latest submitted response; anyone else only ever the consensus or their own answers.
     """
-    assessment = round_or_404(code, round_id, Action.VIEW_ROUND)
-    session = db.session()
     user = current_user()
-    everyone = allowed(session, user, Action.VIEW_RESPONSES, assessment)
     choose = default_chooser(user) if everyone else respondent_chooser(user)
     try:
-        report = build_report(session, assessment, choose=choose)
+        report = build_report(db.session(), assessment, choose=choose)
     except NoSubmittedResponse:
         abort(404)
     if everyone:
@@ -344,16 +349,17 @@ def _round_report(code: str, round_id: int) -> ReportData:
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/profile")
 @login_required
 def profile(code: str, round_id: int) -> ResponseReturnValue:
-    """The maturity profile of a round as an accessible web page (the PDF's twin)."""
-    return html_response(
-        _round_report(code, round_id),
-        pdf_url=url_for(".profile_pdf", code=code, round_id=round_id),
-        back_url=url_for(".round_tasks", code=code, round_id=round_id),
-    )
+    """The maturity profile of a round as an accessible web page (the PDF's twin), rendered once per content."""
+    assessment, everyone = _round_viewer(code, round_id)
+    pdf_url = url_for(".profile_pdf", code=code, round_id=round_id)
+    key = content_key(db.session(), assessment, (current_user().id, everyone, pdf_url))
+    rendered = cached_body(current_app._get_current_object(), key,  # type: ignore[attr-defined]
+                           lambda: render_report_body(_round_report(assessment, everyone), pdf_url=pdf_url))
+    return render_report_page(rendered, back_url=url_for(".round_tasks", code=code, round_id=round_id))
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/profile.pdf")
 @login_required
 def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
     """The maturity profile of a round as a PDF download."""
-    return pdf_response(_round_report(code, round_id))
+    return pdf_response(_round_report(*_round_viewer(code, round_id)))

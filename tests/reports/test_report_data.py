@@ -25,7 +25,7 @@ from assess.reports.data import (
     chosen_responses,
     strengths_and_improvements,
 )
-from assess.reports.downloads import html_response, pdf_response, report_filename
+from assess.reports.downloads import pdf_response, report_filename
 from assess.services.demo import DEMO_ROUND, demo_answers
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import save_answers, submit_response
@@ -182,7 +182,4 @@ def test_download_responses(app: Flask, demo_report: ReportData) -> None:
     pdf = pdf_response(demo_report)
     assert pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
-    page = html_response(demo_report)
-    assert page.mimetype == "text/html" and "Content-Disposition" not in page.headers
-    assert "attachment" in html_response(demo_report, download=True).headers["Content-Disposition"]
     assert demo_report.generated == date(2027, 5, 3)
