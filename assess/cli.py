@@ -20,6 +20,7 @@ from assess.answers import answers_from_mapping
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.doctor import checks
 from assess.encryption import InvalidToken
+from assess.jobs import run_worker
 from assess.library import LibraryError, load_file, load_paths, read_yaml
 from assess.mail import MailError, compose, send
 from assess.migrations import alembic_config, current_revision, head, next_revision_id
@@ -506,6 +507,20 @@ def mail_test(email: str) -> None:
 
 
 main.add_command(report_command)
+
+
+@main.command(with_appcontext=False)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="PDFs drawn at once (each a process: drawing is CPU work).")
+@click.option("--nice", type=click.IntRange(0, 19), default=10, show_default=True,
+              help="How much lower than the web servers' the workers' CPU priority is, so pages come first.")
+def worker(workers: int, nice: int) -> None:
+    """Draw queued PDFs beside the web servers until stopped (run it as a service of its own)."""
+    app = _create_app()
+    os.nice(nice)
+    where = "Redis" if app.config["REDIS_URL"] else f"{app.instance_path}/jobs.sqlite"
+    click.echo(f"Drawing the PDFs queued in {where}, {workers} at a time", err=True)
+    run_worker(app, workers)
 
 
 @main.group(name="sector")

@@ -28,6 +28,7 @@ ENVIRONMENT_SETTINGS = {
     "ASSESS_MAIL_PASSWORD": "MAIL_PASSWORD",
     "ASSESS_MAIL_SENDER": "MAIL_SENDER",
     "ASSESS_MAIL_SENDER_NAME": "MAIL_SENDER_NAME",
+    "ASSESS_REDIS_URL": "REDIS_URL",
 }
 
 
@@ -75,6 +76,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         MAIL_SENDER="no-reply@localhost",
         MAIL_SENDER_NAME=None,  # default: the service name
         SECTOR_THRESHOLD=5,
+        # Redis for the job queue and the drawn PDFs, shared by several app servers (None: the instance folder).
+        REDIS_URL=None,
+        # Run queued jobs at once, in the request that queues them (the tests), rather than in `assess worker`.
+        JOBS_IMMEDIATE=False,
+        # Drawn PDFs kept in the instance folder (without Redis), and rendered profile pages kept by each process.
+        PDF_CACHE_FILES=2000,
+        PROFILE_CACHE_PAGES=200,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

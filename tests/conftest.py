@@ -95,7 +95,9 @@ def empty_tables(engine: Engine) -> None:
 
 
 def _app_on_test_database(engine: Engine, database_url: str, instance: Path, **settings: Any) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "SECRET_KEY": "test secret key", "DATABASE_URL": database_url, **settings})
+    # Queued jobs (drawing PDFs) run in the request that queues them; tests/test_worker.py runs a real worker.
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret key", "DATABASE_URL": database_url,
+                      "JOBS_IMMEDIATE": True, **settings})
     app.instance_path = str(instance)
     yield app
     app.extensions["assess.engine"].dispose()

@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from flask_caching import Cache
 
 from assess.reports import charts, pdf
@@ -33,14 +33,21 @@ def report_filename(report: ReportData, extension: str) -> str:
 
 
 def pdf_cache(app: Flask) -> Cache:
-    """The drawn PDFs: files in the instance folder, shared by every worker and by `assess report --all`."""
+    """The drawn PDFs, shared by every worker and by `assess report --all`: files in the instance folder, or, with
+    REDIS_URL, in Redis (shared by every app server too)."""
     cache: Cache | None = app.extensions.get("assess.pdf_cache")
     if cache is None:
-        cache = app.extensions["assess.pdf_cache"] = Cache(app, config={
-            "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(Path(app.instance_path) / "pdf-cache"),
-            "CACHE_DEFAULT_TIMEOUT": 0,  # never stale: a changed report has another key
-            "CACHE_THRESHOLD": app.config.get("PDF_CACHE_FILES", 2000),  # then the oldest go
-        })
+        if app.config.get("REDIS_URL"):
+            # A report shows the day it was made, so a PDF older than a week is never asked for again.
+            config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
+                      "CACHE_KEY_PREFIX": "assess-pdf:", "CACHE_DEFAULT_TIMEOUT": 7 * 24 * 3600}
+        else:
+            config = {
+                "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(Path(app.instance_path) / "pdf-cache"),
+                "CACHE_DEFAULT_TIMEOUT": 0,  # never stale: a changed report has another key
+                "CACHE_THRESHOLD": app.config["PDF_CACHE_FILES"],  # then the oldest go
+            }
+        cache = app.extensions["assess.pdf_cache"] = Cache(app, config=config)
     return cache
 
 
@@ -75,10 +82,7 @@ def cached_pdf(app: Flask, report: ReportData | Pack) -> bytes:
     return drawn
 
 
-def pdf_response(report: ReportData) -> Response:
-    """The PDF as a download."""
-    return Response(
-        cached_pdf(current_app._get_current_object(), report),  # type: ignore[attr-defined]
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{report_filename(report, "pdf")}"'},
-    )
+def pdf_file(drawn: bytes, filename: str) -> Response:
+    """A drawn PDF as a download named ``filename``."""
+    return Response(drawn, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -72,7 +72,7 @@ def profile_cache(app: Flask) -> Cache:
     if cache is None:
         cache = app.extensions["assess.profile_cache"] = Cache(app, config={
             "CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0,  # never stale: a changed profile has another key
-            "CACHE_THRESHOLD": app.config.get("PROFILE_CACHE_PAGES", 200),
+            "CACHE_THRESHOLD": app.config["PROFILE_CACHE_PAGES"],
         })
     return cache
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +15,6 @@ from assess.models import Action as ImprovementAction
 from assess.models import ActionStatus, Assessment, AssessmentQuestionnaire, ResponseStatus
 from assess.models import Response as ResponseRow
 from assess.policy import Action
-from assess.reports.downloads import cached_pdf
 from assess.reports.html import render_pack_html
 from assess.reports.pack import NoAgreedAnswers, Pack, build_pack
 from assess.services.agreement import (
@@ -55,6 +54,7 @@ from assess.web.forms import (
     section_form_class,
     sentence,
 )
+from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import AGREEING, hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section
@@ -312,6 +312,16 @@ def pack_pdf(code: str, round_id: int) -> ResponseReturnValue:
     if built is None:
         return redirect(url_for(".pack", code=code, round_id=round_id))
     name = f"peer-challenge-pack-{assessment.organisation.code}-round-{assessment.id}{'-draft' if built.draft else ''}"
-    drawn = cached_pdf(current_app._get_current_object(), built)  # type: ignore[attr-defined]
-    return Response(drawn, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{secure_filename(name)}.pdf"'})
+    return pdf_download(built, f"{secure_filename(name)}.pdf",
+                        status_url=url_for(".pack_pdf_status", code=code, round_id=round_id),
+                        back_url=url_for(".pack", code=code, round_id=round_id))
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/pack.pdf/status")
+@login_required
+def pack_pdf_status(code: str, round_id: int) -> ResponseReturnValue:
+    """Whether the peer-challenge pack's PDF is ready, for the "being prepared" page's script."""
+    _assessment, built = _pack(code, round_id)
+    if built is None:
+        abort(404)
+    return pdf_status(built)

@@ -30,7 +30,7 @@ from assess.reports.data import (
     default_chooser,
     respondent_chooser,
 )
-from assess.reports.downloads import pdf_response
+from assess.reports.downloads import report_filename
 from assess.reports.html import render_report_body, render_report_page
 from assess.reports.profile_cache import cached_body, content_key
 from assess.services.agreement import Previous, last_time, own_answers, previous_agreed
@@ -49,6 +49,7 @@ from assess.services.responses import (
 from assess.services.rounds import tasks
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
+from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import RESPONDING, hidden_by_earlier_pages, parse_version, section_context
 from scoring import Answer, visible_questions
 from scoring.model import Questionnaire, Section
@@ -362,4 +363,14 @@ def profile(code: str, round_id: int) -> ResponseReturnValue:
 @login_required
 def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
     """The maturity profile of a round as a PDF download."""
-    return pdf_response(_round_report(*_round_viewer(code, round_id)))
+    report = _round_report(*_round_viewer(code, round_id))
+    return pdf_download(report, report_filename(report, "pdf"),
+                        status_url=url_for(".profile_pdf_status", code=code, round_id=round_id),
+                        back_url=url_for(".profile", code=code, round_id=round_id))
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/profile.pdf/status")
+@login_required
+def profile_pdf_status(code: str, round_id: int) -> ResponseReturnValue:
+    """Whether the round's maturity profile PDF is ready, for the "being prepared" page's script."""
+    return pdf_status(_round_report(*_round_viewer(code, round_id)))

@@ -25,7 +25,7 @@ from assess.reports.data import (
     chosen_responses,
     strengths_and_improvements,
 )
-from assess.reports.downloads import pdf_response, report_filename
+from assess.reports.downloads import cached_pdf, pdf_file, report_filename
 from assess.services.demo import DEMO_ROUND, demo_answers
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import save_answers, submit_response
@@ -179,7 +179,7 @@ def test_resources_apply_by_section_level(app: Flask) -> None:
 
 def test_download_responses(app: Flask, demo_report: ReportData) -> None:
     assert report_filename(demo_report, "pdf") == f"maturity-profile-DEMO-round-{demo_report.round.id}.pdf"
-    pdf = pdf_response(demo_report)
+    pdf = pdf_file(cached_pdf(app, demo_report), report_filename(demo_report, "pdf"))
     assert pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
     assert demo_report.generated == date(2027, 5, 3)
