@@ -81,6 +81,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("respond.results", "GET"): {**ANSWERING, "lead": (302, 404)},
     ("respond.profile", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf", "GET"): MEMBERS_AND_FACILITATOR,
+    ("respond.profile_pdf_status", "GET"): MEMBERS_AND_FACILITATOR,
     ("manage.new_round", "GET"): LEAD_ONLY,
     ("manage.new_round", "POST"): LEAD_ONLY_FORM,
     ("manage.edit_round", "GET"): LEAD_ONLY,
@@ -113,6 +114,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.pack", "GET"): LEAD_AND_FACILITATOR,
     # Nothing is agreed yet in the round, so the PDF sends its lead and facilitator to the page that says so.
     ("facilitate.pack_pdf", "GET"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},
+    ("facilitate.pack_pdf_status", "GET"): NOBODY,  # and there is no PDF to wait for
     ("facilitate.actions", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.actions", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # posted empty
     ("facilitate.targets", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # no targets

@@ -153,6 +153,14 @@ def maturity_profile(page: Page, demo: Demo) -> None:
     expect(page.locator("svg[role=img]").first).to_be_visible()
 
 
+def pdf_being_prepared(page: Page, demo: Demo) -> None:
+    # No worker runs beside the browser tests' server, so the PDF stays queued and the page keeps waiting.
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("profile.pdf"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your PDF is being prepared")
+    expect(page.locator("#pdf-status")).to_have_text("Waiting for the PDF\u2026")
+
+
 def peer_challenge_pack(page: Page, demo: Demo) -> None:
     with demo.server.app.app_context():
         last_year = db.session().scalar(select(Assessment.id).filter_by(title=LAST_YEAR))
@@ -493,6 +501,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "results": results,
     "maturity profile (HTML twin of the PDF)": maturity_profile,
     "a respondent's own answers as a profile": own_profile,
+    "a PDF being prepared": pdf_being_prepared,
     "peer-challenge pack (HTML twin of the PDF)": peer_challenge_pack,
     "peer-challenge pack, nothing agreed yet": peer_challenge_pack_not_yet,
     "manage a round": manage_round,
