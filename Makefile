@@ -15,12 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,deploy]'
 	touch $@
 
-## Set up, create the database and the demo council, and serve the app on http://127.0.0.1:$(PORT)
+## Set up, create the database and the demo council, and serve the app on http://127.0.0.1:$(PORT), with the
+## worker that draws PDFs beside it (stopped with the app)
 run: setup
 	$(BIN)/assess db upgrade
 	$(BIN)/assess demo $(if $(DEMO_PASSWORD),--password '$(DEMO_PASSWORD)')
 	@echo "Open http://127.0.0.1:$(PORT) and sign in with one of the accounts above."
-	$(BIN)/assess run --port $(PORT)
+	$(BIN)/assess worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/assess run --port $(PORT)
 
 ## Set up and run everything CI checks: lint, types and the whole test suite (browser tests included)
 test: setup system-packages lint typecheck pytest

@@ -94,6 +94,19 @@ def gunicorn(app: str, log: Path, workers: int | None = 2, env: Mapping[str, str
             process.wait()
 
 
+@contextmanager
+def assess_worker(log: Path, env: Mapping[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `assess worker` (drawing queued PDFs) with the app's environment until the block ends."""
+    with log.open("wb") as output:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "assess"), "worker"], cwd=ROOT, stdout=output,
+                                   stderr=subprocess.STDOUT, env={**os.environ, **env})
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=40)
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Hand redirects back to the caller, as a browser's network log shows them."""
 

@@ -13,14 +13,21 @@ endpoint's) hardly does, so it is the steadier figure on a shared machine. Each 
 requests the previous one left queued (PDFs, at 16 clients) have drained, so none is held up by
 or charged for another page's work.
 
-Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it.
+Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it. The app
+is served with `assess worker` beside it, as deployed, so a PDF row measures PDFs already drawn.
 
-Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite]
+Then, on servers of their own with nothing drawn yet, whether a page waits behind a PDF being drawn: the
+question page asked for again and again by one client, alone and while PDF_PEOPLE each download their own
+new profile PDF, once with the PDFs drawn in the request (JOBS_IMMEDIATE, as before the job queue) and once
+with them drawn by the worker; with each PDF's first request, when it was ready, and a repeat request.
+
+Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite] [--pdfs-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -30,8 +37,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -40,7 +49,7 @@ from typing import Any
 from sqlalchemy import event
 
 from assess import create_app
-from bench.serve import Browser, Server, gunicorn, hidden_fields
+from bench.serve import Browser, Server, assess_worker, gunicorn, hidden_fields
 from bench.site import PASSWORD, SECRET_KEY, Site, build_site, respondent_email, server_environment
 
 CLIENTS = (1, 4, 16)
@@ -198,7 +207,7 @@ def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: 
 
 def sql_statements(site: Site) -> dict[str, int]:
     """The SQL statements one request of each page runs (its second request, once caches are warm)."""
-    app = create_app({"DATABASE_URL": site.url, "SECRET_KEY": SECRET_KEY})
+    app = create_app({"DATABASE_URL": site.url, "SECRET_KEY": SECRET_KEY, "JOBS_IMMEDIATE": True})
     logging.getLogger("assess.request").setLevel(logging.WARNING)  # this process's requests are not the benchmark's
     statements: list[str] = []
     event.listen(app.extensions["assess.engine"], "before_cursor_execute",
@@ -245,16 +254,26 @@ def _servers(site: Site, folder: Path) -> Iterator[tuple[Server, Server]]:
     """The app and the bare endpoint, each under gunicorn with WORKERS workers and no worker recycling."""
     with ExitStack() as stack:
         common: dict[str, Any] = {"workers": WORKERS, "extra": ["--max-requests", "0"]}
-        app = stack.enter_context(gunicorn("assess:create_app()", folder / "app.log",
-                                           env=server_environment(site.url, str(folder)), **common))
+        environment = server_environment(site.url, str(folder))
+        stack.enter_context(assess_worker(folder / "worker.log", environment))
+        app = stack.enter_context(gunicorn("assess:create_app()", folder / "app.log", env=environment, **common))
         bare = stack.enter_context(gunicorn("bench.bare:app", folder / "bare.log", ready_path="/", **common))
         yield app, bare
 
 
-def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -> None:
-    """Measure every page on one database and print the table (medians of ``repeat`` runs)."""
+def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path, pdfs_only: bool = False) -> None:
+    """Measure every page on one database and print the table (medians of ``repeat`` runs), then PDF contention."""
+    print(f"\n{label}")
+    if not pdfs_only:
+        pages(site, seconds, repeat, folder)
+    pdf_contention(site, folder, seconds)
+    sys.stdout.flush()
+
+
+def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
+    """Measure every page and print the table (medians of ``repeat`` runs)."""
     sql = sql_statements(site)
-    print(f"\n{label}: gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run, medians of {repeat} run(s); "
+    print(f"gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run, medians of {repeat} run(s); "
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'CPU ms/req':>12}{'x bare':>8}{'SQL/req':>9}{'errors':>8}")
@@ -277,7 +296,104 @@ def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -
             _row("bare Flask endpoint", clients, base, base, None)
             for page in PAGES:
                 _row(page.name, clients, _median(runs[page.name]), base, sql[page.name])
-    sys.stdout.flush()
+
+
+#: Demo people whose own profile PDFs all differ (each their own answers, or the lead's view of everyone's).
+PDF_PEOPLE = ("lead", "officer", "finance", "digital", "ceo", "cllr.khan", "cllr.brown")
+
+
+@dataclass(frozen=True)
+class Contention:
+    """The question page's latencies (ms) alone and while new PDFs were asked for, and those PDFs' own timings."""
+
+    alone: list[float]
+    during: list[float]
+    first_ms: list[float]  # each PDF's first request
+    ready_s: float  # until the last PDF could be downloaded
+    repeat_ms: list[float]  # each PDF asked for again once drawn
+
+
+def _timed(browser: Browser, path: str) -> tuple[float, bool]:
+    """Ask for ``path``: milliseconds taken, and whether a PDF came back."""
+    start = time.perf_counter()
+    answer = browser.request(path, timeout=300)
+    if answer.status != 200:
+        raise RuntimeError(f"{path}: {answer.status}")
+    return (time.perf_counter() - start) * 1000, answer.headers.get("Content-Type") == "application/pdf"
+
+
+def _probe(browser: Browser, path: str, stop: threading.Event) -> list[float]:
+    """The page asked for back to back until ``stop``: each request's milliseconds."""
+    times = []
+    while not stop.is_set():
+        times.append(_timed(browser, path)[0])
+    return times
+
+
+def _download(browser: Browser, path: str) -> tuple[float, float, float]:
+    """A PDF asked for as a person would: its first request (ms), seconds until it came, a repeat request (ms)."""
+    start = time.monotonic()
+    first_ms, is_pdf = _timed(browser, path)
+    while not is_pdf:  # the "being prepared" page: ask its status address, as its script does
+        time.sleep(0.5)
+        is_pdf = bool(json.loads(browser.request(path + "/status").text)["ready"])
+    ready = time.monotonic() - start
+    repeat_ms, is_pdf = _timed(browser, path)
+    if not is_pdf:
+        raise RuntimeError(f"{path}: no PDF once ready")
+    return first_ms, ready, repeat_ms
+
+
+def contention(server: Server, site: Site, seconds: float) -> Contention:
+    """The question page alone for ``seconds``, then while each of PDF_PEOPLE downloads a new profile PDF."""
+    probe = Browser(server.base)
+    probe.sign_in(respondent_email(0), PASSWORD)
+    question, pdf = PAGES[0].url(site), f"{ROUND.format(round=site.round_id)}profile.pdf"
+    stop = threading.Event()
+    threading.Timer(seconds, stop.set).start()
+    alone = _probe(probe, question, stop)
+    people = []
+    for name in PDF_PEOPLE:
+        people.append(Browser(server.base))
+        people[-1].sign_in(persona_email(name), PASSWORD)
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(people) + 1) as pool:
+        during = pool.submit(_probe, probe, question, stop)
+        downloads = list(pool.map(lambda person: _download(person, pdf), people))
+        stop.set()
+    return Contention(alone, during.result(), [d[0] for d in downloads], max(d[1] for d in downloads),
+                      [d[2] for d in downloads])
+
+
+def pdf_contention(site: Site, folder: Path, seconds: float) -> None:
+    """Print whether the question page waits behind PDFs being drawn: drawn in the request, then by the worker."""
+    print(f"\nThe question page (one client, back to back) alone for {seconds:.0f} s, then while {len(PDF_PEOPLE)} "
+          "people each download their own new profile PDF; gunicorn, "
+          f"{WORKERS} sync workers (ratios: during / alone)")
+    print(f"{'PDFs drawn':<20}{'p50 alone':>10}{'p50 during':>11}{'ratio':>7}{'p95 alone':>10}{'p95 during':>11}"
+          f"{'ratio':>7}{'max during':>11}{'PDF 1st ms':>11}{'ready s':>9}{'repeat ms':>10}")
+    for label, immediate in (("in the request", True), ("by the worker", False)):
+        instance = folder / label.replace(" ", "-")
+        instance.mkdir()
+        (instance / "config.py").write_text(f"JOBS_IMMEDIATE = {immediate}\n")
+        environment = server_environment(site.url, str(instance))
+        with ExitStack() as stack:
+            if not immediate:
+                stack.enter_context(assess_worker(instance / "worker.log", environment))
+            server = stack.enter_context(gunicorn("assess:create_app()", instance / "app.log", env=environment,
+                                                  workers=WORKERS, extra=["--max-requests", "0"]))
+            measured = contention(server, site, seconds)
+        alone, during = measured.alone, measured.during
+        print(f"{label:<20}{_pct(alone, 50):>10.1f}{_pct(during, 50):>11.1f}{_pct(during, 50) / _pct(alone, 50):>7.1f}"
+              f"{_pct(alone, 95):>10.1f}{_pct(during, 95):>11.1f}{_pct(during, 95) / _pct(alone, 95):>7.1f}"
+              f"{max(during):>11.1f}{statistics.median(measured.first_ms):>11.1f}{measured.ready_s:>9.1f}"
+              f"{statistics.median(measured.repeat_ms):>10.1f}", flush=True)
+
+
+def _pct(values: list[float], percent: int) -> float:
+    """The ``percent``th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
 def _median(runs: list[Run]) -> Run:
@@ -298,6 +414,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each page, reported as medians (default 1)")
     parser.add_argument("--postgres", help="a PostgreSQL database the benchmark may empty (created if missing)")
     parser.add_argument("--skip-sqlite", action="store_true", help="only measure on PostgreSQL")
+    parser.add_argument("--pdfs-only", action="store_true", help="only whether a page waits behind PDFs being drawn")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench-web does)")
@@ -310,7 +427,7 @@ def main() -> None:
     for label, url in targets:
         with tempfile.TemporaryDirectory(prefix="assess-bench-web-") as name:
             folder = Path(name)
-            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder)
+            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder, args.pdfs_only)
 
 
 if __name__ == "__main__":

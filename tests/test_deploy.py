@@ -8,8 +8,10 @@ JSON Schema, migrations and the standard questionnaire library are part of the i
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -79,7 +81,8 @@ rm -rf {source}
     server = subprocess.Popen(["bash", "-c", f"set -euo pipefail\n{setup}\n{extra}\nexec {serve}"],
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               # The interpreter running the tests is the server's python3; no ASSESS_* leaks in.
-                              env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(Path.home())})
+                              env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(Path.home())},
+                              start_new_session=True)  # gunicorn and the README's worker, stopped together
     try:
         browser = build_opener(HTTPCookieProcessor(CookieJar()))
         base = f"http://127.0.0.1:{port}"
@@ -94,10 +97,18 @@ rm -rf {source}
                           "password": "deploy-password-1"}).encode()
         home = browser.open(f"{base}/sign-in", data=form, timeout=10)
         assert home.status == 200 and "Demo Borough" in home.read().decode()
-        profile = browser.open(f"{base}/councils/DEMO/rounds/1/profile.pdf", timeout=60)
-        assert profile.headers["Content-Type"] == "application/pdf" and profile.read().startswith(b"%PDF")
+        # The README's worker draws the PDF; until then the download says it is being prepared.
+        deadline = time.monotonic() + 120
+        while True:
+            profile = browser.open(f"{base}/councils/DEMO/rounds/1/profile.pdf", timeout=60)
+            body = profile.read()
+            if profile.headers["Content-Type"] == "application/pdf":
+                break
+            assert "Your PDF is being prepared" in body.decode() and time.monotonic() < deadline
+            time.sleep(1)
+        assert body.startswith(b"%PDF")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         log, _ = server.communicate(timeout=60)
     installed_at = re.search(r"installed at (.+)", log)
     assert installed_at and installed_at.group(1).startswith(str(bin_.parent)) and "site-packages" in log
@@ -105,4 +116,5 @@ rm -rf {source}
     assert f"Instance folder    {server_root / 'instance'}" in log and "(up to date)" in log
     assert (tmp_path / "demo.pdf").read_bytes().startswith(b"%PDF")
     assert "Peer-challenge pack" in (tmp_path / "demo.html").read_text()
+    assert '"logger": "huey.consumer"' in log and "assess.jobs.draw-pdf" in log
     assert "Traceback" not in log, log
