@@ -8,6 +8,7 @@ the same place (reports/downloads.py: pdf_cache), so a PDF drawn by any worker s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 
 from assess.logs import configure_logging
 from assess.reports.data import ReportData
-from assess.reports.downloads import cached_pdf, fingerprint, pdf_cache
+from assess.reports.downloads import DRAWING_CODE, cached_pdf, fingerprint, pdf_cache
 from assess.reports.pack import Pack
 
 #: How long a PDF asked for counts as being drawn: another request for it within this time queues nothing more.
@@ -43,10 +44,25 @@ def queue(app: Flask) -> Huey:
     return huey
 
 
-def pdf_when_drawn(app: Flask, report: ReportData | Pack) -> bytes | None:
-    """The report's PDF if it has been drawn; otherwise None, and the drawing queued (once, however often asked)."""
-    cache, key = pdf_cache(app), f"pdf-{fingerprint(report)}"
-    drawn: bytes | None = cache.get(key)
+def pdf_when_drawn(app: Flask, build: Callable[[], ReportData | Pack], content: str | None = None) -> bytes | None:
+    """The PDF of the report ``build`` makes if it has been drawn; otherwise None, and its drawing queued (once, however
+    often asked).
+
+    ``content``, a cheap key of what the report shows (reports/profile_cache.py: content_key), finds a PDF already
+    drawn without building the report: the first build records which fingerprint the content has.
+    """
+    cache = pdf_cache(app)
+    known = f"fingerprint-{content}-{DRAWING_CODE.hex()}" if content else None
+    fingerprinted: str | None = cache.get(known) if known else None
+    drawn: bytes | None = cache.get(f"pdf-{fingerprinted}") if fingerprinted else None
+    if drawn is not None:
+        return drawn
+    report = build()
+    fingerprinted = fingerprint(report)
+    if known:
+        cache.set(known, fingerprinted)
+    key = f"pdf-{fingerprinted}"
+    drawn = cache.get(key)
     if drawn is None:
         queue(app)
         if cache.add(f"drawing-{key}", True, timeout=DRAWING_SECONDS):

@@ -23,13 +23,13 @@ from assess.reports.pack import Pack
 from assess.reports.pdf import render_pack_pdf, render_pdf
 
 #: What the drawing code is: a new release that draws differently never serves a PDF drawn by the old one.
-_DRAWING_CODE = hashlib.sha256(b"".join(Path(module.__file__ or "").read_bytes() for module in (pdf, charts))).digest()
+DRAWING_CODE = hashlib.sha256(b"".join(Path(module.__file__ or "").read_bytes() for module in (pdf, charts))).digest()
 
 
-def report_filename(report: ReportData, extension: str) -> str:
-    """A safe, telling file name: maturity-profile-DEMO-round-3.pdf."""
-    code = re.sub(r"[^A-Za-z0-9_-]+", "-", report.organisation.code).strip("-") or "council"
-    return f"maturity-profile-{code}-round-{report.round.id}.{extension}"
+def report_filename(code: str, round_id: int, extension: str) -> str:
+    """A safe, telling file name for a report of council ``code``'s round: maturity-profile-DEMO-round-3.pdf."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", code).strip("-") or "council"
+    return f"maturity-profile-{safe}-round-{round_id}.{extension}"
 
 
 def pdf_cache(app: Flask) -> Cache:
@@ -69,7 +69,7 @@ def fingerprint(report: ReportData | Pack) -> str:
                       [(_part(part.report), _shown(part, "report")) for part in report.parts])
     else:
         shown = (_shown(report, "questionnaires"), [_part(part) for part in report.questionnaires])
-    return hashlib.sha256(_DRAWING_CODE + repr(shown).encode()).hexdigest()
+    return hashlib.sha256(DRAWING_CODE + repr(shown).encode()).hexdigest()
 
 
 def cached_pdf(app: Flask, report: ReportData | Pack) -> bytes:

@@ -312,7 +312,7 @@ def pack_pdf(code: str, round_id: int) -> ResponseReturnValue:
     if built is None:
         return redirect(url_for(".pack", code=code, round_id=round_id))
     name = f"peer-challenge-pack-{assessment.organisation.code}-round-{assessment.id}{'-draft' if built.draft else ''}"
-    return pdf_download(built, f"{secure_filename(name)}.pdf",
+    return pdf_download(lambda: built, f"{secure_filename(name)}.pdf",
                         status_url=url_for(".pack_pdf_status", code=code, round_id=round_id),
                         back_url=url_for(".pack", code=code, round_id=round_id))
 
@@ -324,4 +324,4 @@ def pack_pdf_status(code: str, round_id: int) -> ResponseReturnValue:
     _assessment, built = _pack(code, round_id)
     if built is None:
         abort(404)
-    return pdf_status(built)
+    return pdf_status(lambda: built)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -11,15 +13,18 @@ from assess.reports.downloads import pdf_file
 from assess.reports.pack import Pack
 
 
-def pdf_download(report: ReportData | Pack, filename: str, *, status_url: str, back_url: str) -> ResponseReturnValue:
-    """The drawn PDF, or (its drawing queued) the "being prepared" page, which offers it once the status says so."""
-    drawn = pdf_when_drawn(current_app._get_current_object(), report)  # type: ignore[attr-defined]
+def pdf_download(build: Callable[[], ReportData | Pack], filename: str, *, status_url: str, back_url: str,
+                 content: str | None = None) -> ResponseReturnValue:
+    """The drawn PDF of the report ``build`` makes (``content``: see jobs.pdf_when_drawn), or (its drawing queued) the
+    "being prepared" page, which offers it once the status says so."""
+    drawn = pdf_when_drawn(current_app._get_current_object(), build, content)  # type: ignore[attr-defined]
     if drawn is None:
         return render_template("reports/pdf_preparing.html", pdf_url=request.path, status_url=status_url,
                                back_url=back_url, filename=filename)
     return pdf_file(drawn, filename)
 
 
-def pdf_status(report: ReportData | Pack) -> dict[str, bool]:
+def pdf_status(build: Callable[[], ReportData | Pack], content: str | None = None) -> dict[str, bool]:
     """Whether the PDF is ready to download (asking queues its drawing again if an earlier attempt was lost)."""
-    return {"ready": pdf_when_drawn(current_app._get_current_object(), report) is not None}  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return {"ready": pdf_when_drawn(app, build, content) is not None}

@@ -362,9 +362,10 @@ def profile(code: str, round_id: int) -> ResponseReturnValue:
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/profile.pdf")
 @login_required
 def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
-    """The maturity profile of a round as a PDF download."""
-    report = _round_report(*_round_viewer(code, round_id))
-    return pdf_download(report, report_filename(report, "pdf"),
+    """The maturity profile of a round as a PDF download, once drawn (until then, the page that says so)."""
+    assessment, everyone = _round_viewer(code, round_id)
+    return pdf_download(lambda: _round_report(assessment, everyone), report_filename(code, round_id, "pdf"),
+                        content=_pdf_content(assessment, everyone),
                         status_url=url_for(".profile_pdf_status", code=code, round_id=round_id),
                         back_url=url_for(".profile", code=code, round_id=round_id))
 
@@ -373,4 +374,10 @@ def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
 @login_required
 def profile_pdf_status(code: str, round_id: int) -> ResponseReturnValue:
     """Whether the round's maturity profile PDF is ready, for the "being prepared" page's script."""
-    return pdf_status(_round_report(*_round_viewer(code, round_id)))
+    assessment, everyone = _round_viewer(code, round_id)
+    return pdf_status(lambda: _round_report(assessment, everyone), _pdf_content(assessment, everyone))
+
+
+def _pdf_content(assessment: Assessment, everyone: bool) -> str:
+    """A cheap key of what the signed-in person's profile PDF of the round shows."""
+    return content_key(db.session(), assessment, (current_user().id, everyone, "pdf"))

@@ -167,3 +167,26 @@ def test_the_profile_body_is_built_once_per_content(app: Flask, builds: list[int
     # Another viewer never gets the lead's kept page: whose figures a profile shows depends on who asks.
     officer = _main(_signed_in(app, "officer@demo.example").get(url).get_data(as_text=True))
     assert "Respondents" in page() and "Respondents" not in officer
+
+
+def test_a_drawn_pdf_is_found_by_content_without_building_the_report(app: Flask, builds: list[int]) -> None:
+    with app.app_context():
+        create_demo(db.session(), questionnaire_library(app), PASSWORD)
+        db.session().commit()
+        round_id = db.session().scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
+    assert round_id is not None
+    url = f"/councils/DEMO/rounds/{round_id}/profile.pdf"
+    lead = _signed_in(app, "lead@demo.example")
+    first = lead.get(url)
+    assert first.mimetype == "application/pdf" and builds == [round_id]
+    assert lead.get(url).data == first.data and lead.get(url + "/status").get_json() == {"ready": True}
+    assert builds == [round_id], "a repeat request and the status find the drawn PDF by the profile's content key"
+
+    def target(session: Any, assessment: Assessment, lead_user: User) -> None:
+        questionnaire = questionnaire_of(assessment.questionnaires[0].questionnaire_version)
+        set_targets(session, assessment, questionnaire, {questionnaire.sections[0].id: max(questionnaire.levels)},
+                    lead_user)
+
+    _change(app, round_id, target)
+    again = lead.get(url)
+    assert again.mimetype == "application/pdf" and again.data != first.data and len(builds) == 2

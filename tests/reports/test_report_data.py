@@ -178,8 +178,9 @@ def test_resources_apply_by_section_level(app: Flask) -> None:
 
 
 def test_download_responses(app: Flask, demo_report: ReportData) -> None:
-    assert report_filename(demo_report, "pdf") == f"maturity-profile-DEMO-round-{demo_report.round.id}.pdf"
-    pdf = pdf_file(cached_pdf(app, demo_report), report_filename(demo_report, "pdf"))
+    assert report_filename("DEMO", 3, "pdf") == "maturity-profile-DEMO-round-3.pdf"
+    assert report_filename("../x y", 3, "pdf") == "maturity-profile-x-y-round-3.pdf"
+    pdf = pdf_file(cached_pdf(app, demo_report), report_filename("DEMO", 3, "pdf"))
     assert pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
     assert demo_report.generated == date(2027, 5, 3)
