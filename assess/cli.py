@@ -510,7 +510,7 @@ main.add_command(report_command)
 
 
 @main.command(with_appcontext=False)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the CPU count",
               help="PDFs drawn at once (each a process: drawing is CPU work).")
 @click.option("--nice", type=click.IntRange(0, 19), default=10, show_default=True,
               help="How much lower than the web servers' the workers' CPU priority is, so pages come first.")
