@@ -16,14 +16,14 @@ from typing import Any
 
 from flask import Flask
 from flask_caching import Cache
-from sqlalchemy import ColumnElement, String, cast, func, select
+from sqlalchemy import BindParameter, ColumnElement, String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from assess.models import Answer, Assessment, Response, Score, Target, User
 from assess.reports.html import RenderedReport
 
 
-def _aggregates(assessment_id: int) -> tuple[ColumnElement[Any], ...]:
+def _aggregates(assessment_id: BindParameter[int]) -> tuple[ColumnElement[Any], ...]:
     """Scalar subqueries that together change whenever anything the round's profile is built from does."""
     of_round = Response.assessment_id == assessment_id
     answers = select(Answer.id, Answer.changed_at).join(Response, Answer.response_id == Response.id) \
@@ -48,13 +48,17 @@ def _aggregates(assessment_id: int) -> tuple[ColumnElement[Any], ...]:
     )
 
 
+#: Built once (building the statement costs more than running it); the round's id is its one parameter.
+_CONTENT = select(*_aggregates(bindparam("round_id")))
+
+
 def content_key(session: Session, assessment: Assessment, viewer: tuple[object, ...]) -> str:
     """A key for exactly what this viewer's profile of the round shows, in one SQL statement.
 
     The round and council fields come from the already loaded ``assessment`` (with its organisation and
     questionnaire links); ``viewer`` is whatever decides whose figures the viewer sees.
     """
-    row = session.execute(select(*_aggregates(assessment.id))).one()
+    row = session.execute(_CONTENT, {"round_id": assessment.id}).one()
     organisation = assessment.organisation
     shown = (
         tuple(row), viewer, date.today(),
