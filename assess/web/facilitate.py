@@ -313,7 +313,6 @@ def pack_pdf(code: str, round_id: int) -> ResponseReturnValue:
         return redirect(url_for(".pack", code=code, round_id=round_id))
     name = f"peer-challenge-pack-{assessment.organisation.code}-round-{assessment.id}{'-draft' if built.draft else ''}"
     return pdf_download(lambda: built, f"{secure_filename(name)}.pdf",
-                        status_url=url_for(".pack_pdf_status", code=code, round_id=round_id),
                         back_url=url_for(".pack", code=code, round_id=round_id))
 
 

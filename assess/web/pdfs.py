@@ -13,13 +13,13 @@ from assess.reports.downloads import pdf_file
 from assess.reports.pack import Pack
 
 
-def pdf_download(build: Callable[[], ReportData | Pack], filename: str, *, status_url: str, back_url: str,
+def pdf_download(build: Callable[[], ReportData | Pack], filename: str, *, back_url: str,
                  content: str | None = None) -> ResponseReturnValue:
     """The drawn PDF of the report ``build`` makes (``content``: see jobs.pdf_when_drawn), or (its drawing queued) the
-    "being prepared" page, which offers it once the status says so."""
+    "being prepared" page, which offers it once the status (this address plus /status: pdf_status) says so."""
     drawn = pdf_when_drawn(current_app._get_current_object(), build, content)  # type: ignore[attr-defined]
     if drawn is None:
-        return render_template("reports/pdf_preparing.html", pdf_url=request.path, status_url=status_url,
+        return render_template("reports/pdf_preparing.html", pdf_url=request.path, status_url=f"{request.path}/status",
                                back_url=back_url, filename=filename)
     return pdf_file(drawn, filename)
 

@@ -366,7 +366,6 @@ def profile_pdf(code: str, round_id: int) -> ResponseReturnValue:
     assessment, everyone = _round_viewer(code, round_id)
     return pdf_download(lambda: _round_report(assessment, everyone), report_filename(code, round_id, "pdf"),
                         content=_pdf_content(assessment, everyone),
-                        status_url=url_for(".profile_pdf_status", code=code, round_id=round_id),
                         back_url=url_for(".profile", code=code, round_id=round_id))
 
 

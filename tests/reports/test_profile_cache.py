@@ -48,6 +48,17 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def round_id(app: Flask) -> int:
+    """The demo council's round."""
+    with app.app_context():
+        create_demo(db.session(), questionnaire_library(app), PASSWORD)
+        db.session().commit()
+        found = db.session().scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
+    assert found is not None
+    return found
+
+
 def _signed_in(app: Flask, email: str) -> FlaskClient:
     client = app.test_client()
     assert submit_form(client, "/sign-in", {"email": email, "password": PASSWORD}).status_code == 302
@@ -76,12 +87,7 @@ def _main(page: str) -> str:
     return page[page.index("<main"):page.index("</main>")]
 
 
-def test_the_profile_body_is_built_once_per_content(app: Flask, builds: list[int]) -> None:
-    with app.app_context():
-        create_demo(db.session(), questionnaire_library(app), PASSWORD)
-        db.session().commit()
-        round_id = db.session().scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
-    assert round_id is not None
+def test_the_profile_body_is_built_once_per_content(app: Flask, round_id: int, builds: list[int]) -> None:
     url = f"/councils/DEMO/rounds/{round_id}/profile"
     lead = _signed_in(app, "lead@demo.example")
 
@@ -169,12 +175,8 @@ def test_the_profile_body_is_built_once_per_content(app: Flask, builds: list[int
     assert "Respondents" in page() and "Respondents" not in officer
 
 
-def test_a_drawn_pdf_is_found_by_content_without_building_the_report(app: Flask, builds: list[int]) -> None:
-    with app.app_context():
-        create_demo(db.session(), questionnaire_library(app), PASSWORD)
-        db.session().commit()
-        round_id = db.session().scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
-    assert round_id is not None
+def test_a_drawn_pdf_is_found_by_content_without_building_the_report(app: Flask, round_id: int,
+                                                                      builds: list[int]) -> None:
     url = f"/councils/DEMO/rounds/{round_id}/profile.pdf"
     lead = _signed_in(app, "lead@demo.example")
     first = lead.get(url)
