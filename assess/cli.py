@@ -42,7 +42,14 @@ from assess.services.questionnaires import VersionConflict, record_library
 from assess.services.responses import rescore as rescore_responses
 from assess.services.responses import submitted_responses
 from assess.services.rounds import NotAFacilitator, assign_facilitator
-from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user, user_by_email
+from assess.services.users import (
+    MINIMUM_PASSWORD_LENGTH,
+    UnusableEmail,
+    UnusablePassword,
+    add_membership,
+    add_user,
+    user_by_email,
+)
 from assess.web.sector import FilterError, read_filters
 from scoring import Profile, get_scorer
 
@@ -262,7 +269,9 @@ def add_user_command(email: str, name: str, password: str, roles: tuple[str, ...
     session = db.session()
     try:
         user = add_user(session, email, name, password, [SiteRole(r) for r in roles])
-    except ValueError as error:
+    except UnusableEmail as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    except UnusablePassword as error:
         raise click.BadParameter(str(error), param_hint="--password") from None
     if organisation_code:
         organisation = organisation_by_code(session, organisation_code)

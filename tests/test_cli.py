@@ -405,6 +405,16 @@ def test_users_add_refuses_a_short_password(app: Flask, runner: FlaskCliRunner) 
     assert count(app, User) == 0
 
 
+@pytest.mark.parametrize("email", ["dee.example.org", "dee@example", "dee @example.org", "d" * 250 + "@example.org"])
+def test_users_add_refuses_an_unusable_email_as_an_email_problem(app: Flask, runner: FlaskCliRunner,
+                                                                 email: str) -> None:
+    result = runner.invoke(main, ["users", "add", email, "--name", "Dee", "--password", "long enough pw"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "Error: Invalid value for EMAIL: " in result.stderr
+    assert "password" not in result.stderr
+    assert count(app, User) == 0
+
+
 def test_users_add_refuses_an_unknown_organisation(app: Flask, runner: FlaskCliRunner) -> None:
     result = runner.invoke(main, ["users", "add", "eve@example.org", "--name", "Eve", "--password", "long enough pw",
                                   "--member-of", "NOPE"])
