@@ -21,6 +21,7 @@ from assess.db import Base, make_engine
 from assess.migrations import alembic_config, head
 from assess.models import (
     Assessment,
+    AuditEvent,
     Membership,
     Organisation,
     QuestionnaireVersion,
@@ -234,6 +235,43 @@ def test_questionnaires_sync(fixture_app: Flask, fixture_runner: FlaskCliRunner)
     assert (result.exit_code, result.stdout) == (0, "unchanged  full-example version 1\n"
                                                     "unchanged  staged-example version 1\n")
     assert count(fixture_app, QuestionnaireVersion) == 2
+
+
+def test_questionnaires_offer_and_retire_by_an_admin_are_audited(fixture_app: Flask,
+                                                                 fixture_runner: FlaskCliRunner) -> None:
+    fixture_runner.invoke(main, ["questionnaires", "sync"])
+    admin = ["--by", "ada@example.org"]
+    fixture_runner.invoke(main, ["users", "add", "ada@example.org", "--name", "Ada", "--password", "long enough pw",
+                                 "--role", "admin"])
+    result = fixture_runner.invoke(main, ["questionnaires", "retire", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is now retired\n")
+    result = fixture_runner.invoke(main, ["questionnaires", "retire", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is already retired\n")
+    result = fixture_runner.invoke(main, ["questionnaires", "versions"])
+    assert result.exit_code == 0
+    assert [line.split()[:4] for line in result.stdout.splitlines()] == [
+        ["full-example", "version", "1", "retired"], ["staged-example", "version", "1", "offered"]]
+    result = fixture_runner.invoke(main, ["questionnaires", "offer", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is now offered\n")
+    with fixture_app.app_context():
+        actions = db.session().scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["questionnaire-retired", "questionnaire-offered"]
+
+
+@pytest.mark.parametrize(("arguments", "error"), [
+    (["retire", "full-example", "1", "--by", "bo@example.org"], "bo@example.org is not an admin"),
+    (["retire", "full-example", "2", "--by", "bo@example.org"], "'full-example' version 2 is not recorded"),
+    (["offer", "full-example", "1", "--by", "nobody@example.org"], "no account has the email nobody@example.org"),
+])
+def test_questionnaires_offer_and_retire_refuse_clearly(fixture_runner: FlaskCliRunner, arguments: list[str],
+                                                        error: str) -> None:
+    fixture_runner.invoke(main, ["questionnaires", "sync"])
+    fixture_runner.invoke(main, ["users", "add", "bo@example.org", "--name", "Bo", "--password", "long enough pw",
+                                 "--role", "analyst"])
+    result = fixture_runner.invoke(main, ["questionnaires", *arguments])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert error in result.stderr
+    assert "now" not in result.stderr
 
 
 def test_questionnaires_sync_refuses_a_changed_file(migrated_engine: Engine, database_url: str,
