@@ -248,25 +248,18 @@ def _change_version_status(change: str, questionnaire_id: str, number: int, by_e
     click.echo(f"'{questionnaire_id}' version {number} is {'now' if changed else 'already'} {status}")
 
 
-_by_admin = click.option("--by", "by_email", required=True, help="Email of the admin making the change (audited).")
+def _status_command(change: str, summary: str) -> None:
+    """Add `assess questionnaires CHANGE ID VERSION --by EMAIL` (offer or retire)."""
+    @questionnaires.command(name=change, help=summary)
+    @click.argument("questionnaire_id")
+    @click.argument("number", type=click.IntRange(1, 2**31 - 1), metavar="VERSION")
+    @click.option("--by", "by_email", required=True, help="Email of the admin making the change (audited).")
+    def command(questionnaire_id: str, number: int, by_email: str) -> None:
+        _change_version_status(change, questionnaire_id, number, by_email)
 
 
-@questionnaires.command(name="offer")
-@click.argument("questionnaire_id")
-@click.argument("number", type=click.IntRange(1, 2**31 - 1), metavar="VERSION")
-@_by_admin
-def offer_command(questionnaire_id: str, number: int, by_email: str) -> None:
-    """Offer a recorded version for new rounds (the highest offered version of each questionnaire is used)."""
-    _change_version_status("offer", questionnaire_id, number, by_email)
-
-
-@questionnaires.command(name="retire")
-@click.argument("questionnaire_id")
-@click.argument("number", type=click.IntRange(1, 2**31 - 1), metavar="VERSION")
-@_by_admin
-def retire_command(questionnaire_id: str, number: int, by_email: str) -> None:
-    """Stop offering a version for new rounds; rounds already using it keep it."""
-    _change_version_status("retire", questionnaire_id, number, by_email)
+_status_command("offer", "Offer a recorded version for new rounds (the highest offered version is used).")
+_status_command("retire", "Stop offering a recorded version for new rounds; rounds already using it keep it.")
 
 
 @questionnaires.command(with_appcontext=False)
