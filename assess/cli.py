@@ -39,11 +39,25 @@ from assess.services.notifications import invitation_email
 from assess.services.organisations import RegisterError, import_register, organisation_by_code, read_register
 from assess.services.passwords import rotate_secrets
 from assess.services.personal_data import apply_retention
-from assess.services.questionnaires import VersionConflict, record_library
+from assess.services.questionnaires import (
+    VersionConflict,
+    change_status,
+    record_library,
+    recorded_version,
+    recorded_versions,
+    rounds_using,
+)
 from assess.services.responses import rescore as rescore_responses
 from assess.services.responses import submitted_responses
 from assess.services.rounds import NotAFacilitator, assign_facilitator
-from assess.services.users import MINIMUM_PASSWORD_LENGTH, add_membership, add_user, user_by_email
+from assess.services.users import (
+    MINIMUM_PASSWORD_LENGTH,
+    UnusableEmail,
+    UnusablePassword,
+    add_membership,
+    add_user,
+    user_by_email,
+)
 from assess.web.sector import FilterError, read_filters
 from scoring import Profile, get_scorer
 
@@ -206,6 +220,49 @@ def sync() -> None:
         click.echo(f"{item.outcome:<9}  {item.file.questionnaire.id} version {item.file.questionnaire.version}")
 
 
+@questionnaires.command(name="versions")
+def versions_command() -> None:
+    """List every recorded questionnaire version with its status and how many rounds use it."""
+    session = db.session()
+    using = rounds_using(session)
+    for version in recorded_versions(session):
+        click.echo(f"{version.questionnaire_id:<32} version {version.version:<3} {version.status.value:<8} "
+                   f"{len(using.get(version.id, []))} round(s)  {version.title}")
+
+
+def _change_version_status(change: str, questionnaire_id: str, number: int, by_email: str) -> None:
+    """Offer or retire a recorded version on the authority of an admin, or say clearly why not."""
+    session = db.session()
+    by = user_by_email(session, by_email)
+    if by is None:
+        raise click.ClickException(f"no account has the email {by_email}")
+    version = recorded_version(session, questionnaire_id, number)
+    if version is None:
+        raise click.ClickException(f"'{questionnaire_id}' version {number} is not recorded "
+                                   "(`assess questionnaires versions` lists those that are)")
+    try:
+        changed = change_status(session, version, change, by)
+    except NotAllowed:
+        raise click.ClickException(f"{by.email} is not an admin") from None
+    session.commit()
+    status = version.status.value
+    click.echo(f"'{questionnaire_id}' version {number} is {'now' if changed else 'already'} {status}")
+
+
+def _status_command(change: str, summary: str) -> None:
+    """Add `assess questionnaires CHANGE ID VERSION --by EMAIL` (offer or retire)."""
+    @questionnaires.command(name=change, help=summary)
+    @click.argument("questionnaire_id")
+    @click.argument("number", type=click.IntRange(1, 2**31 - 1), metavar="VERSION")
+    @click.option("--by", "by_email", required=True, help="Email of the admin making the change (audited).")
+    def command(questionnaire_id: str, number: int, by_email: str) -> None:
+        _change_version_status(change, questionnaire_id, number, by_email)
+
+
+_status_command("offer", "Offer a recorded version for new rounds (the highest offered version is used).")
+_status_command("retire", "Stop offering a recorded version for new rounds; rounds already using it keep it.")
+
+
 @questionnaires.command(with_appcontext=False)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def copy(folder: Path) -> None:
@@ -263,7 +320,9 @@ def add_user_command(email: str, name: str, password: str, roles: tuple[str, ...
     session = db.session()
     try:
         user = add_user(session, email, name, password, [SiteRole(r) for r in roles])
-    except ValueError as error:
+    except UnusableEmail as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    except UnusablePassword as error:
         raise click.BadParameter(str(error), param_hint="--password") from None
     if organisation_code:
         organisation = organisation_by_code(session, organisation_code)

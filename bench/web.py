@@ -43,12 +43,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import event
+from werkzeug.test import TestResponse
 
 from assess import create_app
+from bench import verdict
 from bench.serve import Browser, Server, assess_worker, gunicorn, hidden_fields
 from bench.site import PASSWORD, SECRET_KEY, Site, build_site, respondent_email, server_environment
 
@@ -205,31 +210,55 @@ def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: 
                cpu / requests * 1000 if requests else math.nan)
 
 
-def sql_statements(site: Site) -> dict[str, int]:
-    """The SQL statements one request of each page runs (its second request, once caches are warm)."""
+@contextmanager
+def _in_process(site: Site) -> Iterator[tuple[Flask, dict[str, FlaskClient]]]:
+    """The app on the benchmark's database in this process, with a test client signed in for each persona (PDFs
+    drawn in the request: no worker runs beside it)."""
     app = create_app({"DATABASE_URL": site.url, "SECRET_KEY": SECRET_KEY, "JOBS_IMMEDIATE": True})
     logging.getLogger("assess.request").setLevel(logging.WARNING)  # this process's requests are not the benchmark's
-    statements: list[str] = []
-    event.listen(app.extensions["assess.engine"], "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
     clients = {}
     for persona in ("respondent", *PERSONAS):
-        email = persona_email(persona)
         client = clients[persona] = app.test_client()
         sign_in = client.get("/sign-in").get_data(as_text=True)
-        client.post("/sign-in", data={**hidden_fields(sign_in), "email": email, "password": PASSWORD})
+        client.post("/sign-in", data={**hidden_fields(sign_in), "email": persona_email(persona), "password": PASSWORD})
+    try:
+        yield app, clients
+    finally:
+        app.extensions["assess.engine"].dispose()
+
+
+def _ask(page: Page, site: Site, client: FlaskClient, sending: Callable[[], object] = lambda: None) -> TestResponse:
+    """One request of the page through the test client (a save first reads the form for its lock version);
+    ``sending`` is called just before the request itself."""
+    form = _save_form(client.get(page.url(site)).get_data(as_text=True)) if page.save else None
+    sending()
+    answer = client.post(page.url(site), data=form) if form is not None else client.get(page.url(site))
+    if answer.status_code not in (200, 302):
+        raise RuntimeError(f"{page.name}: {answer.status_code}")
+    return answer
+
+
+def sql_statements(site: Site) -> dict[str, int]:
+    """The SQL statements one request of each page runs (its second request, once caches are warm)."""
     counts = {}
-    for page in PAGES:
-        client = clients[page.persona]
-        for _ in range(2):
-            form = _save_form(client.get(page.url(site)).get_data(as_text=True)) if page.save else None
-            before = len(statements)
-            answer = client.post(page.url(site), data=form) if form is not None else client.get(page.url(site))
-            if answer.status_code not in (200, 302):
-                raise RuntimeError(f"{page.name}: {answer.status_code}")
-        counts[page.name] = len(statements) - before
-    app.extensions["assess.engine"].dispose()
+    with _in_process(site) as (app, clients):
+        statements: list[str] = []
+        event.listen(app.extensions["assess.engine"], "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        sent_at: list[int] = []  # statements run before each request itself (after a save's form is read)
+        for page in PAGES:
+            for _ in range(2):
+                _ask(page, site, clients[page.persona], sending=lambda: sent_at.append(len(statements)))
+            counts[page.name] = len(statements) - sent_at[-1]
     return counts
+
+
+def profile_missed(site: Site, pages: list[str]) -> None:
+    """Where the time goes in each page that missed a target, profiled in-process."""
+    with _in_process(site) as (_app, clients):
+        for page in PAGES:
+            if page.name in pages:
+                verdict.profile(page.name, partial(_ask, page, site, clients[page.persona]))
 
 
 def _save_form(page: str) -> dict[str, str]:
@@ -277,6 +306,7 @@ def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'CPU ms/req':>12}{'x bare':>8}{'SQL/req':>9}{'errors':>8}")
+    judged: dict[str, verdict.Measured] = {}
     with _servers(site, folder) as (app, bare):
         bare_people = [Person("", "", 0)]
         people = {"respondent": _people(app, site, "respondent", max(CLIENTS)),
@@ -295,7 +325,11 @@ def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
             base = _median(bases)
             _row("bare Flask endpoint", clients, base, base, None)
             for page in PAGES:
-                _row(page.name, clients, _median(runs[page.name]), base, sql[page.name])
+                run = _median(runs[page.name])
+                _row(page.name, clients, run, base, sql[page.name])
+                if clients == verdict.JUDGED_AT:
+                    judged[page.name] = verdict.Measured(run.rate / base.rate, run.p95, run.cpu_ms, sql[page.name])
+    profile_missed(site, verdict.judge(judged))
 
 
 #: Demo people whose own profile PDFs all differ (each their own answers, or the lead's view of everyone's).

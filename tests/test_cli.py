@@ -21,6 +21,7 @@ from assess.db import Base, make_engine
 from assess.migrations import alembic_config, head
 from assess.models import (
     Assessment,
+    AuditEvent,
     Membership,
     Organisation,
     QuestionnaireVersion,
@@ -236,6 +237,43 @@ def test_questionnaires_sync(fixture_app: Flask, fixture_runner: FlaskCliRunner)
     assert count(fixture_app, QuestionnaireVersion) == 2
 
 
+def test_questionnaires_offer_and_retire_by_an_admin_are_audited(fixture_app: Flask,
+                                                                 fixture_runner: FlaskCliRunner) -> None:
+    fixture_runner.invoke(main, ["questionnaires", "sync"])
+    admin = ["--by", "ada@example.org"]
+    fixture_runner.invoke(main, ["users", "add", "ada@example.org", "--name", "Ada", "--password", "long enough pw",
+                                 "--role", "admin"])
+    result = fixture_runner.invoke(main, ["questionnaires", "retire", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is now retired\n")
+    result = fixture_runner.invoke(main, ["questionnaires", "retire", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is already retired\n")
+    result = fixture_runner.invoke(main, ["questionnaires", "versions"])
+    assert result.exit_code == 0
+    assert [line.split()[:4] for line in result.stdout.splitlines()] == [
+        ["full-example", "version", "1", "retired"], ["staged-example", "version", "1", "offered"]]
+    result = fixture_runner.invoke(main, ["questionnaires", "offer", "full-example", "1", *admin])
+    assert (result.exit_code, result.stdout) == (0, "'full-example' version 1 is now offered\n")
+    with fixture_app.app_context():
+        actions = db.session().scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["questionnaire-retired", "questionnaire-offered"]
+
+
+@pytest.mark.parametrize(("arguments", "error"), [
+    (["retire", "full-example", "1", "--by", "bo@example.org"], "bo@example.org is not an admin"),
+    (["retire", "full-example", "2", "--by", "bo@example.org"], "'full-example' version 2 is not recorded"),
+    (["offer", "full-example", "1", "--by", "nobody@example.org"], "no account has the email nobody@example.org"),
+])
+def test_questionnaires_offer_and_retire_refuse_clearly(fixture_runner: FlaskCliRunner, arguments: list[str],
+                                                        error: str) -> None:
+    fixture_runner.invoke(main, ["questionnaires", "sync"])
+    fixture_runner.invoke(main, ["users", "add", "bo@example.org", "--name", "Bo", "--password", "long enough pw",
+                                 "--role", "analyst"])
+    result = fixture_runner.invoke(main, ["questionnaires", *arguments])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert error in result.stderr
+    assert "now" not in result.stderr
+
+
 def test_questionnaires_sync_refuses_a_changed_file(migrated_engine: Engine, database_url: str,
                                                      tmp_path: Path) -> None:
     folder = tmp_path / "library"
@@ -402,6 +440,16 @@ def test_users_add_refuses_a_short_password(app: Flask, runner: FlaskCliRunner) 
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.endswith(
         "Error: Invalid value for --password: passwords must be at least 10 characters long\n")
+    assert count(app, User) == 0
+
+
+@pytest.mark.parametrize("email", ["dee.example.org", "dee@example", "dee @example.org", "d" * 250 + "@example.org"])
+def test_users_add_refuses_an_unusable_email_as_an_email_problem(app: Flask, runner: FlaskCliRunner,
+                                                                 email: str) -> None:
+    result = runner.invoke(main, ["users", "add", email, "--name", "Dee", "--password", "long enough pw"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "Error: Invalid value for EMAIL: " in result.stderr
+    assert "password" not in result.stderr
     assert count(app, User) == 0
 
 

@@ -9,9 +9,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from assess.models import AuditEvent, Membership, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
 from assess.policy import Action, require
-from assess.services.invitations import EMAIL
 from assess.services.passwords import IssuedReset, issue_reset
-from assess.services.users import add_membership, end_sessions, membership_of, normalise_email, user_by_email
+from assess.services.users import (
+    add_membership,
+    email_problem,
+    end_sessions,
+    membership_of,
+    normalise_email,
+    user_by_email,
+)
 
 
 class AccountRefused(ValueError):
@@ -58,8 +64,8 @@ def invite_account(session: Session, email: str, name: str, roles: Collection[Si
                    minutes: int) -> IssuedReset:
     """A new account (without a password) and the single-use, expiring link that lets its owner choose one."""
     require(session, by, Action.ADMINISTER)
-    if not EMAIL.fullmatch(email.strip()) or len(email.strip()) > 254:
-        raise AccountRefused("enter an email address like name@example.org")
+    if problem := email_problem(email):
+        raise AccountRefused(problem)
     if user_by_email(session, email) is not None:
         raise AccountRefused(f"{normalise_email(email)} already has an account")
     user = User(email=normalise_email(email), name=name.strip(), site_roles=sorted({role.value for role in roles}))

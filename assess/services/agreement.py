@@ -10,6 +10,7 @@ session.
 from __future__ import annotations
 
 import statistics
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,13 +67,13 @@ class Remark:
     text: str
 
 
-class SpreadRule:
+class SpreadRule(ABC):
     """The divergence rule over a set of individual views: their median, range and officer–member gap, and whether
     they are split (a range of SPLIT_RANGE or more, or group medians SPLIT_GAP or more apart)."""
 
+    @abstractmethod
     def views(self) -> Iterable[tuple[str | None, float]]:
         """Each view as (the respondent's group, its score or level)."""
-        raise NotImplementedError
 
     def median(self, group: str | None = None) -> float | None:
         """The median of everyone's views (or of one group's)."""

@@ -11,7 +11,6 @@ import csv
 import enum
 import hashlib
 import io
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,10 +33,17 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
-from assess.services.users import add_membership, hash_password, membership_of, new_password_problem, normalise_email
+from assess.services.users import (
+    EMAIL,
+    LONGEST_EMAIL,
+    add_membership,
+    hash_password,
+    membership_of,
+    new_password_problem,
+    normalise_email,
+)
 
 TOKEN_BYTES = 32
-EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
 
 def hash_token(token: str) -> str:
@@ -63,7 +69,7 @@ def parse_addresses(text: str, group: RespondentGroup) -> tuple[list[Invitee], l
         if not line:
             continue
         found = EMAIL.findall(line)
-        if len(found) != 1 or len(found[0]) > 254:
+        if len(found) != 1 or len(found[0]) > LONGEST_EMAIL:
             problems.append(f"Line {number} (‘{line[:60]}’) is not one email address")
             continue
         name = line.replace(found[0], "").strip(" <>\"',;") or None
@@ -83,7 +89,7 @@ def parse_csv(data: str, default_group: RespondentGroup) -> tuple[list[Invitee],
         values = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
         line = reader.line_num
         email = values.get("email", "")
-        if not EMAIL.fullmatch(email) or len(email) > 254:
+        if not EMAIL.fullmatch(email) or len(email) > LONGEST_EMAIL:
             problems.append(f"Row {line}: ‘{email[:60]}’ is not an email address")
             continue
         group_text = values.get("group", "").lower()

@@ -183,6 +183,18 @@ def use_offered(session: Session, choice: Offered) -> QuestionnaireVersion:
     return record_version(session, choice.file).version
 
 
+def recorded_versions(session: Session, newest_first: bool = False) -> list[QuestionnaireVersion]:
+    """Every recorded version, by questionnaire, without its stored definition."""
+    number = QuestionnaireVersion.version.desc() if newest_first else QuestionnaireVersion.version
+    return list(session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))
+                                .order_by(QuestionnaireVersion.questionnaire_id, number)))
+
+
+def recorded_version(session: Session, questionnaire_id: str, number: int) -> QuestionnaireVersion | None:
+    """One recorded version of a questionnaire, by its version number."""
+    return session.scalar(select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire_id, version=number))
+
+
 def rounds_using(session: Session) -> dict[int, list[Assessment]]:
     """Every round, by the id of each questionnaire version it uses."""
     links = session.execute(select(AssessmentQuestionnaire.questionnaire_version_id, Assessment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,27 @@ MINIMUM_PASSWORD_LENGTH = 10
 #: refusing common passwords, not rules about symbols.
 NEW_PASSWORD_LENGTH = 12
 LONGEST_PASSWORD = 200
+#: What an email address must look like: something, an @, and a domain with a dot (delivery is the real test).
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+LONGEST_EMAIL = 254
+
+
+class UnusableEmail(ValueError):
+    """An email address that could not be delivered to."""
+
+
+class UnusablePassword(ValueError):
+    """A password too short to set."""
+
+
+def email_problem(email: str) -> str | None:
+    """Why an email address will not do (its shape or length); None if it will."""
+    email = normalise_email(email)
+    if len(email) > LONGEST_EMAIL:
+        return f"Use {LONGEST_EMAIL} characters or fewer"
+    if not EMAIL.fullmatch(email):
+        return "Enter an email address like name@example.org"
+    return None
 
 
 def new_password_problem(password: str, *personal: str) -> str | None:
@@ -68,8 +90,10 @@ def add_user(
     site_roles: list[SiteRole] | tuple[SiteRole, ...] = (),
 ) -> User:
     """Create a user, or update the name, password and roles of the user with this email."""
+    if problem := email_problem(email):
+        raise UnusableEmail(problem)
     if password is not None and len(password) < MINIMUM_PASSWORD_LENGTH:
-        raise ValueError(f"passwords must be at least {MINIMUM_PASSWORD_LENGTH} characters long")
+        raise UnusablePassword(f"passwords must be at least {MINIMUM_PASSWORD_LENGTH} characters long")
     user = user_by_email(session, email)
     if user is None:
         user = User(email=normalise_email(email), name=name, site_roles=[])

@@ -55,6 +55,7 @@ from assess.services.questionnaires import (
     UploadRefused,
     change_status,
     questionnaire_of,
+    recorded_versions,
     rounds_using,
     stage_upload,
 )
@@ -389,9 +390,7 @@ def confirm_import() -> ResponseReturnValue:
 
 def _library_page(form: QuestionnaireUploadForm, problems: list[Problem]) -> ResponseReturnValue:
     session = db.session()
-    versions = session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))
-                               .order_by(QuestionnaireVersion.questionnaire_id,
-                                         QuestionnaireVersion.version.desc())).all()
+    versions = recorded_versions(session, newest_first=True)
     page = render_template("admin/library.html", form=form, problems=problems, versions=versions,
                            using=rounds_using(session))
     return page, 400 if form.errors or problems else 200
@@ -475,8 +474,7 @@ def diff_page() -> ResponseReturnValue:
     chosen = [session.get(QuestionnaireVersion, number) if number else None
               for number in (parse_version(request.args.get("from")), parse_version(request.args.get("to")))]
     old, new = chosen
-    versions = session.scalars(select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition))
-                               .order_by(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version)).all()
+    versions = recorded_versions(session)
     asked = "from" in request.args or "to" in request.args
     difference = diff_versions(questionnaire_of(old), questionnaire_of(new)) if old and new else None
     page = render_template("admin/diff.html", old=old, new=new, versions=versions, difference=difference,

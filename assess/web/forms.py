@@ -41,10 +41,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from assess.answers import NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
+from assess.services.users import email_problem
 from scoring import Answer
 from scoring.model import Question, Questionnaire, Section
 
@@ -117,6 +118,12 @@ class ChangePasswordForm(NewPasswordForm):
 
 def _stripped(text: str | None) -> str | None:
     return text.strip() if text else text
+
+
+def _usable_email(_form: Form, field: Field) -> None:
+    """The services' own test of an email address, so the form and the command line refuse the same ones."""
+    if field.data and (problem := email_problem(field.data)):
+        raise ValidationError(problem)
 
 
 class GovDateField(DateField):
@@ -197,10 +204,7 @@ class FacilitatorForm(Form):
     """A facilitator to invite (or assign, if they already have an account) by email."""
 
     email = StringField("Facilitator’s email address", widget=GovTextInput(), filters=[_stripped],
-                        validators=[InputRequired("Enter the facilitator’s email address"),
-                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                           message="Enter an email address like name@example.org"),
-                                    Length(max=254)])
+                        validators=[InputRequired("Enter the facilitator’s email address"), _usable_email])
     name = StringField("Their name (optional)", widget=GovTextInput(), filters=[_stripped],
                        validators=[Length(max=200)])
     submit = SubmitField("Invite the facilitator", widget=GovSubmitInput())
@@ -302,10 +306,7 @@ class AccountInviteForm(Form):
                        validators=[InputRequired("Enter the person’s full name"),
                                    Length(max=200, message="Use 200 characters or fewer")])
     email = StringField("Email address", widget=GovTextInput(), filters=[_stripped],
-                        validators=[InputRequired("Enter the person’s email address"),
-                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                           message="Enter an email address like name@example.org"),
-                                    Length(max=254, message="Use 254 characters or fewer")])
+                        validators=[InputRequired("Enter the person’s email address"), _usable_email])
     roles = SelectMultipleField("Site roles (optional)", widget=GovCheckboxesInput(), choices=SITE_ROLE_CHOICES,
                                 description="Council memberships are added on the person’s page afterwards",
                                 validate_choice=True)
