@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     ScalarSelect,
     Select,
@@ -27,8 +28,10 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
@@ -418,25 +421,29 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
               questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
     """Compare one council's agreed levels with its nearest councils of the same type by population."""
     rows = session.connection().execute(_benchmark_query(questionnaire.id, organisation.id, organisation.type,
-                                                         organisation.population or 0, neighbours)).tuples().all()
-    own: dict[str | None, int | None] = {}
-    # Given as a query (latest_published_response_id), the council's own response is found by the scores' statement.
-    if own_response_id is not None:
-        own = dict(session.execute(
-            select(Score.section_id, Score.level).where(Score.response_id == own_response_id)).tuples().all())
-    size = sum(count for section, _level, count in rows if section is None)
+                                                         organisation.population or 0, neighbours,
+                                                         own_response_id)).tuples().all()
+    own: dict[str | None, int | None] = {section: level for section, level, count in rows if count == OWN}
+    found: list[tuple[str | None, int | None, int]] = [row for row in rows if row[2] != OWN]
+    size = sum(count for section, _level, count in found if section is None)
     if size < threshold:
         return Benchmark(size, False, own)
     order = [None, *(section.id for section in questionnaire.sections)]
-    group = [(section, _distributions([(str(section), lv, n) for s, lv, n in rows if s == section], questionnaire,
+    group = [(section, _distributions([(str(section), lv, n) for s, lv, n in found if s == section], questionnaire,
                                       threshold)[0])
-             for section in order if any(s == section for s, _lv, _n in rows)]
+             for section in order if any(s == section for s, _lv, _n in found)]
     return Benchmark(size, True, own, group)
 
 
+#: The count that marks a row of the council's own levels in the benchmark's statement (a group's counts are >= 1).
+OWN = 0
+
+
 @lru_cache(maxsize=512)
-def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int,
-                     neighbours: int) -> Select[tuple[str | None, int | None, int]]:
+def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int, neighbours: int,
+                     own_response_id: int | ScalarSelect[int] | None) -> Select[Any] | CompoundSelect[Any]:
+    # The comparison group's counts of each section's (and the overall) levels, then the council's own levels
+    # (found by their response id, or a query of it), in one statement.
     shown = counted(Filters(questionnaire=questionnaire_id, type=type_))
     nearest = (
         select(shown.c.response_id)
@@ -445,10 +452,14 @@ def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, po
         .limit(neighbours)
         .subquery("nearest")
     )
-    return (select(Score.section_id, Score.level, func.count())
-            .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
-            .where(Score.level.is_not(None))
-            .group_by(Score.section_id, Score.level))
+    group = (select(Score.section_id, Score.level, func.count())
+             .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
+             .where(Score.level.is_not(None))
+             .group_by(Score.section_id, Score.level))
+    if own_response_id is None:
+        return group
+    return union_all(group, select(Score.section_id, Score.level, literal_column(str(OWN)))
+                     .where(Score.response_id == own_response_id))
 
 
 @lru_cache(maxsize=512)

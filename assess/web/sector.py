@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db, questionnaire_library
-from assess.models import ApiToken, Organisation, Sharing
+from assess.models import ApiToken, Assessment, Organisation, Sharing
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
 from assess.reports.sector_pdf import render_sector_pdf
@@ -254,8 +254,9 @@ def targeting_export(fmt: str) -> ResponseReturnValue:
 @login_required
 def benchmark(code: str) -> ResponseReturnValue:
     """A council's agreed levels beside similar councils: for its lead, or analysts if it shared by name."""
-    # The council's rounds come with it: the policy reads them to tell whether it shares by name.
-    organisation = council_or_404(code, Action.VIEW_BENCHMARK, joinedload(Organisation.assessments))
+    # The council's rounds come with it (only what the policy reads to tell whether it shares by name).
+    organisation = council_or_404(code, Action.VIEW_BENCHMARK, joinedload(Organisation.assessments).load_only(
+        Assessment.status, Assessment.published_at, Assessment.sharing))
     session = db.session()
     questionnaire, _filters, error = _filtered()
     if error is not None or questionnaire is None:
