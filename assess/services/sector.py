@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -261,7 +261,7 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
     """
     shown = counted(filters)
     group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
-    rows = session.execute(
+    rows = session.connection().execute(
         select(group, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
@@ -280,7 +280,7 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
     Sections are not parts of a whole, so each is judged on its own size.
     """
     shown = counted(filters)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Score.section_id, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(Score.section_id.is_not(None), Score.level.is_not(None))
@@ -321,7 +321,7 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     group = Organisation.type if group_by == "type" else Organisation.region
     conditions = [c for c in (Organisation.type == filters.type if filters.type else None,
                               Organisation.region == filters.region if filters.region else None) if c is not None]
-    rows = session.execute(
+    rows = session.connection().execute(
         select(group, func.count(Organisation.id), func.count(case((published, 1))))
         .where(*conditions)
         .group_by(group).order_by(group)
@@ -370,7 +370,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
     )
     means: dict[tuple[str | None, str], tuple[float, int]] = {
         (section, str(group)): (float(mean), councils) for section, group, mean, councils
-        in session.execute(individual).tuples()
+        in session.connection().execute(individual).tuples()
     }
 
     def figure(section: str, group: RespondentGroup) -> tuple[float | None, int | None]:
@@ -391,7 +391,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
 def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Distribution]:
     """Each year's distribution of levels: each council's latest round in that year."""
     shown = counted(filters, per_year=True)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(shown.c.year, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
@@ -482,9 +482,8 @@ def latest_published_response_id(organisation_id: int, questionnaire_id: str,
 # Targeting -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TargetingRow:
-    """A council shared by name, with what says it may need support."""
+class TargetingRow(NamedTuple):
+    """A council shared by name, with what says it may need support (a named tuple: a list has hundreds)."""
 
     code: str
     name: str
@@ -514,8 +513,9 @@ TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
 def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,
               sort: str = "level") -> list[TargetingRow]:
     """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
-    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples()
-    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
+    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples().all()
+    labels: dict[int | None, str | None] = {level: questionnaire.label(level) for level in questionnaire.levels}
+    return [TargetingRow(code, name, type_, region, round_id, level, labels.get(level), before, goal, late)
             for code, name, type_, region, round_id, level, before, goal, late in rows]
 
 
@@ -637,5 +637,5 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
 def register_values(session: Session) -> tuple[list[str], list[str]]:
     """The council types and regions in the register, for filters."""
     # One statement for both: the register holds a few dozen pairs of type and region.
-    pairs = session.execute(select(Organisation.type, Organisation.region).distinct()).tuples().all()
+    pairs = session.connection().execute(select(Organisation.type, Organisation.region).distinct()).tuples().all()
     return sorted({type_ for type_, _region in pairs}), sorted({region for _type, region in pairs})
