@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from reportlab.graphics.shapes import Circle, Polygon, String
+from reportlab.lib import colors
 from sqlalchemy import Engine, event, func, select, update
 
 from assess import create_app, db, questionnaire_library
@@ -37,6 +39,9 @@ from assess.models import (
     SiteRole,
     User,
 )
+from assess.reports import sector as tables
+from assess.reports.charts import OKABE_ITO
+from assess.reports.sector_pdf import gap_drawing, render_sector_pdf
 from assess.services import sector
 from assess.services.demo import demo_answers
 from assess.services.organisations import import_register, read_register
@@ -244,6 +249,28 @@ def test_the_dashboard_draws_the_perception_gap_beside_its_table(world: World) -
     chart = section[:section.index("</svg>")]
     assert 'role="img"' in chart and "<title" in chart and "<desc" in chart and "Officers' mean" in chart
     assert "<table" in section and "Officers&#39; mean" in section[section.index("<table"):]
+
+
+def test_the_sector_pdf_draws_the_perception_gap_marking_groups_as_the_pack_does(world: World) -> None:
+    with world.app.app_context():
+        questionnaire = questionnaire_library(world.app).files[QUESTIONNAIRE].questionnaire
+        report = tables.dashboard(db.session(), sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire, 3,
+                                  date(2026, 6, 1))
+    gap = next(table for table in report.tables if table.key == "perception-gap")
+    assert gap.scale == tuple((s.level, s.label) for s in questionnaire.scale) and gap.rows
+    drawing = gap_drawing(gap.scale, [("Shown", 2.25, 3.5), ("Officers only", 1.5, None), ("Hidden", None, None)])
+    shapes = drawing.getContents()
+    circles, triangles = ([s for s in shapes if isinstance(s, kind)] for kind in (Circle, Polygon))
+    # The legend's mark, then one a shown mean: officers blue circles, members vermillion triangles.
+    assert len(circles) == 3 and len(triangles) == 2
+    assert {c.fillColor.hexval() for c in circles} == {colors.HexColor(OKABE_ITO["blue"]).hexval()}
+    assert {t.fillColor.hexval() for t in triangles} == {colors.HexColor(OKABE_ITO["vermillion"]).hexval()}
+    words = [s.text for s in shapes if isinstance(s, String)]
+    assert {"2.25", "3.50", "1.50", "Figures hidden (too few councils)", "Hidden"} <= set(words)
+    # The PDF draws it above the table of the same figures.
+    text = _pdf_text(render_sector_pdf(report))
+    chart_part = text[text.index("officers' and members' views by"):]
+    assert "Officers' mean" in chart_part[:chart_part.index("Councils with")]
 
 
 @pytest.mark.parametrize("query", [
