@@ -270,7 +270,8 @@ def test_the_sector_pdf_draws_the_perception_gap_marking_groups_as_the_pack_does
     # The PDF draws it above the table of the same figures.
     text = _pdf_text(render_sector_pdf(report))
     chart_part = text[text.index("officers' and members' views by"):]
-    assert "Officers' mean" in chart_part[:chart_part.index("Councils with")]
+    lowest = questionnaire.scale[0]
+    assert f"{lowest.level} {lowest.label}" in chart_part[:chart_part.index("Councils with")]
 
 
 @pytest.mark.parametrize("query", [
