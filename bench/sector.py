@@ -270,7 +270,9 @@ def copy_rounds(connection: Connection, suffix: str, n: int, originals: dict[str
 
     copy("assessment", "JOIN organisation o ON o.id = t.organisation_id "
          "JOIN organisation namesake ON namesake.code = o.code || :suffix",
-         f"t.id <= {originals['assessment']}", {"id": "t.id + :assessment", "organisation_id": "namesake.id"})
+         f"t.id <= {originals['assessment']}", {"id": "t.id + :assessment", "organisation_id": "namesake.id",
+                                                  # Unique: a round's uid with a '-' where no uuid has one.
+                                                  "uid": "substr(t.uid, 1, 32) || '-' || :suffix"})
     copy("response", "", f"t.assessment_id <= {originals['assessment']}",
          {"id": "t.id + :response", "assessment_id": "t.assessment_id + :assessment"})
     copy("score", "", f"t.response_id <= {originals['response']}", {"response_id": "t.response_id + :response"})
