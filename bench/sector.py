@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
 from assess.migrations import rebuild
-from assess.models import Assessment, QuestionnaireVersion, SiteRole, User
+from assess.models import Assessment, Organisation, QuestionnaireVersion, Sharing, SiteRole, User
 from assess.services import sector
 from assess.services.organisations import import_register, organisation_by_code, read_register
 from assess.services.questionnaires import questionnaire_of
@@ -136,8 +136,8 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
         "WHERE organisation_id != :council AND population IS NOT NULL "
         "ORDER BY abs(population - :population), organisation_id LIMIT 10) n "
         "JOIN score s ON s.response_id = n.response_id WHERE s.level IS NOT NULL "
-        "GROUP BY s.section_id, s.level;"
-        "SELECT s.section_id, s.level FROM score s WHERE s.response_id = (SELECT r.id FROM response r "
+        "GROUP BY s.section_id, s.level "
+        "UNION ALL SELECT s.section_id, s.level, 0 FROM score s WHERE s.response_id = (SELECT r.id FROM response r "
         "JOIN assessment a ON a.id = r.assessment_id JOIN questionnaire_version v ON v.id = r.questionnaire_version_id "
         "JOIN score s0 ON s0.response_id = r.id AND s0.section_id IS NULL "
         "WHERE a.organisation_id = :council AND r.kind = 'consensus' AND a.status IN ('published', 'closed') "
@@ -270,7 +270,9 @@ def copy_rounds(connection: Connection, suffix: str, n: int, originals: dict[str
 
     copy("assessment", "JOIN organisation o ON o.id = t.organisation_id "
          "JOIN organisation namesake ON namesake.code = o.code || :suffix",
-         f"t.id <= {originals['assessment']}", {"id": "t.id + :assessment", "organisation_id": "namesake.id"})
+         f"t.id <= {originals['assessment']}", {"id": "t.id + :assessment", "organisation_id": "namesake.id",
+                                                  # Unique: a round's uid with a '-' where no uuid has one.
+                                                  "uid": "substr(t.uid, 1, 32) || '-' || :suffix"})
     copy("response", "", f"t.assessment_id <= {originals['assessment']}",
          {"id": "t.id + :response", "assessment_id": "t.assessment_id + :assessment"})
     copy("score", "", f"t.response_id <= {originals['response']}", {"response_id": "t.response_id + :response"})
@@ -379,6 +381,14 @@ def same_figures(sector_db: Sector, sql: dict[str, str], params: dict[str, Any])
             counts[group] = counts.get(group, 0) + count
         by_region = sector.levels(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire, 1, "region")
         assert counts == {d.group: d.councils for d in by_region}, "the raw levels SQL differs from the app's"
+        council = session.get(Organisation, params["council"])
+        assert council is not None
+        compared = sector.benchmark(session, council, sector.latest_published_response_id(
+            council.id, QUESTIONNAIRE, (Sharing.NAMED,)), questionnaire, params["threshold"])
+        rows = raw_rows("benchmark")
+        assert compared.own == {section: level for section, level, count in rows if count == 0} and \
+            {(section, level): count for section, d in compared.group for level, count in d.levels.items() if count} \
+            == {(section, level): count for section, level, count in rows if count}, "the raw benchmark SQL differs"
 
 
 def measure(sector_db: Sector, repeat: int) -> dict[str, tuple[float, float]]:

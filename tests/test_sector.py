@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from reportlab.graphics.shapes import Circle, Polygon, String
+from reportlab.lib import colors
 from sqlalchemy import Engine, event, func, select, update
 
 from assess import create_app, db, questionnaire_library
@@ -37,6 +39,9 @@ from assess.models import (
     SiteRole,
     User,
 )
+from assess.reports import sector as tables
+from assess.reports.charts import OKABE_ITO
+from assess.reports.sector_pdf import gap_drawing, render_sector_pdf
 from assess.services import sector
 from assess.services.demo import demo_answers
 from assess.services.organisations import import_register, read_register
@@ -246,6 +251,29 @@ def test_the_dashboard_draws_the_perception_gap_beside_its_table(world: World) -
     assert "<table" in section and "Officers&#39; mean" in section[section.index("<table"):]
 
 
+def test_the_sector_pdf_draws_the_perception_gap_marking_groups_as_the_pack_does(world: World) -> None:
+    with world.app.app_context():
+        questionnaire = questionnaire_library(world.app).files[QUESTIONNAIRE].questionnaire
+        report = tables.dashboard(db.session(), sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire, 3,
+                                  date(2026, 6, 1))
+    gap = next(table for table in report.tables if table.key == "perception-gap")
+    assert gap.scale == tuple((s.level, s.label) for s in questionnaire.scale) and gap.rows
+    drawing = gap_drawing(gap.scale, [("Shown", 2.25, 3.5), ("Officers only", 1.5, None), ("Hidden", None, None)])
+    shapes = drawing.getContents()
+    circles, triangles = ([s for s in shapes if isinstance(s, kind)] for kind in (Circle, Polygon))
+    # The legend's mark, then one a shown mean: officers blue circles, members vermillion triangles.
+    assert len(circles) == 3 and len(triangles) == 2
+    assert {c.fillColor.hexval() for c in circles} == {colors.HexColor(OKABE_ITO["blue"]).hexval()}
+    assert {t.fillColor.hexval() for t in triangles} == {colors.HexColor(OKABE_ITO["vermillion"]).hexval()}
+    words = [s.text for s in shapes if isinstance(s, String)]
+    assert {"2.25", "3.50", "1.50", "Figures hidden (too few councils)", "Hidden"} <= set(words)
+    # The PDF draws it above the table of the same figures.
+    text = _pdf_text(render_sector_pdf(report))
+    chart_part = text[text.index("officers' and members' views by"):]
+    lowest = questionnaire.scale[0]
+    assert f"{lowest.level} {lowest.label}" in chart_part[:chart_part.index("Councils with")]
+
+
 @pytest.mark.parametrize("query", [
     "", "?questionnaire=nope", f"?questionnaire={QUESTIONNAIRE}&group_by=colour",
     f"?questionnaire={QUESTIONNAIRE}&section=nope", f"?questionnaire={QUESTIONNAIRE}&from=2026-02-30",
@@ -344,13 +372,14 @@ def _statements(world: World, client: FlaskClient, url: str, **kwargs: Any) -> l
 
 
 def test_sector_requests_run_a_fixed_few_statements(world: World) -> None:
-    # Per request, not per row: the token comes with its owner, the council with its rounds, the own levels in one.
+    # Per request, not per row: the token comes with its owner, the council with its rounds, and the benchmark's
+    # comparison group with the council's own levels.
     headers = _token(world, world.analyst)
     api = world.app.test_client()
     assert len(_statements(world, api, f"/api/v1/sector/levels?questionnaire={QUESTIONNAIRE}", headers=headers)) == 2
     analyst = _client(world, world.analyst)
     assert len(_statements(world, analyst, f"/sector/targeting?questionnaire={QUESTIONNAIRE}")) == 3
-    assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 4
+    assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 3
 
 
 def test_a_lead_benchmarks_their_council_even_when_it_shared_anonymously(world: World) -> None:

@@ -62,6 +62,9 @@ def _e(text: object) -> str:
 def _wrap(text: str, width_px: float, font_size: float, max_lines: int = 4) -> list[str]:
     """Wrap text to fit ``width_px`` at ``font_size`` (approximate glyph widths); ellipsise the rest."""
     chars = max(4, int(width_px / (font_size * 0.55)))
+    if 0 < len(text) <= chars and text.isprintable() and not text[-1].isspace():
+        # Most labels fit on one line: textwrap would give the text back unchanged, at many times the cost.
+        return [text]
     lines = textwrap.wrap(text, chars, break_long_words=True) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]

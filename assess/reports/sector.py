@@ -67,6 +67,8 @@ class Table:
     rows: list[tuple[Any, ...]]
     chart: str | None = None
     notes: tuple[str, ...] = field(default=())
+    #: The questionnaire's (level, label) pairs, for a table of mean levels (the PDF draws its chart on them).
+    scale: tuple[tuple[int, str], ...] = field(default=())
 
     def cells(self) -> list[list[str]]:
         """Every row as text for a page: hidden figures say so, shares as percentages, means to two places."""
@@ -135,13 +137,13 @@ def dashboard(session: Session, filters: Filters, questionnaire: Questionnaire, 
                                       questionnaire))
     gaps = sector.perception_gap(session, filters, questionnaire, threshold)
     gap_title = f"{questionnaire.title}: officers' and members' views by section"
+    scale = tuple((s.level, s.label) for s in questionnaire.scale)
     tables.append(Table("perception-gap", gap_title,
                         ("Section", "Officers' mean", "Members' mean", "Gap", "Councils with officers",
                          "Councils with members"),
                         [(g.title, g.officers, g.members, g.gap, g.officer_councils, g.member_councils)
                          for g in gaps],
-                        gap_svg(gap_title, [(s.level, s.label) for s in questionnaire.scale],
-                                [(g.title, g.officers, g.members) for g in gaps])))
+                        gap_svg(gap_title, scale, [(g.title, g.officers, g.members) for g in gaps]), scale=scale))
     tables.append(_distribution_table("years", f"{questionnaire.title}, {section_title}: levels by year", "Year",
                                       sector.by_year(session, filters, questionnaire, threshold), questionnaire))
     return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables)

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     ScalarSelect,
     Select,
@@ -27,8 +28,10 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
@@ -258,7 +261,7 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
     """
     shown = counted(filters)
     group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
-    rows = session.execute(
+    rows = session.connection().execute(
         select(group, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
@@ -277,7 +280,7 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
     Sections are not parts of a whole, so each is judged on its own size.
     """
     shown = counted(filters)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Score.section_id, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(Score.section_id.is_not(None), Score.level.is_not(None))
@@ -318,7 +321,7 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     group = Organisation.type if group_by == "type" else Organisation.region
     conditions = [c for c in (Organisation.type == filters.type if filters.type else None,
                               Organisation.region == filters.region if filters.region else None) if c is not None]
-    rows = session.execute(
+    rows = session.connection().execute(
         select(group, func.count(Organisation.id), func.count(case((published, 1))))
         .where(*conditions)
         .group_by(group).order_by(group)
@@ -367,7 +370,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
     )
     means: dict[tuple[str | None, str], tuple[float, int]] = {
         (section, str(group)): (float(mean), councils) for section, group, mean, councils
-        in session.execute(individual).tuples()
+        in session.connection().execute(individual).tuples()
     }
 
     def figure(section: str, group: RespondentGroup) -> tuple[float | None, int | None]:
@@ -388,7 +391,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
 def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Distribution]:
     """Each year's distribution of levels: each council's latest round in that year."""
     shown = counted(filters, per_year=True)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(shown.c.year, Score.level, func.count())
         .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
         .where(_section_is(filters.section), Score.level.is_not(None))
@@ -418,25 +421,29 @@ def benchmark(session: Session, organisation: Organisation, own_response_id: int
               questionnaire: Questionnaire, threshold: int, neighbours: int = NEIGHBOURS) -> Benchmark:
     """Compare one council's agreed levels with its nearest councils of the same type by population."""
     rows = session.connection().execute(_benchmark_query(questionnaire.id, organisation.id, organisation.type,
-                                                         organisation.population or 0, neighbours)).tuples().all()
-    own: dict[str | None, int | None] = {}
-    # Given as a query (latest_published_response_id), the council's own response is found by the scores' statement.
-    if own_response_id is not None:
-        own = dict(session.execute(
-            select(Score.section_id, Score.level).where(Score.response_id == own_response_id)).tuples().all())
-    size = sum(count for section, _level, count in rows if section is None)
+                                                         organisation.population or 0, neighbours,
+                                                         own_response_id)).tuples().all()
+    own: dict[str | None, int | None] = {section: level for section, level, count in rows if count == OWN}
+    found: list[tuple[str | None, int | None, int]] = [row for row in rows if row[2] != OWN]
+    size = sum(count for section, _level, count in found if section is None)
     if size < threshold:
         return Benchmark(size, False, own)
     order = [None, *(section.id for section in questionnaire.sections)]
-    group = [(section, _distributions([(str(section), lv, n) for s, lv, n in rows if s == section], questionnaire,
+    group = [(section, _distributions([(str(section), lv, n) for s, lv, n in found if s == section], questionnaire,
                                       threshold)[0])
-             for section in order if any(s == section for s, _lv, _n in rows)]
+             for section in order if any(s == section for s, _lv, _n in found)]
     return Benchmark(size, True, own, group)
 
 
+#: The count that marks a row of the council's own levels in the benchmark's statement (a group's counts are >= 1).
+OWN = 0
+
+
 @lru_cache(maxsize=512)
-def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int,
-                     neighbours: int) -> Select[tuple[str | None, int | None, int]]:
+def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, population: int, neighbours: int,
+                     own_response_id: int | ScalarSelect[int] | None) -> Select[Any] | CompoundSelect[Any]:
+    # The comparison group's counts of each section's (and the overall) levels, then the council's own levels
+    # (found by their response id, or a query of it), in one statement.
     shown = counted(Filters(questionnaire=questionnaire_id, type=type_))
     nearest = (
         select(shown.c.response_id)
@@ -445,10 +452,14 @@ def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, po
         .limit(neighbours)
         .subquery("nearest")
     )
-    return (select(Score.section_id, Score.level, func.count())
-            .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
-            .where(Score.level.is_not(None))
-            .group_by(Score.section_id, Score.level))
+    group = (select(Score.section_id, Score.level, func.count())
+             .select_from(nearest).join(Score, nearest.c.response_id == Score.response_id)
+             .where(Score.level.is_not(None))
+             .group_by(Score.section_id, Score.level))
+    if own_response_id is None:
+        return group
+    return union_all(group, select(Score.section_id, Score.level, literal_column(str(OWN)))
+                     .where(Score.response_id == own_response_id))
 
 
 @lru_cache(maxsize=512)
@@ -471,9 +482,8 @@ def latest_published_response_id(organisation_id: int, questionnaire_id: str,
 # Targeting -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TargetingRow:
-    """A council shared by name, with what says it may need support."""
+class TargetingRow(NamedTuple):
+    """A council shared by name, with what says it may need support (a named tuple: a list has hundreds)."""
 
     code: str
     name: str
@@ -503,8 +513,9 @@ TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
 def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,
               sort: str = "level") -> list[TargetingRow]:
     """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
-    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples()
-    return [TargetingRow(code, name, type_, region, round_id, level, questionnaire.label(level), before, goal, late)
+    rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples().all()
+    labels: dict[int | None, str | None] = {level: questionnaire.label(level) for level in questionnaire.levels}
+    return [TargetingRow(code, name, type_, region, round_id, level, labels.get(level), before, goal, late)
             for code, name, type_, region, round_id, level, before, goal, late in rows]
 
 
@@ -626,5 +637,5 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
 def register_values(session: Session) -> tuple[list[str], list[str]]:
     """The council types and regions in the register, for filters."""
     # One statement for both: the register holds a few dozen pairs of type and region.
-    pairs = session.execute(select(Organisation.type, Organisation.region).distinct()).tuples().all()
+    pairs = session.connection().execute(select(Organisation.type, Organisation.region).distinct()).tuples().all()
     return sorted({type_ for type_, _region in pairs}), sorted({region for _type, region in pairs})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db, questionnaire_library
-from assess.models import ApiToken, Organisation, Sharing
+from assess.models import ApiToken, Assessment, Organisation, Sharing
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
 from assess.reports.sector_pdf import render_sector_pdf
@@ -211,9 +211,12 @@ PER_PAGE = 50
 
 def _pagination(number: int, pages: int) -> dict[str, object]:
     """GOV.UK pagination links for page ``number`` of ``pages`` of the current address."""
+    # The address is built once and each page's number added to it: a url_for a page cost more than the list.
+    others: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
+    start = url_for(".targeting", **others) + ("&" if others else "?") + "page="
+
     def href(n: int) -> str:
-        arguments: dict[str, Any] = {**request.args.to_dict(), "page": n}
-        return url_for(".targeting", **arguments)
+        return f"{start}{n}"
     return {"items": [{"number": n, "href": href(n), "current": n == number} for n in range(1, pages + 1)],
             "previous": {"href": href(number - 1)} if number > 1 else None,
             "next": {"href": href(number + 1)} if number < pages else None,
@@ -250,12 +253,16 @@ def targeting_export(fmt: str) -> ResponseReturnValue:
     return _download(report, fmt, "targeting")
 
 
+#: A benchmarked council's rounds come with it, with only what the policy reads to tell whether it shares by name.
+COUNCIL_ROUNDS = joinedload(Organisation.assessments).load_only(Assessment.status, Assessment.published_at,
+                                                                 Assessment.sharing)
+
+
 @blueprint.route("/councils/<code>/benchmark")
 @login_required
 def benchmark(code: str) -> ResponseReturnValue:
     """A council's agreed levels beside similar councils: for its lead, or analysts if it shared by name."""
-    # The council's rounds come with it: the policy reads them to tell whether it shares by name.
-    organisation = council_or_404(code, Action.VIEW_BENCHMARK, joinedload(Organisation.assessments))
+    organisation = council_or_404(code, Action.VIEW_BENCHMARK, COUNCIL_ROUNDS)
     session = db.session()
     questionnaire, _filters, error = _filtered()
     if error is not None or questionnaire is None:
