@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from alembic import command
@@ -30,6 +30,9 @@ from assess.models import Assessment, InvitedAs, RespondentGroup, User
 from assess.services.demo import DEMO_CODE, DEMO_ROUND, create_demo
 from assess.services.invitations import Invitee, invite
 from tests.conftest import empty_tables
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,6 +70,23 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _body_read_at_once(app: Flask) -> WSGIApplication:
+    """The app with each response's body read and closed before the server writes it.
+
+    Werkzeug's development server skips closing a response when the browser drops the connection while it
+    is being sent (a page closed with its favicon on the way): the static file stays open and its
+    ResourceWarning fails whichever test is running when it is collected.
+    """
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return serve
+
+
 @dataclass
 class LiveServer:
     """The app served over HTTP on 127.0.0.1, with the engine the tests use to reset its database."""
@@ -94,7 +114,8 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         "DATABASE_URL": database_url,
     })
     app.instance_path = str(tmp_path_factory.mktemp("browser-instance"))
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, _body_read_at_once(app), threaded=True,
+                                         request_handler=_QuietHandler)
     live = LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", engine=engine)
 
     def record(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
