@@ -15,7 +15,7 @@ or charged for another page's work.
 
 Pages are rows of PAGES: add a page there (with the persona whose view of it counts) to measure it.
 
-Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite]
+Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite] [--pages NAME,...]
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def wrk(server: Server, path: str, people: list[Person], clients: int, seconds: 
                cpu / requests * 1000 if requests else math.nan)
 
 
-def sql_statements(site: Site) -> dict[str, int]:
+def sql_statements(site: Site, pages: tuple[Page, ...]) -> dict[str, int]:
     """The SQL statements one request of each page runs (its second request, once caches are warm)."""
     app = create_app({"DATABASE_URL": site.url, "SECRET_KEY": SECRET_KEY})
     logging.getLogger("assess.request").setLevel(logging.WARNING)  # this process's requests are not the benchmark's
@@ -210,7 +210,7 @@ def sql_statements(site: Site) -> dict[str, int]:
         sign_in = client.get("/sign-in").get_data(as_text=True)
         client.post("/sign-in", data={**hidden_fields(sign_in), "email": email, "password": PASSWORD})
     counts = {}
-    for page in PAGES:
+    for page in pages:
         client = clients[page.persona]
         for _ in range(2):
             form = _save_form(client.get(page.url(site)).get_data(as_text=True)) if page.save else None
@@ -251,9 +251,9 @@ def _servers(site: Site, folder: Path) -> Iterator[tuple[Server, Server]]:
         yield app, bare
 
 
-def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -> None:
-    """Measure every page on one database and print the table (medians of ``repeat`` runs)."""
-    sql = sql_statements(site)
+def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path, pages: tuple[Page, ...] = PAGES) -> None:
+    """Measure ``pages`` on one database and print the table (medians of ``repeat`` runs)."""
+    sql = sql_statements(site, pages)
     print(f"\n{label}: gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run, medians of {repeat} run(s); "
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -264,10 +264,10 @@ def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -
                   **{persona: _people(app, site, persona, 1) for persona in PERSONAS}}
         for clients in CLIENTS:
             bases: list[Run] = []
-            runs: dict[str, list[Run]] = {page.name: [] for page in PAGES}
+            runs: dict[str, list[Run]] = {page.name: [] for page in pages}
             for _ in range(repeat):  # the bare endpoint beside each round of pages, under the same load
                 bases.append(wrk(bare, "/", bare_people, clients, seconds))
-                for page in PAGES:
+                for page in pages:
                     who = people[page.persona]
                     if page.save:  # each respondent's section has moved on since they signed in
                         who = _people(app, site, "respondent", max(CLIENTS))
@@ -275,7 +275,7 @@ def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path) -
                                                "POST" if page.save else "GET"))
             base = _median(bases)
             _row("bare Flask endpoint", clients, base, base, None)
-            for page in PAGES:
+            for page in pages:
                 _row(page.name, clients, _median(runs[page.name]), base, sql[page.name])
     sys.stdout.flush()
 
@@ -298,7 +298,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each page, reported as medians (default 1)")
     parser.add_argument("--postgres", help="a PostgreSQL database the benchmark may empty (created if missing)")
     parser.add_argument("--skip-sqlite", action="store_true", help="only measure on PostgreSQL")
+    parser.add_argument("--pages", help="only these pages, by name, comma-separated (default: every page)")
     args = parser.parse_args()
+    names = args.pages.split(",") if args.pages else [page.name for page in PAGES]
+    unknown = set(names) - {page.name for page in PAGES}
+    if unknown:
+        parser.error(f"no such page: {', '.join(sorted(unknown))}")
+    pages = tuple(page for page in PAGES if page.name in names)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench-web does)")
     targets: list[tuple[str, Callable[[Path], str]]] = []
@@ -306,11 +312,11 @@ def main() -> None:
         targets.append(("SQLite (WAL)", lambda folder: f"sqlite:///{folder / 'bench.sqlite'}"))
     if args.postgres:
         targets.append(("PostgreSQL", lambda _folder: str(args.postgres)))
-    print(f"{os.cpu_count()} CPUs; {len(PAGES)} pages at {', '.join(map(str, CLIENTS))} clients")
+    print(f"{os.cpu_count()} CPUs; {len(pages)} pages at {', '.join(map(str, CLIENTS))} clients")
     for label, url in targets:
         with tempfile.TemporaryDirectory(prefix="assess-bench-web-") as name:
             folder = Path(name)
-            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder)
+            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder, pages)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ScalarSelect, and_, null, or_, select
+from sqlalchemy import ScalarSelect, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from assess.answers import describe_answer
-from assess.db import insert_unless_exists
+from assess.answers import describe_answer, from_stored
+from assess.db import UTCDateTime, insert_unless_exists
 from assess.models import Action as ImprovementAction
 from assess.models import (
     ActionStatus,
@@ -36,6 +36,7 @@ from assess.models import (
     User,
     utcnow,
 )
+from assess.models import Answer as AnswerRow
 from assess.policy import Action, require
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of
@@ -325,29 +326,32 @@ class Previous:
         return self.questionnaire.version == questionnaire.version
 
 
-def _previous_agreed_id(assessment: Assessment, questionnaire_id: str) -> ScalarSelect[int]:
-    """The id of the council's latest earlier published agreed response to a questionnaire (NULL if none)."""
-    return (select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
-        Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
-        Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
+#: The id of the council's latest earlier published agreed response to a questionnaire (NULL if none), for the
+#: round :round of council :council created at :created, questionnaire :questionnaire. Built once, so that
+#: SQLAlchemy finds the compiled statements using it without working out their cache keys again.
+_PREVIOUS_AGREED_ID: ScalarSelect[int] = (
+    select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
+        Assessment.organisation_id == bindparam("council"), Assessment.id != bindparam("round"),
+        Assessment.created_at <= bindparam("created", type_=UTCDateTime()), Assessment.published_at.is_not(None),
         Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
-        QuestionnaireVersion.questionnaire_id == questionnaire_id)
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+        QuestionnaireVersion.questionnaire_id == bindparam("questionnaire"))
+    .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+_PREVIOUS_AGREED = select(Response).where(Response.id == _PREVIOUS_AGREED_ID) \
+    .options(selectinload(Response.answers), selectinload(Response.scores))
 
 
-def _previous(response: Response | None) -> Previous | None:
-    if response is None:
-        return None
-    return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
-                    answers_of(response))
+def _previous_parameters(assessment: Assessment, questionnaire_id: str) -> dict[str, object]:
+    return {"council": assessment.organisation_id, "round": assessment.id, "created": assessment.created_at,
+            "questionnaire": questionnaire_id}
 
 
 def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
     """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
-    return _previous(session.scalar(
-        select(Response).where(Response.id == _previous_agreed_id(assessment, questionnaire_id))
-        .options(selectinload(Response.answers), selectinload(Response.scores))
-    ))
+    response = session.scalar(_PREVIOUS_AGREED, _previous_parameters(assessment, questionnaire_id))
+    if response is None:
+        return None
+    return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
+                    answers_of(response))
 
 
 @dataclass(frozen=True)
@@ -355,8 +359,26 @@ class OwnAnswers:
     """What a person's question page shows from the database besides the round."""
 
     response: Response | None  # their own response to the questionnaire, once they have saved anything
+    answers: dict[str, Answer]  # its answers
     previous: Previous | None  # the council's agreed answers in its last published round (when asked for)
     section_version: int  # how many times the page's section has been saved (0: never, or no section asked for)
+
+
+_OWN = and_(Response.assessment_id == bindparam("round"), Response.questionnaire_version_id == bindparam("version"),
+            Response.respondent_id == bindparam("person"), Response.kind == ResponseKind.INDIVIDUAL)
+_SECTION_VERSION = select(ResponseSection.version).where(
+    ResponseSection.response_id == Response.id, ResponseSection.section_id == bindparam("section")).scalar_subquery()
+_RESPONSE_WITH = (joinedload(Response.assessment),
+                  joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
+#: The person's own response with its answers as objects that a save changes, and a section's version.
+_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN) \
+    .options(joinedload(Response.answers), *_RESPONSE_WITH)
+#: The person's own response and the previous agreed one, each answer a row of plain columns: a page only
+#: shows them, and building an object for each answer was most of a question page's time.
+_OWN_AND_PREVIOUS = select(Response, _SECTION_VERSION, AnswerRow.question_id, AnswerRow.value,
+                           AnswerRow.not_applicable, AnswerRow.comment) \
+    .outerjoin(AnswerRow, AnswerRow.response_id == Response.id) \
+    .where(or_(_OWN, Response.id == _PREVIOUS_AGREED_ID)).options(*_RESPONSE_WITH)
 
 
 def own_answers(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
@@ -364,22 +386,30 @@ def own_answers(session: Session, assessment: Assessment, version: Questionnaire
     """A person's own response to a questionnaire of a round, its answers, one section's version, the last agreed one.
 
     All in one statement: the answers joined, the section's version as a column (joining every section's
-    row as well would multiply the rows by the sections), and the previous agreed response as a second row.
+    row as well would multiply the rows by the sections), and with_previous the previous agreed response
+    with its answers as further rows. Only without it are the answers objects a save can change.
     """
-    wanted = own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
-                        Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
-    if with_previous:
-        wanted = or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id))
-    shown = select(ResponseSection.version).where(ResponseSection.response_id == Response.id,
-                                                  ResponseSection.section_id == section_id).scalar_subquery()
-    rows = session.execute(
-        select(Response, shown if section_id is not None else null()).where(wanted)
-        .options(joinedload(Response.answers), joinedload(Response.assessment),
-                 joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
-    ).unique().all()
-    mine = next(((r, v) for r, v in rows if r.kind == ResponseKind.INDIVIDUAL), (None, None))
-    return OwnAnswers(mine[0], _previous(next((r for r, _ in rows if r.kind == ResponseKind.CONSENSUS), None)),
-                      mine[1] or 0)
+    parameters = {"round": assessment.id, "version": version.id, "person": user.id, "section": section_id}
+    if not with_previous:
+        row = session.execute(_OWN_FOR_CHANGE, parameters).unique().first()
+        if row is None:
+            return OwnAnswers(None, {}, None, 0)
+        return OwnAnswers(row[0], answers_of(row[0]), None, row[1] or 0)
+    mine: Response | None = None
+    shown: int | None = None
+    previous: Response | None = None
+    answers: dict[int, dict[str, Answer]] = {}
+    for response, version_shown, question_id, value, not_applicable, comment in session.execute(
+            _OWN_AND_PREVIOUS, {**parameters, **_previous_parameters(assessment, version.questionnaire_id)}):
+        if response.kind == ResponseKind.INDIVIDUAL:
+            mine, shown = response, version_shown
+        else:
+            previous = response
+        if question_id is not None:
+            answers.setdefault(response.id, {})[question_id] = from_stored(value, not_applicable, comment)
+    earlier = None if previous is None else Previous(
+        previous.assessment, previous, questionnaire_of(previous.questionnaire_version), answers.get(previous.id, {}))
+    return OwnAnswers(mine, answers.get(mine.id, {}) if mine is not None else {}, earlier, shown or 0)
 
 
 def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:

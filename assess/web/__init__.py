@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from functools import cached_property
+from typing import Any
 
 from flask import Flask, abort, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -10,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,6 +45,33 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+#: The GOV.UK Frontend macros every template may call without importing them (see GovukMacro).
+GOVUK_MACROS = ("govukBackLink", "govukButton", "govukErrorSummary", "govukInsetText", "govukNotificationBanner",
+                "govukServiceNavigation", "govukTag")
+
+
+class GovukMacro:
+    """A GOV.UK Frontend macro as a template global: its template imported once per app, not on every render.
+
+    Jinja imports a macro's template afresh for each ``{% from ... import %}`` whenever the render's
+    context has globals the macro's template lacks, as Flask's always does (request, session, g...):
+    the base layout's imports alone were a good part of every page's time.
+    """
+
+    def __init__(self, environment: Environment, name: str) -> None:
+        self.environment, self.name = environment, name
+
+    @cached_property
+    def macro(self) -> Any:
+        """The macro, from its component's template (govukBackLink: components/back-link/macro.html)."""
+        folder = re.sub(r"(?<!^)([A-Z])", r"-\1", self.name.removeprefix("govuk")).lower()
+        template = self.environment.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html")
+        return getattr(template.module, self.name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Markup:
+        return Markup(self.macro(*args, **kwargs))
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Session cookies marked Secure whenever the request came over HTTPS."""
 
@@ -65,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition,
                                  text_limit=text_limit)
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals.update({name: GovukMacro(app.jinja_env, name) for name in GOVUK_MACROS})
     WTFormsHelpers(app)
     logs.init_app(app)  # first, so that every later step of a request logs with its id
     if app.config["PROXY_FIX_HOPS"]:

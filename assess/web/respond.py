@@ -157,6 +157,7 @@ class _Page:
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
     response: Response | None  # the person's own response, once they have saved anything
+    answers: dict[str, Answer]  # its answers
     previous: Previous | None  # the council's agreed answers in its last published round, if any (and asked for)
     section_version: int  # the asked-for section's version when the page was read
 
@@ -179,7 +180,7 @@ def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | Non
           with_previous: bool = False) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
     own = own_answers(db.session(), assessment, link.questionnaire_version, current_user(), section_id, with_previous)
-    return _Page(assessment, link, questionnaire, own.response, own.previous, own.section_version)
+    return _Page(assessment, link, questionnaire, own.response, own.answers, own.previous, own.section_version)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
@@ -198,7 +199,7 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
             or assessment.status != AssessmentStatus.OPEN:
         return _locked(page)
     form_class = section_form_class(section)
-    stored = answers_of(response)
+    stored = page.answers
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
@@ -293,7 +294,7 @@ def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValu
         else:
             flash("Your answers have been submitted.", "submitted")
             return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
-    answers = answers_of(page.response)
+    answers = page.answers
     html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form,
                            visible=visible_questions(questionnaire, answers), missing=missing,
