@@ -47,7 +47,7 @@ CONTENT_SECURITY_POLICY = {
 
 #: The GOV.UK Frontend macros every template may call without importing them (see GovukMacro).
 GOVUK_MACROS = ("govukBackLink", "govukButton", "govukErrorSummary", "govukInsetText", "govukNotificationBanner",
-                "govukServiceNavigation", "govukTag")
+                "govukTag")
 
 
 class GovukMacro:
@@ -89,8 +89,6 @@ def init_app(app: Flask) -> None:
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
-    # The GOV.UK template asks whether to show the GOV.UK brand; this service is not GOV.UK.
-    app.jinja_env.globals["govukRebrand"] = False
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition,
