@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import Flask, abort, g, render_template, request
@@ -60,6 +61,8 @@ class GovukMacro:
 
     def __init__(self, environment: Environment, name: str) -> None:
         self.environment, self.name = environment, name
+        # The same parameters always give the same HTML (a page's buttons, back link, tags): made once.
+        self.remembered = lru_cache(maxsize=1024)(self._made)
 
     @cached_property
     def macro(self) -> Any:
@@ -68,8 +71,25 @@ class GovukMacro:
         template = self.environment.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html")
         return getattr(template.module, self.name)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Markup:
-        return Markup(self.macro(*args, **kwargs))
+    def _made(self, params: str) -> Markup:
+        return Markup(self.macro(json.loads(params)))
+
+    def __call__(self, params: dict[str, Any]) -> Markup:
+        # HTML given as Markup would come back from JSON as text, and be escaped; some values are no JSON.
+        try:
+            key = None if _holds_markup(params) else json.dumps(params, sort_keys=True)
+        except TypeError:
+            key = None
+        return Markup(self.macro(params)) if key is None else self.remembered(key)
+
+
+def _holds_markup(value: object) -> bool:
+    """Whether a macro's parameters hold HTML (Markup) anywhere."""
+    if isinstance(value, dict):
+        return any(_holds_markup(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_markup(v) for v in value)
+    return isinstance(value, Markup)
 
 
 class SessionInterface(SecureCookieSessionInterface):
