@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ScalarSelect, and_, bindparam, or_, select
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from assess.answers import describe_answer, from_stored
 from assess.db import UTCDateTime, insert_unless_exists
@@ -38,7 +38,7 @@ from assess.models import (
 )
 from assess.models import Answer as AnswerRow
 from assess.policy import Action, require
-from assess.services.questionnaires import questionnaire_of
+from assess.services.questionnaires import questionnaire_by_hash, questionnaire_of
 from assess.services.responses import answers_of
 from scoring import Answer, Questionnaire, question_score, visible_questions
 from scoring.model import Question, Section
@@ -313,17 +313,24 @@ def actions_of(session: Session, assessment: Assessment) -> tuple[list[Improveme
 
 
 @dataclass(frozen=True)
-class Previous:
+class EarlierAnswers:
     """The agreed answers to a questionnaire in the council's last published round before this one."""
 
-    assessment: Assessment
-    response: Response
+    title: str  # the earlier round's
     questionnaire: Questionnaire
     answers: dict[str, Answer]
 
     def same_questions(self, questionnaire: Questionnaire) -> bool:
         """Whether this round asks the same version (otherwise sections and questions are matched by id)."""
         return self.questionnaire.version == questionnaire.version
+
+
+@dataclass(frozen=True)
+class Previous(EarlierAnswers):
+    """The earlier agreed answers with their round and response (whose stored scores facilitation compares)."""
+
+    assessment: Assessment
+    response: Response
 
 
 #: The id of the council's latest earlier published agreed response to a questionnaire (NULL if none), for the
@@ -350,17 +357,18 @@ def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: 
     response = session.scalar(_PREVIOUS_AGREED, _previous_parameters(assessment, questionnaire_id))
     if response is None:
         return None
-    return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
-                    answers_of(response))
+    return Previous(response.assessment.title, questionnaire_of(response.questionnaire_version), answers_of(response),
+                    response.assessment, response)
 
 
 @dataclass(frozen=True)
 class OwnAnswers:
     """What a person's question page shows from the database besides the round."""
 
-    response: Response | None  # their own response to the questionnaire, once they have saved anything
+    response: Response | None  # their own response, once they have saved anything (None when only shown)
+    status: ResponseStatus | None  # its status (None: they have saved nothing)
     answers: dict[str, Answer]  # its answers
-    previous: Previous | None  # the council's agreed answers in its last published round (when asked for)
+    previous: EarlierAnswers | None  # the council's agreed answers in its last published round (when asked for)
     section_version: int  # how many times the page's section has been saved (0: never, or no section asked for)
 
 
@@ -368,23 +376,20 @@ _OWN = and_(Response.assessment_id == bindparam("round"), Response.questionnaire
             Response.respondent_id == bindparam("person"), Response.kind == ResponseKind.INDIVIDUAL)
 _SECTION_VERSION = select(ResponseSection.version).where(
     ResponseSection.response_id == Response.id, ResponseSection.section_id == bindparam("section")).scalar_subquery()
-_RESPONSE_WITH = (joinedload(Response.assessment),
-                  joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
 #: The person's own response with its answers as objects that a save changes, and a section's version.
-_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN) \
-    .options(joinedload(Response.answers), *_RESPONSE_WITH)
-#: The person's own response and the previous agreed one, each answer a row of plain columns: a page only
-#: shows them, and building an object for each answer was most of a question page's time. The responses come
-#: with each of their answers' rows, so only the columns a page reads (no timestamps to convert on every row).
-_OWN_AND_PREVIOUS = select(Response, _SECTION_VERSION, AnswerRow.question_id, AnswerRow.value,
-                           AnswerRow.not_applicable, AnswerRow.comment) \
+_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN).options(
+    joinedload(Response.answers), joinedload(Response.assessment),
+    joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
+#: The person's own response and the previous agreed one as plain columns, a row an answer: a page that only
+#: shows them needs no objects, and building them (several for every answer's row) was most of its time.
+_OWN_AND_PREVIOUS = select(
+    Response.id, Response.kind, Response.status, _SECTION_VERSION, Assessment.title, QuestionnaireVersion.id,
+    QuestionnaireVersion.content_hash, AnswerRow.question_id, AnswerRow.value, AnswerRow.not_applicable,
+    AnswerRow.comment,
+).join(Assessment, Assessment.id == Response.assessment_id) \
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id) \
     .outerjoin(AnswerRow, AnswerRow.response_id == Response.id) \
-    .where(or_(_OWN, Response.id == _PREVIOUS_AGREED_ID)).options(
-        load_only(Response.kind, Response.status, Response.assessment_id, Response.questionnaire_version_id,
-                  Response.respondent_id),
-        joinedload(Response.assessment).load_only(Assessment.title, Assessment.organisation_id),
-        joinedload(Response.questionnaire_version).load_only(QuestionnaireVersion.questionnaire_id,
-                                                             QuestionnaireVersion.content_hash))
+    .where(or_(_OWN, Response.id == _PREVIOUS_AGREED_ID))
 
 
 def own_answers(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
@@ -392,33 +397,35 @@ def own_answers(session: Session, assessment: Assessment, version: Questionnaire
     """A person's own response to a questionnaire of a round, its answers, one section's version, the last agreed one.
 
     All in one statement: the answers joined, the section's version as a column (joining every section's
-    row as well would multiply the rows by the sections), and with_previous the previous agreed response
-    with its answers as further rows. Only without it are the answers objects a save can change.
+    row as well would multiply the rows by the sections). Without with_previous, the response and its
+    answers are objects a save can change; with it, the previous agreed answers come as further rows and
+    everything only to be shown (no response object).
     """
     parameters = {"round": assessment.id, "version": version.id, "person": user.id, "section": section_id}
     if not with_previous:
         row = session.execute(_OWN_FOR_CHANGE, parameters).unique().first()
         if row is None:
-            return OwnAnswers(None, {}, None, 0)
-        return OwnAnswers(row[0], answers_of(row[0]), None, row[1] or 0)
-    mine: Response | None = None
-    shown: int | None = None
-    previous: Response | None = None
-    answers: dict[int, dict[str, Answer]] = {}
-    for response, version_shown, question_id, value, not_applicable, comment in session.execute(
+            return OwnAnswers(None, None, {}, None, 0)
+        return OwnAnswers(row[0], row[0].status, answers_of(row[0]), None, row[1] or 0)
+    status: ResponseStatus | None = None
+    shown = 0
+    answers: dict[ResponseKind, dict[str, Answer]] = {ResponseKind.INDIVIDUAL: {}, ResponseKind.CONSENSUS: {}}
+    earlier: tuple[str, int, str] | None = None  # the previous round's title, questionnaire version and its hash
+    for (_id, kind, response_status, version_shown, title, version_id, content_hash, question_id, value,
+         not_applicable, comment) in session.execute(
             _OWN_AND_PREVIOUS, {**parameters, **_previous_parameters(assessment, version.questionnaire_id)}):
-        if response.kind == ResponseKind.INDIVIDUAL:
-            mine, shown = response, version_shown
+        if kind == ResponseKind.INDIVIDUAL:
+            status, shown = response_status, version_shown or 0
         else:
-            previous = response
+            earlier = (title, version_id, content_hash)
         if question_id is not None:
-            answers.setdefault(response.id, {})[question_id] = from_stored(value, not_applicable, comment)
-    earlier = None if previous is None else Previous(
-        previous.assessment, previous, questionnaire_of(previous.questionnaire_version), answers.get(previous.id, {}))
-    return OwnAnswers(mine, answers.get(mine.id, {}) if mine is not None else {}, earlier, shown or 0)
+            answers[kind][question_id] = from_stored(value, not_applicable, comment)
+    previous = None if earlier is None else EarlierAnswers(
+        earlier[0], questionnaire_by_hash(session, earlier[1], earlier[2]), answers[ResponseKind.CONSENSUS])
+    return OwnAnswers(None, status, answers[ResponseKind.INDIVIDUAL], previous, shown)
 
 
-def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:
+def last_time(previous: EarlierAnswers | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:
     """"Last time" for each question of a section that the previous agreed answers also answered."""
     if previous is None:
         return {}
@@ -428,6 +435,6 @@ def last_time(previous: Previous | None, questionnaire: Questionnaire, section: 
         if answer is None or not answer.is_given or question.id not in {q.id for q in previous.questionnaire.questions}:
             continue
         earlier = previous.questionnaire.question(question.id)
-        notes[question.id] = (f"Last time ({previous.assessment.title}), the council agreed: "
+        notes[question.id] = (f"Last time ({previous.title}), the council agreed: "
                               f"{describe_answer(previous.questionnaire, earlier, answer)}")
     return notes
