@@ -376,10 +376,9 @@ _OWN = and_(Response.assessment_id == bindparam("round"), Response.questionnaire
             Response.respondent_id == bindparam("person"), Response.kind == ResponseKind.INDIVIDUAL)
 _SECTION_VERSION = select(ResponseSection.version).where(
     ResponseSection.response_id == Response.id, ResponseSection.section_id == bindparam("section")).scalar_subquery()
-#: The person's own response with its answers as objects that a save changes, and a section's version.
-_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN).options(
-    joinedload(Response.answers), joinedload(Response.assessment),
-    joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
+#: The person's own response with its answers as objects that a save changes, and a section's version. (Its
+#: round and questionnaire version are the caller's, already in the session: not joined again on every row.)
+_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN).options(joinedload(Response.answers))
 #: The person's own response and the previous agreed one as plain columns, a row an answer: a page that only
 #: shows them needs no objects, and building them (several for every answer's row) was most of its time.
 _OWN_AND_PREVIOUS = select(
