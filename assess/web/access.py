@@ -71,7 +71,8 @@ def load_user() -> None:
             session[HELD_FORM] = held
         g.user = None
         return
-    session["seen"] = now
+    if seen != now:  # an unchanged session is not signed and sent again (several requests in one second)
+        session["seen"] = now
 
 
 def start_session(user: User) -> None:
