@@ -56,12 +56,12 @@ bench: setup
 
 ## Each page under gunicorn against a bare Flask endpoint, driven by wrk, on SQLite and on PostgreSQL
 ## (BENCH_POSTGRES: a database the benchmark may empty, created if missing; BENCH_SECONDS a run;
-## BENCH_REPEAT runs of each, reported as medians)
+## BENCH_REPEAT runs of each, reported as medians; BENCH_PAGES some pages only, by name, comma-separated)
 BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/assess_bench
 BENCH_SECONDS ?= 5
 BENCH_REPEAT ?= 1
 bench-web: setup wrk
-	$(BIN)/python -m bench.web --seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) --postgres $(BENCH_POSTGRES)
+	$(BIN)/python -m bench.web --seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) --postgres $(BENCH_POSTGRES) $(if $(BENCH_PAGES),--pages '$(BENCH_PAGES)')
 
 ## 64 respondents saving their own sections for 60 s, then every acknowledged save checked in the database
 load-test: setup

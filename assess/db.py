@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, Select, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +26,9 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+M = TypeVar("M", bound=Base)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -127,6 +130,19 @@ def session() -> Session:
         g.db_session = current_app.extensions["assess.sessions"]()
     result: Session = g.db_session
     return result
+
+
+def by_id(statement: Select[tuple[M]], model: type[M], id_: int) -> M | None:
+    """The row with this id, as ``statement`` (bound to ``:id``) loads it, unless this request already has it.
+
+    Session.get, but with a statement built once: SQLAlchemy finds its compiled form without working
+    out the statement's cache key again on every request.
+    """
+    db_session = session()
+    existing = db_session.identity_map.get(db_session.identity_key(model, id_))
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    return db_session.execute(statement, {"id": id_}).unique().scalar_one_or_none()
 
 
 def close_session(_exc: BaseException | None = None) -> None:

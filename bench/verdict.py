@@ -53,6 +53,8 @@ def judge(measured: dict[str, Measured]) -> list[str]:
     print(f"\nTargets at {JUDGED_AT} clients")
     missed: list[str] = []
     for target in TARGETS:
+        if target.page not in measured:  # not asked for (--pages)
+            continue
         figures = measured[target.page]
         ok = target.met(figures)
         print(f"  {'met   ' if ok else 'MISSED'}  {target.page:<26}{target.wording:<30}"

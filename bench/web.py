@@ -21,7 +21,7 @@ question page asked for again and again by one client, alone and while PDF_PEOPL
 new profile PDF, once with the PDFs drawn in the request (JOBS_IMMEDIATE, as before the job queue) and once
 with them drawn by the worker; with each PDF's first request, when it was ready, and a repeat request.
 
-Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite] [--pdfs-only]
+Usage: python -m bench.web [--seconds 5] [--repeat 1] [--postgres URL] [--skip-sqlite] [--pages NAME,...] [--pdfs-only]
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def _ask(page: Page, site: Site, client: FlaskClient, sending: Callable[[], obje
     return answer
 
 
-def sql_statements(site: Site) -> dict[str, int]:
+def sql_statements(site: Site, chosen: tuple[Page, ...]) -> dict[str, int]:
     """The SQL statements one request of each page runs (its second request, once caches are warm)."""
     counts = {}
     with _in_process(site) as (app, clients):
@@ -246,7 +246,7 @@ def sql_statements(site: Site) -> dict[str, int]:
         event.listen(app.extensions["assess.engine"], "before_cursor_execute",
                      lambda *args: statements.append(args[2]))
         sent_at: list[int] = []  # statements run before each request itself (after a save's form is read)
-        for page in PAGES:
+        for page in chosen:
             for _ in range(2):
                 _ask(page, site, clients[page.persona], sending=lambda: sent_at.append(len(statements)))
             counts[page.name] = len(statements) - sent_at[-1]
@@ -290,18 +290,19 @@ def _servers(site: Site, folder: Path) -> Iterator[tuple[Server, Server]]:
         yield app, bare
 
 
-def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path, pdfs_only: bool = False) -> None:
-    """Measure every page on one database and print the table (medians of ``repeat`` runs), then PDF contention."""
+def benchmark(label: str, site: Site, seconds: int, repeat: int, folder: Path, chosen: tuple[Page, ...]) -> None:
+    """Measure the chosen pages on one database and print the table (medians of ``repeat`` runs), then PDF
+    contention."""
     print(f"\n{label}")
-    if not pdfs_only:
-        pages(site, seconds, repeat, folder)
+    if chosen:
+        pages(site, seconds, repeat, folder, chosen)
     pdf_contention(site, folder, seconds)
     sys.stdout.flush()
 
 
-def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
-    """Measure every page and print the table (medians of ``repeat`` runs)."""
-    sql = sql_statements(site)
+def pages(site: Site, seconds: int, repeat: int, folder: Path, chosen: tuple[Page, ...]) -> None:
+    """Measure the chosen pages and print the table (medians of ``repeat`` runs), then judge the targets."""
+    sql = sql_statements(site, chosen)
     print(f"gunicorn, {WORKERS} sync workers; wrk for {seconds} s a run, medians of {repeat} run(s); "
           "throughput as a share of the bare Flask endpoint's at the same number of clients")
     print(f"{'page':<26}{'clients':>8}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -313,10 +314,10 @@ def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
                   **{persona: _people(app, site, persona, 1) for persona in PERSONAS}}
         for clients in CLIENTS:
             bases: list[Run] = []
-            runs: dict[str, list[Run]] = {page.name: [] for page in PAGES}
+            runs: dict[str, list[Run]] = {page.name: [] for page in chosen}
             for _ in range(repeat):  # the bare endpoint beside each round of pages, under the same load
                 bases.append(wrk(bare, "/", bare_people, clients, seconds))
-                for page in PAGES:
+                for page in chosen:
                     who = people[page.persona]
                     if page.save:  # each respondent's section has moved on since they signed in
                         who = _people(app, site, "respondent", max(CLIENTS))
@@ -324,7 +325,7 @@ def pages(site: Site, seconds: int, repeat: int, folder: Path) -> None:
                                                "POST" if page.save else "GET"))
             base = _median(bases)
             _row("bare Flask endpoint", clients, base, base, None)
-            for page in PAGES:
+            for page in chosen:
                 run = _median(runs[page.name])
                 _row(page.name, clients, run, base, sql[page.name])
                 if clients == verdict.JUDGED_AT:
@@ -448,8 +449,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each page, reported as medians (default 1)")
     parser.add_argument("--postgres", help="a PostgreSQL database the benchmark may empty (created if missing)")
     parser.add_argument("--skip-sqlite", action="store_true", help="only measure on PostgreSQL")
+    parser.add_argument("--pages", help="only these pages, by name, comma-separated (default: every page)")
     parser.add_argument("--pdfs-only", action="store_true", help="only whether a page waits behind PDFs being drawn")
     args = parser.parse_args()
+    names = args.pages.split(",") if args.pages else [page.name for page in PAGES]
+    unknown = set(names) - {page.name for page in PAGES}
+    if unknown:
+        parser.error(f"no such page: {', '.join(sorted(unknown))}")
+    chosen = () if args.pdfs_only else tuple(page for page in PAGES if page.name in names)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench-web does)")
     targets: list[tuple[str, Callable[[Path], str]]] = []
@@ -457,11 +464,11 @@ def main() -> None:
         targets.append(("SQLite (WAL)", lambda folder: f"sqlite:///{folder / 'bench.sqlite'}"))
     if args.postgres:
         targets.append(("PostgreSQL", lambda _folder: str(args.postgres)))
-    print(f"{os.cpu_count()} CPUs; {len(PAGES)} pages at {', '.join(map(str, CLIENTS))} clients")
+    print(f"{os.cpu_count()} CPUs; {len(chosen)} pages at {', '.join(map(str, CLIENTS))} clients")
     for label, url in targets:
         with tempfile.TemporaryDirectory(prefix="assess-bench-web-") as name:
             folder = Path(name)
-            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder, args.pdfs_only)
+            benchmark(label, build_site(url(folder), max(CLIENTS)), args.seconds, args.repeat, folder, chosen)
 
 
 if __name__ == "__main__":

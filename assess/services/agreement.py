@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ScalarSelect, and_, null, or_, select
+from sqlalchemy import ScalarSelect, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from assess.answers import describe_answer
-from assess.db import insert_unless_exists
+from assess.answers import describe_answer, from_stored
+from assess.db import UTCDateTime, insert_unless_exists
 from assess.models import Action as ImprovementAction
 from assess.models import (
     ActionStatus,
@@ -37,8 +37,9 @@ from assess.models import (
     User,
     utcnow,
 )
+from assess.models import Answer as AnswerRow
 from assess.policy import Action, require
-from assess.services.questionnaires import questionnaire_of
+from assess.services.questionnaires import questionnaire_by_hash, questionnaire_of
 from assess.services.responses import answers_of
 from scoring import Answer, Questionnaire, question_score, visible_questions
 from scoring.model import Question, Section
@@ -313,11 +314,10 @@ def actions_of(session: Session, assessment: Assessment) -> tuple[list[Improveme
 
 
 @dataclass(frozen=True)
-class Previous:
+class EarlierAnswers:
     """The agreed answers to a questionnaire in the council's last published round before this one."""
 
-    assessment: Assessment
-    response: Response
+    title: str  # the earlier round's
     questionnaire: Questionnaire
     answers: dict[str, Answer]
 
@@ -326,38 +326,70 @@ class Previous:
         return self.questionnaire.version == questionnaire.version
 
 
-def _previous_agreed_id(assessment: Assessment, questionnaire_id: str) -> ScalarSelect[int]:
-    """The id of the council's latest earlier published agreed response to a questionnaire (NULL if none)."""
-    return (select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
-        Assessment.organisation_id == assessment.organisation_id, Assessment.id != assessment.id,
-        Assessment.created_at <= assessment.created_at, Assessment.published_at.is_not(None),
+@dataclass(frozen=True)
+class Previous(EarlierAnswers):
+    """The earlier agreed answers with their round and response (whose stored scores facilitation compares)."""
+
+    assessment: Assessment
+    response: Response
+
+
+#: The id of the council's latest earlier published agreed response to a questionnaire (NULL if none), for the
+#: round :round of council :council created at :created, questionnaire :questionnaire. Built once, so that
+#: SQLAlchemy finds the compiled statements using it without working out their cache keys again.
+_PREVIOUS_AGREED_ID: ScalarSelect[int] = (
+    select(Response.id).join(Assessment).join(QuestionnaireVersion).where(
+        Assessment.organisation_id == bindparam("council"), Assessment.id != bindparam("round"),
+        Assessment.created_at <= bindparam("created", type_=UTCDateTime()), Assessment.published_at.is_not(None),
         Response.kind == ResponseKind.CONSENSUS, Response.status == ResponseStatus.SUBMITTED,
-        QuestionnaireVersion.questionnaire_id == questionnaire_id)
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+        QuestionnaireVersion.questionnaire_id == bindparam("questionnaire"))
+    .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+_PREVIOUS_AGREED = select(Response).where(Response.id == _PREVIOUS_AGREED_ID) \
+    .options(selectinload(Response.answers), selectinload(Response.scores))
 
 
-def _previous(response: Response | None) -> Previous | None:
-    if response is None:
-        return None
-    return Previous(response.assessment, response, questionnaire_of(response.questionnaire_version),
-                    answers_of(response))
+def _previous_parameters(assessment: Assessment, questionnaire_id: str) -> dict[str, object]:
+    return {"council": assessment.organisation_id, "round": assessment.id, "created": assessment.created_at,
+            "questionnaire": questionnaire_id}
 
 
 def previous_agreed(session: Session, assessment: Assessment, questionnaire_id: str) -> Previous | None:
     """The council's latest earlier published round with confirmed agreed answers to a questionnaire, if any."""
-    return _previous(session.scalar(
-        select(Response).where(Response.id == _previous_agreed_id(assessment, questionnaire_id))
-        .options(selectinload(Response.answers), selectinload(Response.scores))
-    ))
+    response = session.scalar(_PREVIOUS_AGREED, _previous_parameters(assessment, questionnaire_id))
+    if response is None:
+        return None
+    return Previous(response.assessment.title, questionnaire_of(response.questionnaire_version), answers_of(response),
+                    response.assessment, response)
 
 
 @dataclass(frozen=True)
 class OwnAnswers:
     """What a person's question page shows from the database besides the round."""
 
-    response: Response | None  # their own response to the questionnaire, once they have saved anything
-    previous: Previous | None  # the council's agreed answers in its last published round (when asked for)
+    response: Response | None  # their own response, once they have saved anything (None when only shown)
+    status: ResponseStatus | None  # its status (None: they have saved nothing)
+    answers: dict[str, Answer]  # its answers
+    previous: EarlierAnswers | None  # the council's agreed answers in its last published round (when asked for)
     section_version: int  # how many times the page's section has been saved (0: never, or no section asked for)
+
+
+_OWN = and_(Response.assessment_id == bindparam("round"), Response.questionnaire_version_id == bindparam("version"),
+            Response.respondent_id == bindparam("person"), Response.kind == ResponseKind.INDIVIDUAL)
+_SECTION_VERSION = select(ResponseSection.version).where(
+    ResponseSection.response_id == Response.id, ResponseSection.section_id == bindparam("section")).scalar_subquery()
+#: The person's own response with its answers as objects that a save changes, and a section's version. (Its
+#: round and questionnaire version are the caller's, already in the session: not joined again on every row.)
+_OWN_FOR_CHANGE = select(Response, _SECTION_VERSION).where(_OWN).options(joinedload(Response.answers))
+#: The person's own response and the previous agreed one as plain columns, a row an answer: a page that only
+#: shows them needs no objects, and building them (several for every answer's row) was most of its time.
+_OWN_AND_PREVIOUS = select(
+    Response.id, Response.kind, Response.status, _SECTION_VERSION, Assessment.title, QuestionnaireVersion.id,
+    QuestionnaireVersion.content_hash, AnswerRow.question_id, AnswerRow.value, AnswerRow.not_applicable,
+    AnswerRow.comment,
+).join(Assessment, Assessment.id == Response.assessment_id) \
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id) \
+    .outerjoin(AnswerRow, AnswerRow.response_id == Response.id) \
+    .where(or_(_OWN, Response.id == _PREVIOUS_AGREED_ID))
 
 
 def own_answers(session: Session, assessment: Assessment, version: QuestionnaireVersion, user: User,
@@ -365,25 +397,35 @@ def own_answers(session: Session, assessment: Assessment, version: Questionnaire
     """A person's own response to a questionnaire of a round, its answers, one section's version, the last agreed one.
 
     All in one statement: the answers joined, the section's version as a column (joining every section's
-    row as well would multiply the rows by the sections), and the previous agreed response as a second row.
+    row as well would multiply the rows by the sections). Without with_previous, the response and its
+    answers are objects a save can change; with it, the previous agreed answers come as further rows and
+    everything only to be shown (no response object).
     """
-    wanted = own = and_(Response.assessment_id == assessment.id, Response.questionnaire_version_id == version.id,
-                        Response.respondent_id == user.id, Response.kind == ResponseKind.INDIVIDUAL)
-    if with_previous:
-        wanted = or_(own, Response.id == _previous_agreed_id(assessment, version.questionnaire_id))
-    shown = select(ResponseSection.version).where(ResponseSection.response_id == Response.id,
-                                                  ResponseSection.section_id == section_id).scalar_subquery()
-    rows = session.execute(
-        select(Response, shown if section_id is not None else null()).where(wanted)
-        .options(joinedload(Response.answers), joinedload(Response.assessment),
-                 joinedload(Response.questionnaire_version).defer(QuestionnaireVersion.definition))
-    ).unique().all()
-    mine = next(((r, v) for r, v in rows if r.kind == ResponseKind.INDIVIDUAL), (None, None))
-    return OwnAnswers(mine[0], _previous(next((r for r, _ in rows if r.kind == ResponseKind.CONSENSUS), None)),
-                      mine[1] or 0)
+    parameters = {"round": assessment.id, "version": version.id, "person": user.id, "section": section_id}
+    if not with_previous:
+        row = session.execute(_OWN_FOR_CHANGE, parameters).unique().first()
+        if row is None:
+            return OwnAnswers(None, None, {}, None, 0)
+        return OwnAnswers(row[0], row[0].status, answers_of(row[0]), None, row[1] or 0)
+    status: ResponseStatus | None = None
+    shown = 0
+    answers: dict[ResponseKind, dict[str, Answer]] = {ResponseKind.INDIVIDUAL: {}, ResponseKind.CONSENSUS: {}}
+    earlier: tuple[str, int, str] | None = None  # the previous round's title, questionnaire version and its hash
+    for (_id, kind, response_status, version_shown, title, version_id, content_hash, question_id, value,
+         not_applicable, comment) in session.execute(
+            _OWN_AND_PREVIOUS, {**parameters, **_previous_parameters(assessment, version.questionnaire_id)}):
+        if kind == ResponseKind.INDIVIDUAL:
+            status, shown = response_status, version_shown or 0
+        else:
+            earlier = (title, version_id, content_hash)
+        if question_id is not None:
+            answers[kind][question_id] = from_stored(value, not_applicable, comment)
+    previous = None if earlier is None else EarlierAnswers(
+        earlier[0], questionnaire_by_hash(session, earlier[1], earlier[2]), answers[ResponseKind.CONSENSUS])
+    return OwnAnswers(None, status, answers[ResponseKind.INDIVIDUAL], previous, shown)
 
 
-def last_time(previous: Previous | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:
+def last_time(previous: EarlierAnswers | None, questionnaire: Questionnaire, section: Section) -> dict[str, str]:
     """"Last time" for each question of a section that the previous agreed answers also answered."""
     if previous is None:
         return {}
@@ -393,6 +435,6 @@ def last_time(previous: Previous | None, questionnaire: Questionnaire, section: 
         if answer is None or not answer.is_given or question.id not in {q.id for q in previous.questionnaire.questions}:
             continue
         earlier = previous.questionnaire.question(question.id)
-        notes[question.id] = (f"Last time ({previous.assessment.title}), the council agreed: "
+        notes[question.id] = (f"Last time ({previous.title}), the council agreed: "
                               f"{describe_answer(previous.questionnaire, earlier, answer)}")
     return notes

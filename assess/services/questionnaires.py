@@ -87,6 +87,16 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     return questionnaire
 
 
+def questionnaire_by_hash(session: Session, version_id: int, content_hash: str) -> Questionnaire:
+    """The questionnaire model of recorded version ``version_id`` with this content hash, read only if not yet built."""
+    questionnaire = _BUILT.get(content_hash)
+    if questionnaire is not None:
+        return questionnaire
+    version = session.get(QuestionnaireVersion, version_id)
+    assert version is not None  # the caller read its id and hash from the database
+    return questionnaire_of(version)
+
+
 # Recorded versions never change, so a model built from one stays right for the process's life.
 _BUILT: dict[str, Questionnaire] = {}
 

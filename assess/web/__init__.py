@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+from collections.abc import Callable
+from functools import cached_property, lru_cache
+from typing import Any
 
 from flask import Flask, abort, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -10,7 +15,8 @@ from flask.typing import ResponseReturnValue
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,6 +47,78 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+#: The GOV.UK Frontend macros every template may call without importing them (see GovukMacro).
+GOVUK_MACROS = ("govukBackLink", "govukButton", "govukErrorSummary", "govukInsetText", "govukNotificationBanner",
+                "govukTag")
+
+
+class GovukMacro:
+    """A GOV.UK Frontend macro as a template global: its template imported once per app, not on every render.
+
+    Jinja imports a macro's template afresh for each ``{% from ... import %}`` whenever the render's
+    context has globals the macro's template lacks, as Flask's always does (request, session, g...):
+    the base layout's imports alone were a good part of every page's time.
+    """
+
+    def __init__(self, environment: Environment, name: str) -> None:
+        self.environment, self.name = environment, name
+        # The same parameters always give the same HTML (a page's buttons, back link, tags): made once.
+        self.remembered = lru_cache(maxsize=1024)(self._made)
+
+    @cached_property
+    def macro(self) -> Any:
+        """The macro, from its component's template (govukBackLink: components/back-link/macro.html)."""
+        folder = re.sub(r"(?<!^)([A-Z])", r"-\1", self.name.removeprefix("govuk")).lower()
+        template = self.environment.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html")
+        return getattr(template.module, self.name)
+
+    def _made(self, params: str) -> Markup:
+        return Markup(self.macro(json.loads(params)))
+
+    def __call__(self, params: dict[str, Any]) -> Markup:
+        # HTML given as Markup would come back from JSON as text, and be escaped; some values are no JSON.
+        try:
+            key = None if _holds_markup(params) else json.dumps(params, sort_keys=True)
+        except TypeError:
+            key = None
+        return Markup(self.macro(params)) if key is None else self.remembered(key)
+
+
+def _holds_markup(value: object) -> bool:
+    """Whether a macro's parameters hold HTML (Markup) anywhere."""
+    if isinstance(value, dict):
+        return any(_holds_markup(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_markup(v) for v in value)
+    return isinstance(value, Markup)
+
+
+def remembered_url_for(app: Flask) -> Callable[..., str]:
+    """Templates' url_for, each address worked out once per worker rather than on every render.
+
+    A task list links to every section of every questionnaire: building each address with the
+    URL map was a tenth of the page's time. An address depends only on the endpoint, its values
+    and where the app is mounted (no url_defaults here); anything else (relative endpoints,
+    _external and the like, values that cannot be a key) is built afresh.
+    """
+
+    @lru_cache(maxsize=4096)
+    def build(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+        return app.url_for(endpoint, **dict(values))
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        key = tuple(sorted(values.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return app.url_for(endpoint, **values)
+        if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+            return app.url_for(endpoint, **values)
+        return build(request.script_root, endpoint, key)
+
+    return url_for
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Session cookies marked Secure whenever the request came over HTTPS."""
 
@@ -58,13 +136,13 @@ def init_app(app: Flask) -> None:
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
-    # The GOV.UK template asks whether to show the GOV.UK brand; this service is not GOV.UK.
-    app.jinja_env.globals["govukRebrand"] = False
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(describe_answer=describe_answer, describe_condition=describe_condition,
                                  text_limit=text_limit)
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals.update({name: GovukMacro(app.jinja_env, name) for name in GOVUK_MACROS})
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
     WTFormsHelpers(app)
     logs.init_app(app)  # first, so that every later step of a request logs with its id
     if app.config["PROXY_FIX_HOPS"]:

@@ -33,7 +33,7 @@ from assess.reports.data import (
 from assess.reports.downloads import report_filename
 from assess.reports.html import render_report_body, render_report_page
 from assess.reports.profile_cache import cached_body, content_key
-from assess.services.agreement import Previous, last_time, own_answers, previous_agreed
+from assess.services.agreement import EarlierAnswers, last_time, own_answers, previous_agreed
 from assess.services.completion import finished_counts
 from assess.services.responses import (
     EditConflict,
@@ -159,8 +159,10 @@ class _Page:
     assessment: Assessment
     link: AssessmentQuestionnaire
     questionnaire: Questionnaire
-    response: Response | None  # the person's own response, once they have saved anything
-    previous: Previous | None  # the council's agreed answers in its last published round, if any (and asked for)
+    response: Response | None  # the person's own response, once they have saved anything (None when only shown)
+    status: ResponseStatus | None  # its status (None: they have saved nothing)
+    answers: dict[str, Answer]  # its answers
+    previous: EarlierAnswers | None  # the council's agreed answers in its last published round (if asked for)
     section_version: int  # the asked-for section's version when the page was read
 
     @property
@@ -169,7 +171,7 @@ class _Page:
         return self.assessment.organisation
 
     def response_for_saving(self) -> Response:
-        """The person's own response, created by their first save (never by showing a page)."""
+        """The person's own response, created by their first save (never by showing a page: only read for saving)."""
         if self.response is not None:
             return self.response
         membership = next((m for m in current_user().memberships
@@ -182,7 +184,8 @@ def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | Non
           with_previous: bool = False) -> _Page:
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.ANSWER)
     own = own_answers(db.session(), assessment, link.questionnaire_version, current_user(), section_id, with_previous)
-    return _Page(assessment, link, questionnaire, own.response, own.previous, own.section_version)
+    return _Page(assessment, link, questionnaire, own.response, own.status, own.answers, own.previous,
+                 own.section_version)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/<questionnaire_id>/<section_id>",
@@ -192,16 +195,15 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     """One section of a questionnaire as a question page; every save stores the whole page."""
     # A save that succeeds shows no page: the previous round's answers are read only to show one.
     page = _page(code, round_id, questionnaire_id, section_id, with_previous=request.method == "GET")
-    assessment, questionnaire, response = page.assessment, page.questionnaire, page.response
+    assessment, questionnaire = page.assessment, page.questionnaire
     try:
         section = questionnaire.section(section_id)
     except KeyError:
         abort(404)
-    if (response is not None and response.status == ResponseStatus.SUBMITTED) \
-            or assessment.status != AssessmentStatus.OPEN:
+    if page.status == ResponseStatus.SUBMITTED or assessment.status != AssessmentStatus.OPEN:
         return _locked(page)
     form_class = section_form_class(section)
-    stored = answers_of(response)
+    stored = page.answers
     if request.method == "GET":
         form: SectionForm = form_class(formdata=None)
         fill_form(form, section, stored)
@@ -234,7 +236,7 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
 
 def _locked(page: _Page) -> ResponseReturnValue:
     """Say why answers can no longer change, and show the results (or the task list)."""
-    submitted = page.response is not None and page.response.status == ResponseStatus.SUBMITTED
+    submitted = page.status == ResponseStatus.SUBMITTED
     flash("These answers have been submitted and can no longer be changed." if submitted
           else "This round is no longer taking answers.")
     code, round_id = page.organisation.code, page.assessment.id
@@ -296,7 +298,7 @@ def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValu
         else:
             flash("Your answers have been submitted.", "submitted")
             return redirect(url_for(".results", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
-    answers = answers_of(page.response)
+    answers = page.answers
     html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form,
                            visible=visible_questions(questionnaire, answers), missing=missing,
