@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cached_property, lru_cache
 from typing import Any
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_talisman import Talisman
@@ -112,7 +112,7 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
             hash(key)
         except TypeError:
             return app.url_for(endpoint, **values)
-        if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+        if endpoint.startswith(".") or any(name.startswith("_") for name in values) or not has_request_context():
             return app.url_for(endpoint, **values)
         return build(request.script_root, endpoint, key)
 
