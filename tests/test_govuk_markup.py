@@ -79,3 +79,22 @@ def test_macros_as_globals_give_what_importing_them_gives(app: Flask) -> None:
                        "{{ govukBackLink(params) }}", params=params)
     assert _render(app, "{{ govukBackLink(params) }}", params=params) == imported
     assert _render(app, "{{ govukBackLink(params) }}", params=params) == imported  # the remembered HTML too
+
+
+def test_every_block_a_page_fills_is_one_its_layout_has(app: Flask) -> None:
+    # Jinja drops a block the parent lacks without a word: a page's script put in a block the layout no longer
+    # had never reached the browser.
+    environment = app.jinja_env
+    names = [name for name in environment.list_templates() if name.endswith(".html")
+             and not name.startswith(("govuk_frontend_jinja/", "govuk_frontend_wtf/"))]
+    pages = 0
+    for name in names:
+        template = environment.get_template(name)
+        source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+        parent = re.search(r'{%-?\s*extends\s+"([^"]+)"', source)
+        if parent is None:
+            continue
+        pages += 1
+        missing = set(template.blocks) - set(environment.get_template(parent.group(1)).blocks)
+        assert not missing, f"{name} fills blocks {sorted(missing)} that {parent.group(1)} does not have"
+    assert pages > 30
