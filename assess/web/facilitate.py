@@ -55,7 +55,13 @@ from assess.web.forms import (
     sentence,
 )
 from assess.web.pdfs import pdf_download, pdf_status
-from assess.web.sections import AGREEING, hidden_by_earlier_pages, parse_version, section_context
+from assess.web.sections import (
+    AGREEING,
+    hidden_by_earlier_pages,
+    missing_answer_errors,
+    parse_version,
+    section_context,
+)
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section
 
@@ -210,7 +216,9 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
     confirmed = response is not None and response.status == ResponseStatus.SUBMITTED
     previous = previous_agreed(session, assessment, questionnaire.id)
     page = render_template("facilitate/confirm.html", organisation=assessment.organisation, assessment=assessment,
-                           questionnaire=questionnaire, answers=answers, form=form, missing=missing,
+                           questionnaire=questionnaire, answers=answers, form=form,
+                           errors=missing_answer_errors(questionnaire, missing, "facilitate.agree_section", code=code,
+                                                        round_id=round_id),
                            visible=visible_questions(questionnaire, answers), confirmed=confirmed,
                            profile=stored_profile(response) if confirmed and response else None,
                            targets=targets_of(session, assessment, questionnaire.id), previous=previous,

@@ -50,7 +50,13 @@ from assess.services.rounds import tasks
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
 from assess.web.pdfs import pdf_download, pdf_status
-from assess.web.sections import RESPONDING, hidden_by_earlier_pages, parse_version, section_context
+from assess.web.sections import (
+    RESPONDING,
+    hidden_by_earlier_pages,
+    missing_answer_errors,
+    parse_version,
+    section_context,
+)
 from scoring import Answer, visible_questions
 from scoring.model import Questionnaire, Section
 
@@ -301,7 +307,9 @@ def check(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValu
     answers = page.answers
     html = render_template("respond/check.html", organisation=page.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form,
-                           visible=visible_questions(questionnaire, answers), missing=missing,
+                           visible=visible_questions(questionnaire, answers),
+                           errors=missing_answer_errors(questionnaire, missing, "respond.section", code=code,
+                                                        round_id=round_id),
                            incomplete=missing_answers(questionnaire, answers),
                            open=assessment.status == AssessmentStatus.OPEN)
     return (html, 400) if missing else html

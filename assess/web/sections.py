@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from flask import url_for
 
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section, ShowIf
@@ -21,6 +23,16 @@ class Wording:
 
 RESPONDING = Wording("", "", "Save and come back later")
 AGREEING = Wording("Agreed answers: ", "Agreed answers, ", "Save and check the agreed answers")
+
+
+def missing_answer_errors(questionnaire: Questionnaire, missing: Sequence[tuple[str, str]], endpoint: str, code: str,
+                          round_id: int) -> list[dict[str, str]]:
+    """The error summary's list for answers still missing: each links to its question on its section's page
+    (``endpoint``, in the council's round)."""
+    return [{"text": f"{reason}: {questionnaire.question(question_id).text}",
+             "href": url_for(endpoint, code=code, round_id=round_id, questionnaire_id=questionnaire.id,
+                             section_id=questionnaire.section_of(question_id).id) + f"#{question_id}"}
+            for question_id, reason in missing]
 
 
 def parse_version(value: object) -> int | None:
