@@ -318,3 +318,21 @@ def test_change_over_time_across_a_new_version_says_the_questions_changed(fixtur
         f"/councils/OWN/rounds/{later_id}/agree/full-example/confirm").get_data(as_text=True)
     assert "The questions changed between version 1 and version 2, so sections are compared by name" in page
     assert "Delivering services" in page and "Last time" in page
+
+
+def test_the_agreed_levels_table_gives_change_and_gap_to_target() -> None:
+    from assess.web.facilitate import _level_rows
+    from scoring import Profile, SectionResult
+
+    def section(id_: str, level: int | None) -> SectionResult:
+        return SectionResult(id_, id_.title(), level, f"L{level}" if level else None, None, 1, 1, "")
+
+    profile = Profile("q", 1, "weighted-mean", 2, "L2", 2.0, (
+        section("up", 3), section("down", 1), section("same", 2), section("unscored", None)), "")
+    rows = _level_rows(profile, {"up": 4, "down": 1, "same": 1}, {"up": 2, "down": 2, "same": 2})
+    assert [[cell["text"] for cell in row] for row in rows] == [
+        ["Up", "3 L3", "2", "+1", "4", "+1"],
+        ["Down", "1 L1", "2", "-1", "1", "Reached"],
+        ["Same", "2 L2", "2", "0", "1", "Reached"],
+        ["Unscored", "Not enough answers", "–", "–", "–", "–"],
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -62,7 +63,7 @@ from assess.web.sections import (
     parse_version,
     section_context,
 )
-from scoring import Answer, Questionnaire, visible_questions
+from scoring import Answer, Profile, Questionnaire, visible_questions
 from scoring.model import Section
 
 blueprint = Blueprint("facilitate", __name__)
@@ -188,6 +189,25 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
     return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
 
 
+def _level_rows(profile: Profile, targets: Mapping[str, int],
+                earlier: Mapping[str, int | None]) -> list[list[dict[str, str]]]:
+    """The table of agreed levels: each section's level, last time's, the change, its target and the gap to it."""
+    rows = []
+    for result in profile.sections:
+        target, before = targets.get(result.id), earlier.get(result.id)
+        gap = target - result.level if target and result.level else None
+        change = result.level - before if before and result.level else None
+        rows.append([
+            {"text": result.title},
+            {"text": f"{result.level} {result.label}" if result.level else "Not enough answers"},
+            {"text": str(before or "–"), "format": "numeric"},
+            {"text": "–" if change is None else f"{change:+d}" if change else "0", "format": "numeric"},
+            {"text": str(target or "–"), "format": "numeric"},
+            {"text": "–" if gap is None else f"+{gap}" if gap > 0 else "Reached"},
+        ])
+    return rows
+
+
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/agree/<questionnaire_id>/confirm", methods=["GET", "POST"])
 @login_required
 def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
@@ -215,15 +235,16 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
     answers = answers_of(response)
     confirmed = response is not None and response.status == ResponseStatus.SUBMITTED
     previous = previous_agreed(session, assessment, questionnaire.id)
+    profile = stored_profile(response) if confirmed and response else None
+    earlier = {s.id: s.level for s in stored_profile(previous.response).sections} if previous else {}
     page = render_template("facilitate/confirm.html", organisation=assessment.organisation, assessment=assessment,
                            questionnaire=questionnaire, answers=answers, form=form,
                            errors=missing_answer_errors(questionnaire, missing, "facilitate.agree_section", code=code,
                                                         round_id=round_id),
                            visible=visible_questions(questionnaire, answers), confirmed=confirmed,
-                           profile=stored_profile(response) if confirmed and response else None,
-                           targets=targets_of(session, assessment, questionnaire.id), previous=previous,
-                           earlier_levels={s.id: s.level for s in stored_profile(previous.response).sections}
-                           if previous else {})
+                           profile=profile, previous=previous,
+                           level_rows=_level_rows(profile, targets_of(session, assessment, questionnaire.id),
+                                                  earlier) if profile else [])
     return (page, 400) if missing else page
 
 
