@@ -1,7 +1,8 @@
 """PDFs through a real `assess worker`: the download says the PDF is being prepared, the worker draws it, it is sent.
 
 Run with the queue and the drawn PDFs in the instance folder (SQLite) and in Redis (ASSESS_TEST_REDIS_URL, by
-default the local Redis's database 15; skipped when none answers).
+default the local Redis's database 15; skipped when none answers, unless ASSESS_REQUIRE_REDIS is set, as CI
+sets it).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def _redis_or_skip() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
     except redis.exceptions.ConnectionError:
+        if os.environ.get("ASSESS_REQUIRE_REDIS"):
+            pytest.fail(f"no Redis answers at {REDIS_URL}, and ASSESS_REQUIRE_REDIS says one must")
         pytest.skip(f"no Redis answers at {REDIS_URL}")
     return REDIS_URL
 
