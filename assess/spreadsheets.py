@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 #: A cell starting with one of these runs as a formula (or starts one) in Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a cell of written CSV text could start with one: at the start of a line or after a comma, quoted or not.
+#: It can also match inside a quoted cell (a comma or a line break followed by one), which only costs time.
+_FORMULA_CELL = re.compile(r'(?:^|,)"?[=+\-@\t\r]', re.MULTILINE)
 
 
 def formula_safe(value: object) -> object:
@@ -15,9 +19,19 @@ def formula_safe(value: object) -> object:
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
+def _written(rows: Iterable[Iterable[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
 def csv_text(rows: Iterable[Iterable[object]]) -> str:
     """Rows (the header first) as CSV text with every cell formula-safe; None is an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([formula_safe(value) for value in row] for row in rows)
-    return buffer.getvalue()
+    rows = rows if isinstance(rows, list) else list(rows)
+    # Written as they are first (the csv module's C loop), and cell by cell only when some cell of the text could
+    # start a formula: tens of thousands of rows of levels have none, and checking each cell in Python cost more
+    # than the query that found them.
+    text = _written(rows)
+    if _FORMULA_CELL.search(text) is None:
+        return text
+    return _written([formula_safe(value) for value in row] for row in rows)

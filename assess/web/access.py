@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
@@ -148,9 +148,15 @@ def login_required(view: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
+@lru_cache(maxsize=16)
+def _council(options: tuple[ORMOption, ...]) -> Select[tuple[Organisation]]:
+    # One statement for each set of loader options (module constants), built once (see USER).
+    return select(Organisation).where(Organisation.code == bindparam("code")).options(*options)
+
+
 def council_or_404(code: str, action: Action, *options: ORMOption) -> Organisation:
     """The council with this code (loaded with ``options``), if the signed-in person may do the action; else 404."""
-    organisation = db.session().scalar(select(Organisation).filter_by(code=code).options(*options))
+    organisation = db.session().execute(_council(options), {"code": code}).unique().scalar_one_or_none()
     if organisation is None:
         abort(404)
     require(db.session(), current_user(), action, organisation)
