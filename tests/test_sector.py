@@ -48,7 +48,7 @@ from assess.services.organisations import import_register, read_register
 from assess.services.responses import save_answers, store_scores
 from assess.services.rounds import RoundDetails, start_round
 from assess.services.simulate import remove, simulate
-from assess.services.tokens import create_token, token_hash
+from assess.services.tokens import LAST_USE_RESOLUTION, create_token, live_token, note_use, token_hash
 from assess.services.users import add_membership, add_user
 from scoring.model import Questionnaire, ScaleLevel, ScoringSpec
 from tests.conftest import FIXTURES, PLACES_PASSWORD, _app_on_test_database, csrf_token
@@ -309,6 +309,25 @@ def test_tokens_are_hashed_revocable_and_note_their_last_use(world: World) -> No
     assert refused.status_code == 401 and refused.mimetype == "application/problem+json"
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.get("/api/v1/sector/levels", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+
+
+def test_a_tokens_last_use_is_written_at_most_every_few_minutes(world: World) -> None:
+    secret = _token(world, world.analyst)["Authorization"].removeprefix("Bearer ")
+    start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    with world.app.app_context():
+        session = db.session()
+        token = live_token(session, secret)
+        assert token is not None and token.user.email == world.analyst
+        assert note_use(session, token, start)
+        session.commit()
+        session.refresh(token)
+        # Within the resolution an API call writes nothing, so it has nothing to commit.
+        assert not note_use(session, token, start + LAST_USE_RESOLUTION / 2)
+        assert note_use(session, token, start + LAST_USE_RESOLUTION * 2)
+        session.commit()
+        session.refresh(token)
+        assert token.last_used_at == start + LAST_USE_RESOLUTION * 2
+        assert live_token(session, secret + "x") is None
 
 
 def test_a_member_reads_their_own_councils_published_profile_with_their_own_token(world: World) -> None:

@@ -259,18 +259,22 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
 
     Grouped, the groups are hidden so that none can be worked out from the all-councils figure.
     """
-    shown = counted(filters)
-    group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
-    rows = session.connection().execute(
-        select(group, Score.level, func.count())
-        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
-        .where(_section_is(filters.section), Score.level.is_not(None))
-        .group_by(group, Score.level)
-    ).tuples().all()
+    rows = session.connection().execute(_levels_query(filters, group_by)).tuples().all()
     found = _distributions(rows, questionnaire, threshold)
     if group_by is None and not found:
         return _distributions([(ALL_COUNCILS, questionnaire.levels[0], 0)], questionnaire, threshold)
     return found
+
+
+# Each figure's statement is built once per set of filters (see ranked).
+@lru_cache(maxsize=512)
+def _levels_query(filters: Filters, group_by: str | None) -> Select[tuple[str, int | None, int]]:
+    shown = counted(filters)
+    group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
+    return (select(group, Score.level, func.count())
+            .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+            .where(_section_is(filters.section), Score.level.is_not(None))
+            .group_by(group, Score.level))
 
 
 def section_levels(session: Session, filters: Filters, questionnaire: Questionnaire,
@@ -279,16 +283,19 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
 
     Sections are not parts of a whole, so each is judged on its own size.
     """
-    shown = counted(filters)
-    rows = session.connection().execute(
-        select(Score.section_id, Score.level, func.count())
-        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
-        .where(Score.section_id.is_not(None), Score.level.is_not(None))
-        .group_by(Score.section_id, Score.level)
-    ).tuples().all()
+    rows = session.connection().execute(_section_levels_query(filters)).tuples().all()
     return [distribution for section in questionnaire.sections
             for distribution in _distributions([(section.title, level, count) for s, level, count in rows
                                                 if s == section.id], questionnaire, threshold)]
+
+
+@lru_cache(maxsize=512)
+def _section_levels_query(filters: Filters) -> Select[tuple[str | None, int | None, int]]:
+    shown = counted(filters)
+    return (select(Score.section_id, Score.level, func.count())
+            .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+            .where(Score.section_id.is_not(None), Score.level.is_not(None))
+            .group_by(Score.section_id, Score.level))
 
 
 # Participation -------------------------------------------------------------------------------------------------
@@ -314,6 +321,17 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     A count of one to ``threshold - 1`` councils is hidden, and others with it so that it cannot be
     worked out from the total (the first row).
     """
+    rows = session.connection().execute(_participation_query(filters, group_by)).tuples().all()
+    sizes = {name: count for name, _register, count in rows if count > 0}
+    hidden = hidden_groups(sizes, threshold)
+    total = Participation(ALL_COUNCILS, sum(r for _n, r, _c in rows),
+                          None if sizes and total_hidden(sizes, hidden, threshold) else sum(sizes.values()))
+    return [total, *(Participation(name, register, None if name in hidden else count)
+                     for name, register, count in rows)]
+
+
+@lru_cache(maxsize=512)
+def _participation_query(filters: Filters, group_by: str) -> Select[tuple[str, int, int]]:
     shown = counted(filters)
     # IN rather than a join to the counted councils: SQLite scans a joined subquery once per council (time
     # growing with the square of the register), but looks IN up in an index it builds once.
@@ -321,17 +339,9 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     group = Organisation.type if group_by == "type" else Organisation.region
     conditions = [c for c in (Organisation.type == filters.type if filters.type else None,
                               Organisation.region == filters.region if filters.region else None) if c is not None]
-    rows = session.connection().execute(
-        select(group, func.count(Organisation.id), func.count(case((published, 1))))
-        .where(*conditions)
-        .group_by(group).order_by(group)
-    ).tuples().all()
-    sizes = {name: count for name, _register, count in rows if count > 0}
-    hidden = hidden_groups(sizes, threshold)
-    total = Participation(ALL_COUNCILS, sum(r for _n, r, _c in rows),
-                          None if sizes and total_hidden(sizes, hidden, threshold) else sum(sizes.values()))
-    return [total, *(Participation(name, register, None if name in hidden else count)
-                     for name, register, count in rows)]
+    return (select(group, func.count(Organisation.id), func.count(case((published, 1))))
+            .where(*conditions)
+            .group_by(group).order_by(group))
 
 
 # Officers and members ------------------------------------------------------------------------------------------
@@ -356,21 +366,9 @@ class Gap:
 
 def perception_gap(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Gap]:
     """Officers' against members' mean section levels, over individual responses in the rounds counted."""
-    shown = counted(filters)
-    individual = (
-        select(Score.section_id, Response.respondent_group, func.avg(Score.level),
-               func.count(shown.c.organisation_id.distinct()))
-        .select_from(shown).join(Response, and_(Response.assessment_id == shown.c.round_id,
-                             Response.questionnaire_version_id == shown.c.version_id))
-        .join(Score, Score.response_id == Response.id)
-        .where(Response.kind == ResponseKind.INDIVIDUAL, Response.status == ResponseStatus.SUBMITTED,
-               Response.respondent_group.in_((RespondentGroup.OFFICER, RespondentGroup.MEMBER)),
-               Score.section_id.is_not(None), Score.level.is_not(None))
-        .group_by(Score.section_id, Response.respondent_group)
-    )
     means: dict[tuple[str | None, str], tuple[float, int]] = {
         (section, str(group)): (float(mean), councils) for section, group, mean, councils
-        in session.connection().execute(individual).tuples()
+        in session.connection().execute(_gap_query(filters)).tuples()
     }
 
     def figure(section: str, group: RespondentGroup) -> tuple[float | None, int | None]:
@@ -385,23 +383,42 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
     return result
 
 
+@lru_cache(maxsize=512)
+def _gap_query(filters: Filters) -> Select[tuple[str | None, RespondentGroup | None, float, int]]:
+    shown = counted(filters)
+    return (
+        select(Score.section_id, Response.respondent_group, func.avg(Score.level),
+               func.count(shown.c.organisation_id.distinct()))
+        .select_from(shown).join(Response, and_(Response.assessment_id == shown.c.round_id,
+                             Response.questionnaire_version_id == shown.c.version_id))
+        .join(Score, Score.response_id == Response.id)
+        .where(Response.kind == ResponseKind.INDIVIDUAL, Response.status == ResponseStatus.SUBMITTED,
+               Response.respondent_group.in_((RespondentGroup.OFFICER, RespondentGroup.MEMBER)),
+               Score.section_id.is_not(None), Score.level.is_not(None))
+        .group_by(Score.section_id, Response.respondent_group)
+    )
+
+
 # Change over time ----------------------------------------------------------------------------------------------
 
 
 def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Distribution]:
     """Each year's distribution of levels: each council's latest round in that year."""
-    shown = counted(filters, per_year=True)
-    rows = session.connection().execute(
-        select(shown.c.year, Score.level, func.count())
-        .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
-        .where(_section_is(filters.section), Score.level.is_not(None))
-        .group_by(shown.c.year, Score.level)
-    ).tuples().all()
+    rows = session.connection().execute(_by_year_query(filters)).tuples().all()
     years = sorted({year for year, _level, _count in rows})
     # Years are not parts of one total: each is judged on its own size.
     return [d for year in years
             for d in _distributions([(str(year), lv, n) for y, lv, n in rows if y == year], questionnaire,
                                     threshold)]
+
+
+@lru_cache(maxsize=512)
+def _by_year_query(filters: Filters) -> Select[tuple[int, int | None, int]]:
+    shown = counted(filters, per_year=True)
+    return (select(shown.c.year, Score.level, func.count())
+            .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
+            .where(_section_is(filters.section), Score.level.is_not(None))
+            .group_by(shown.c.year, Score.level))
 
 
 # Benchmark -----------------------------------------------------------------------------------------------------

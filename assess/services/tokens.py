@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from assess.models import ApiToken, AuditEvent, User, utcnow
@@ -14,6 +14,12 @@ from assess.models import ApiToken, AuditEvent, User, utcnow
 PREFIX = "assess_"
 #: Last use is recorded at most this often, so that a busy client does not write on every call.
 LAST_USE_RESOLUTION = timedelta(minutes=5)
+
+
+#: The token with its owner and the owner's memberships (which the policy reads), in one statement built once
+#: (SQLAlchemy then finds its compiled form without working out its cache key again on every call).
+TOKEN: Select[tuple[ApiToken]] = (select(ApiToken).where(ApiToken.token_hash == bindparam("hash"))
+                                  .options(joinedload(ApiToken.user).joinedload(User.memberships)))
 
 
 def token_hash(secret: str) -> str:
@@ -47,21 +53,22 @@ def revoke(session: Session, token: ApiToken, by: User) -> None:
         session.flush()
 
 
-def user_for_token(session: Session, secret: str, now: datetime | None = None) -> User | None:
-    """The active person a live token belongs to (None for an unknown or revoked one); notes its last use.
-
-    Last use is the only thing an API call writes, and at most once every few minutes per token.
-    """
-    # One statement: the token, its owner and the owner's memberships (which the policy reads).
-    token = session.scalars(
-        select(ApiToken).filter_by(token_hash=token_hash(secret))
-        .options(joinedload(ApiToken.user).joinedload(User.memberships))
-    ).unique().one_or_none()
+def live_token(session: Session, secret: str) -> ApiToken | None:
+    """The token with this secret, with its owner loaded, unless it is unknown, revoked or its owner inactive."""
+    token = session.scalars(TOKEN, {"hash": token_hash(secret)}).unique().one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
+    return token
+
+
+def note_use(session: Session, token: ApiToken, now: datetime | None = None) -> bool:
+    """Record that a token was used, at most once every few minutes; whether it wrote (for the caller to commit).
+
+    Last use is the only thing an API call writes, so most calls write (and commit) nothing.
+    """
     now = now or utcnow()
     if token.last_used_at is not None and token.last_used_at >= now - LAST_USE_RESOLUTION:
-        return token.user
+        return False
     session.execute(
         update(ApiToken)
         .where(ApiToken.id == token.id,
@@ -69,4 +76,4 @@ def user_for_token(session: Session, secret: str, now: datetime | None = None) -
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return token.user
+    return True

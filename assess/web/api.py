@@ -22,7 +22,7 @@ from assess.models import Assessment, AssessmentStatus, Organisation, Response, 
 from assess.policy import Action, NotAllowed, allowed, require
 from assess.services import sector
 from assess.services.responses import NotScored, stored_profile
-from assess.services.tokens import user_for_token
+from assess.services.tokens import live_token, note_use
 from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
 from assess.web.sector import FilterError, read_filters, threshold
@@ -66,11 +66,12 @@ def authenticate() -> HttpResponse | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return problem(401, "Unauthorized", "send a bearer token: Authorization: Bearer <token>")
     session = db.session()
-    user = user_for_token(session, secret.strip())
-    session.commit()
-    if user is None:
+    token = live_token(session, secret.strip())
+    if token is None:
         return problem(401, "Unauthorized", "the token is unknown or has been revoked")
-    g.api_user = user
+    if note_use(session, token):
+        session.commit()
+    g.api_user = token.user
     return None
 
 
