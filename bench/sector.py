@@ -72,7 +72,7 @@ PUBLISHED = """
 SELECT CASE WHEN a.sharing = 'named' THEN o.code ELSE '' END, CASE WHEN a.sharing = 'named' THEN o.name ELSE '' END,
        CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.type ELSE '' END,
        CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.region ELSE '' END,
-       a.id, CAST(date(a.published_at) AS VARCHAR), v.questionnaire_id, v.version, coalesce(s.section_id, ''), s.level,
+       CASE WHEN a.sharing = 'named' THEN CAST(a.id AS VARCHAR) ELSE a.uid END, CAST(date(a.published_at) AS VARCHAR), v.questionnaire_id, v.version, coalesce(s.section_id, ''), s.level,
        {labels}
 FROM response r JOIN assessment a ON a.id = r.assessment_id
 JOIN questionnaire_version v ON v.id = r.questionnaire_version_id

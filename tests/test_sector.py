@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterator
@@ -146,16 +147,80 @@ def _levels(world: World, **filters: object) -> list[sector.Distribution]:
                              questionnaire, 3, group_by)  # type: ignore[arg-type]
 
 
+def _open_the_anonymous_councils_place(world: World) -> None:
+    """A third district council in the North West named nowhere: enough councils could be the anonymous one."""
+    with world.app.app_context():
+        session = db.session()
+        session.add(Organisation(code="QUIET", name="Quietborough", type="District", region="North West"))
+        session.commit()
+
+
 def test_each_council_counts_once_with_its_latest_published_shared_round(world: World) -> None:
     [everyone] = _levels(world, type="District")
-    # NAMA's 2026 round (level 4), not its 2025 one; NAMB, NAMC (closed after publishing) and the anonymous
-    # council; never the private round, nor the round still in review.
-    assert everyone.councils == 4
-    assert everyone.levels == {1: 0, 2: 2, 3: 1, 4: 1, 5: 0}
+    # NAMA's 2026 round (level 4), not its 2025 one; NAMB and NAMC (closed after publishing); never the private
+    # round, nor the round still in review. The anonymous council could be only one of two councils (it or the
+    # private one), under the threshold of 3, so its round counts as private.
+    assert everyone.councils == 3
+    assert everyone.levels == {1: 0, 2: 2, 3: 0, 4: 1, 5: 0}
+    _open_the_anonymous_councils_place(world)
+    [everyone] = _levels(world, type="District")
+    assert everyone.councils == 4 and everyone.levels == {1: 0, 2: 2, 3: 1, 4: 1, 5: 0}
     [until_2025] = _levels(world, type="District", end=date(2025, 12, 31))
     assert until_2025.councils is None  # NAMA (2025: level 1) and NAMC only: under the threshold of 3
     [from_2025] = _levels(world, type="District", start=date(2025, 1, 1), end=date(2025, 12, 31), region="North West")
     assert from_2025.suppressed
+
+
+def _add_council(world: World, code: str, name: str, kind: str, region: str) -> None:
+    with world.app.app_context():
+        session = db.session()
+        council = Organisation(code=code, name=name, type=kind, region=region, population=200_000)
+        session.add(council)
+        session.flush()
+        lead = add_user(session, f"lead-{code.lower()}@example.org", f"Lead of {name}", PLACES_PASSWORD)
+        add_membership(session, lead, council, OrganisationRole.LEAD, RespondentGroup.OFFICER)
+        session.commit()
+
+
+def _everything_shown(world: World) -> list[object]:
+    """Every figure an analyst can ask for: the dashboard's tables (so the API's levels) for every type and region
+    filter, overall and for a section, over all time and a period; the targeting list; a benchmark."""
+    shown: list[object] = []
+    with world.app.app_context():
+        session = db.session()
+        questionnaire = questionnaire_library(world.app).files[QUESTIONNAIRE].questionnaire
+        types, regions = sector.register_values(session)
+        for kind, region, section, start in itertools.product([None, *types], [None, *regions], [None, "detecting"],
+                                                              [None, date(2026, 1, 1)]):
+            filters = sector.Filters(questionnaire=QUESTIONNAIRE, type=kind, region=region, section=section,
+                                     start=start)
+            report = tables.dashboard(session, filters, questionnaire, 3, date(2026, 6, 1))
+            shown += [(table.key, table.rows) for table in report.tables]
+            shown += sector.targeting(session, filters, questionnaire, date(2026, 6, 1), "level")
+        council = session.scalar(select(Organisation).filter_by(code="NAMB"))
+        assert council is not None
+        own = sector.latest_published_response_id(council.id, QUESTIONNAIRE, (Sharing.NAMED,))
+        shown.append(sector.benchmark(session, council, own, questionnaire, 3))
+    return shown
+
+
+def test_an_anonymous_round_that_fewer_than_the_threshold_could_be_changes_no_figure(world: World) -> None:
+    # Alone in its type and region, an anonymous council could be picked out by comparing figures for its type, its
+    # region and everyone: so whatever it published, nothing shown may move.
+    _add_council(world, "SOLO", "Solitary Unitary", "Unitary", "North East")
+    before = _everything_shown(world)
+    _publish(world.app, "SOLO", Sharing.ANONYMOUS, date(2026, 4, 1), 1)
+    assert _everything_shown(world) == before
+    # Once enough councils of its type and region are named nowhere it counts: sharing it privately instead shows.
+    for number in (1, 2):
+        _add_council(world, f"UNI{number}", f"Unitary {number}", "Unitary", "North East")
+    opened = _everything_shown(world)
+    with world.app.app_context():
+        session = db.session()
+        session.execute(update(Assessment).where(Assessment.organisation_id == session.scalar(
+            select(Organisation.id).filter_by(code="SOLO"))).values(sharing=Sharing.PRIVATE))
+        session.commit()
+    assert _everything_shown(world) != opened
 
 
 def test_a_group_under_the_threshold_and_one_more_are_hidden(world: World) -> None:
@@ -189,8 +254,8 @@ def test_the_levels_endpoint_keeps_its_contract(world: World) -> None:
     headers = _token(world, world.analyst)
     body = client.get(f"/api/v1/sector/levels?questionnaire={QUESTIONNAIRE}&type=District", headers=headers).json
     assert body == {"questionnaire": QUESTIONNAIRE, "section": None, "threshold": 3, "groups": [
-        {"group": "All councils", "councils": 4, "suppressed": False,
-         "levels": {"Exposed": 0, "Basic": 2, "Managed": 1, "Assured": 1, "Resilient": 0}, "median": 2}]}
+        {"group": "All councils", "councils": 3, "suppressed": False,
+         "levels": {"Exposed": 0, "Basic": 2, "Managed": 0, "Assured": 1, "Resilient": 0}, "median": 2}]}
     grouped = client.get(f"/api/v1/sector/levels?questionnaire={QUESTIONNAIRE}&group_by=region", headers=headers)
     assert grouped.mimetype == "application/json"
     assert [(g["group"], g["suppressed"], g["councils"], g["median"]) for g in grouped.json["groups"]] == [
@@ -214,6 +279,9 @@ def test_the_published_csv_keeps_its_contract_and_never_names_anonymous_councils
         ("NAMA", "2026-03-01", "4"), ("NAMB", "2026-02-01", "2"), ("NAMC", "2025-06-01", "2")]
     anonymous = [r for r in rows if r["council_code"] == ""]
     assert anonymous and all(r["council_name"] == "" for r in anonymous)
+    # Its round by an opaque reference, not a number that could sit next to the council's rounds shared by name.
+    assert {len(r["round_id"]) for r in anonymous} == {36} and not any(r["round_id"].isdigit() for r in anonymous)
+    assert all(r["round_id"].isdigit() for r in rows if r["council_code"])
     assert {r["label"] for r in overall} >= {"Exposed", "Basic"}
     assert len(rows) > len(overall) and all(r["questionnaire"] == QUESTIONNAIRE for r in rows)
 
@@ -233,10 +301,7 @@ def test_an_anonymous_councils_type_and_region_are_left_out_where_few_councils_c
     # Nor can a filter on type or region bring it back.
     for query in ("?type=District", "?region=North%20West", "?type=District&region=North%20West"):
         assert {r["council_code"] for r in _published(world, query)} == {"NAMA", "NAMB", "NAMC"}
-    with world.app.app_context():
-        session = db.session()
-        session.add(Organisation(code="QUIET", name="Quietborough", type="District", region="North West"))
-        session.commit()
+    _open_the_anonymous_councils_place(world)
     # A third council it could be: its type and region are shown, and filters find it.
     shown = [r for r in _published(world, "?type=District&region=North%20West") if r["council_code"] == ""]
     assert shown and {(r["council_type"], r["region"], r["council_name"]) for r in shown} == {
@@ -399,6 +464,20 @@ def test_sector_requests_run_a_fixed_few_statements(world: World) -> None:
     analyst = _client(world, world.analyst)
     assert len(_statements(world, analyst, f"/sector/targeting?questionnaire={QUESTIONNAIRE}")) == 3
     assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 3
+
+
+def test_benchmarks_compare_councils_that_shared_by_name_only(world: World) -> None:
+    # Even where the anonymous district counts in sector figures: one benchmark against another could single it out.
+    _open_the_anonymous_councils_place(world)
+    with world.app.app_context():
+        session = db.session()
+        questionnaire = questionnaire_library(world.app).files[QUESTIONNAIRE].questionnaire
+        council = session.scalar(select(Organisation).filter_by(code="NAMB"))
+        assert council is not None
+        compared = sector.benchmark(session, council, None, questionnaire, 1)
+    assert compared.councils == 2  # NAMA and NAMC
+    [everyone] = _levels(world, type="District")
+    assert everyone.councils == 4
 
 
 def test_a_lead_benchmarks_their_council_even_when_it_shared_anonymously(world: World) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
@@ -68,7 +69,10 @@ SUPPRESSION_RULE = (
     "hidden groups together cover at least {threshold} councils, at least two groups, and more councils than "
     "groups, so that no hidden group's figures can be worked out by subtraction. Each council counts once per "
     "questionnaire: its latest published round shared with the sector in the period. Private rounds never count, "
-    "and councils that shared anonymously are never named. In the published levels (the API's published.csv), "
+    "and councils that shared anonymously are never named. A round shared anonymously counts only where at least "
+    "{threshold} councils of its type and region are named nowhere in the published levels, so that any figure could "
+    "be any of them; elsewhere it counts as private. Benchmarks compare councils that shared by name only. "
+    "In the published levels (the API's published.csv), "
     "such a council's type and region are left empty too, unless at least {threshold} councils of that type in that "
     "region are named nowhere in them, so that the type and region never narrow it down to fewer councils."
 )
@@ -100,12 +104,25 @@ def _period(column: InstrumentedAttribute[datetime | None], filters: Filters) ->
     return conditions
 
 
-def _published_shared(filters: Filters, sharing: Sequence[Sharing] = SHARED) -> list[ColumnElement[bool]]:
+def _published_shared(filters: Filters, sharing: Sequence[Sharing] = SHARED,
+                       threshold: int | None = None) -> list[ColumnElement[bool]]:
+    """Conditions for agreed responses of published rounds shared in these ways, within the filters.
+
+    Given a threshold, an anonymous round counts only where at least that many councils of its type and region are
+    named nowhere (an open place); elsewhere it is taken as private, so that no figure, nor any difference between
+    figures, can be traced to fewer councils than the threshold (ADR 0010).
+    """
+    shared: ColumnElement[bool] = Assessment.sharing.in_(sharing)
+    if threshold is not None and Sharing.ANONYMOUS in sharing:
+        places = open_places(threshold)
+        shared = or_(Assessment.sharing.in_([way for way in sharing if way != Sharing.ANONYMOUS]),
+                     and_(Assessment.sharing == Sharing.ANONYMOUS,
+                          tuple_(Organisation.type, Organisation.region).in_(select(places.c.type, places.c.region))))
     conditions = [
         Response.kind == ResponseKind.CONSENSUS,
         Assessment.status.in_((AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)),
         Assessment.published_at.is_not(None),
-        Assessment.sharing.in_(sharing),
+        shared,
         *_period(Assessment.published_at, filters),
     ]
     if filters.questionnaire is not None:
@@ -124,8 +141,14 @@ def _year(column: InstrumentedAttribute[datetime | None]) -> ColumnElement[int]:
 # Built once per set of filters: building the statement costs more than running it on a small sector, and a
 # statement is immutable, so it is safe to share between requests and threads.
 @lru_cache(maxsize=512)
-def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
-    """Every scored agreed response of a published, shared round, ranked newest first per council and questionnaire."""
+def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False,
+           threshold: int | None = None) -> Subquery:
+    """Every scored agreed response of a published, shared round, ranked newest first per council and questionnaire.
+
+    Anonymous rounds need the disclosure threshold, which decides where they count (see _published_shared).
+    """
+    if Sharing.ANONYMOUS in sharing and threshold is None:
+        raise ValueError("anonymous rounds count only with the disclosure threshold")
     partition: list[ColumnElement[Any]] = [Assessment.organisation_id.expression,
                                            QuestionnaireVersion.questionnaire_id.expression]
     if per_year:
@@ -133,26 +156,26 @@ def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bo
     rank = func.row_number().over(partition_by=partition,
                                   order_by=(Assessment.published_at.desc(), Assessment.id.desc()))
     return (
+        # Only the columns some figure reads: SQLite carries every one through the window's sort.
         select(Response.id.label("response_id"), Assessment.id.label("round_id"),
-               Assessment.organisation_id.label("organisation_id"), Assessment.published_at.label("published_at"),
-               Assessment.sharing.label("sharing"), QuestionnaireVersion.id.label("version_id"),
-               QuestionnaireVersion.questionnaire_id.label("questionnaire_id"),
-               QuestionnaireVersion.version.label("version"), Organisation.type.label("type"),
+               Assessment.organisation_id.label("organisation_id"), QuestionnaireVersion.id.label("version_id"),
+               QuestionnaireVersion.questionnaire_id.label("questionnaire_id"), Organisation.type.label("type"),
                Organisation.region.label("region"), Organisation.population.label("population"),
                _year(Assessment.published_at).label("year"), rank.label("rank"))
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
         .join(Organisation, Assessment.organisation_id == Organisation.id)
         .join(Score, and_(Score.response_id == Response.id, Score.section_id.is_(None)))
-        .where(*_published_shared(filters, sharing))
+        .where(*_published_shared(filters, sharing, threshold))
         .subquery("ranked")
     )
 
 
 @lru_cache(maxsize=512)
-def counted(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bool = False) -> Subquery:
+def counted(filters: Filters, threshold: int | None, sharing: tuple[Sharing, ...] = SHARED,
+            per_year: bool = False) -> Subquery:
     """The agreed responses that count: each council's latest published, shared round per questionnaire (and year)."""
-    inner = ranked(filters, sharing, per_year)
+    inner = ranked(filters, sharing, per_year, threshold)
     return select(inner).where(inner.c.rank == 1).subquery("counted")
 
 
@@ -259,7 +282,7 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
 
     Grouped, the groups are hidden so that none can be worked out from the all-councils figure.
     """
-    rows = session.connection().execute(_levels_query(filters, group_by)).tuples().all()
+    rows = session.connection().execute(_levels_query(filters, group_by, threshold)).tuples().all()
     found = _distributions(rows, questionnaire, threshold)
     if group_by is None and not found:
         return _distributions([(ALL_COUNCILS, questionnaire.levels[0], 0)], questionnaire, threshold)
@@ -268,8 +291,8 @@ def levels(session: Session, filters: Filters, questionnaire: Questionnaire, thr
 
 # Each figure's statement is built once per set of filters (see ranked).
 @lru_cache(maxsize=512)
-def _levels_query(filters: Filters, group_by: str | None) -> Select[tuple[str, int | None, int]]:
-    shown = counted(filters)
+def _levels_query(filters: Filters, group_by: str | None, threshold: int) -> Select[tuple[str, int | None, int]]:
+    shown = counted(filters, threshold)
     group = literal(ALL_COUNCILS) if group_by is None else shown.c[group_by]
     return (select(group, Score.level, func.count())
             .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
@@ -283,15 +306,15 @@ def section_levels(session: Session, filters: Filters, questionnaire: Questionna
 
     Sections are not parts of a whole, so each is judged on its own size.
     """
-    rows = session.connection().execute(_section_levels_query(filters)).tuples().all()
+    rows = session.connection().execute(_section_levels_query(filters, threshold)).tuples().all()
     return [distribution for section in questionnaire.sections
             for distribution in _distributions([(section.title, level, count) for s, level, count in rows
                                                 if s == section.id], questionnaire, threshold)]
 
 
 @lru_cache(maxsize=512)
-def _section_levels_query(filters: Filters) -> Select[tuple[str | None, int | None, int]]:
-    shown = counted(filters)
+def _section_levels_query(filters: Filters, threshold: int) -> Select[tuple[str | None, int | None, int]]:
+    shown = counted(filters, threshold)
     return (select(Score.section_id, Score.level, func.count())
             .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
             .where(Score.section_id.is_not(None), Score.level.is_not(None))
@@ -321,7 +344,7 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
     A count of one to ``threshold - 1`` councils is hidden, and others with it so that it cannot be
     worked out from the total (the first row).
     """
-    rows = session.connection().execute(_participation_query(filters, group_by)).tuples().all()
+    rows = session.connection().execute(_participation_query(filters, group_by, threshold)).tuples().all()
     sizes = {name: count for name, _register, count in rows if count > 0}
     hidden = hidden_groups(sizes, threshold)
     total = Participation(ALL_COUNCILS, sum(r for _n, r, _c in rows),
@@ -331,8 +354,8 @@ def participation(session: Session, filters: Filters, group_by: str, threshold: 
 
 
 @lru_cache(maxsize=512)
-def _participation_query(filters: Filters, group_by: str) -> Select[tuple[str, int, int]]:
-    shown = counted(filters)
+def _participation_query(filters: Filters, group_by: str, threshold: int) -> Select[tuple[str, int, int]]:
+    shown = counted(filters, threshold)
     # IN rather than a join to the counted councils: SQLite scans a joined subquery once per council (time
     # growing with the square of the register), but looks IN up in an index it builds once.
     published = Organisation.id.in_(select(shown.c.organisation_id))
@@ -368,7 +391,7 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
     """Officers' against members' mean section levels, over individual responses in the rounds counted."""
     means: dict[tuple[str | None, str], tuple[float, int]] = {
         (section, str(group)): (float(mean), councils) for section, group, mean, councils
-        in session.connection().execute(_gap_query(filters)).tuples()
+        in session.connection().execute(_gap_query(filters, threshold)).tuples()
     }
 
     def figure(section: str, group: RespondentGroup) -> tuple[float | None, int | None]:
@@ -384,8 +407,8 @@ def perception_gap(session: Session, filters: Filters, questionnaire: Questionna
 
 
 @lru_cache(maxsize=512)
-def _gap_query(filters: Filters) -> Select[tuple[str | None, RespondentGroup | None, float, int]]:
-    shown = counted(filters)
+def _gap_query(filters: Filters, threshold: int) -> Select[tuple[str | None, RespondentGroup | None, float, int]]:
+    shown = counted(filters, threshold)
     return (
         select(Score.section_id, Response.respondent_group, func.avg(Score.level),
                func.count(shown.c.organisation_id.distinct()))
@@ -404,7 +427,7 @@ def _gap_query(filters: Filters) -> Select[tuple[str | None, RespondentGroup | N
 
 def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, threshold: int) -> list[Distribution]:
     """Each year's distribution of levels: each council's latest round in that year."""
-    rows = session.connection().execute(_by_year_query(filters)).tuples().all()
+    rows = session.connection().execute(_by_year_query(filters, threshold)).tuples().all()
     years = sorted({year for year, _level, _count in rows})
     # Years are not parts of one total: each is judged on its own size.
     return [d for year in years
@@ -413,8 +436,8 @@ def by_year(session: Session, filters: Filters, questionnaire: Questionnaire, th
 
 
 @lru_cache(maxsize=512)
-def _by_year_query(filters: Filters) -> Select[tuple[int, int | None, int]]:
-    shown = counted(filters, per_year=True)
+def _by_year_query(filters: Filters, threshold: int) -> Select[tuple[int, int | None, int]]:
+    shown = counted(filters, threshold, per_year=True)
     return (select(shown.c.year, Score.level, func.count())
             .select_from(shown).join(Score, Score.response_id == shown.c.response_id)
             .where(_section_is(filters.section), Score.level.is_not(None))
@@ -461,7 +484,9 @@ def _benchmark_query(questionnaire_id: str, organisation_id: int, type_: str, po
                      own_response_id: int | ScalarSelect[int] | None) -> Select[Any] | CompoundSelect[Any]:
     # The comparison group's counts of each section's (and the overall) levels, then the council's own levels
     # (found by their response id, or a query of it), in one statement.
-    shown = counted(Filters(questionnaire=questionnaire_id, type=type_))
+    # Councils that shared by name only: comparing one council's benchmark with another's could single out the
+    # council that is in one comparison group and not the other, by its population.
+    shown = counted(Filters(questionnaire=questionnaire_id, type=type_), None, sharing=(Sharing.NAMED,))
     nearest = (
         select(shown.c.response_id)
         .where(shown.c.organisation_id != organisation_id, shown.c.population.is_not(None))
@@ -634,7 +659,9 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
     query = (
         select(case((named, Organisation.code), else_=""), case((named, Organisation.name), else_=""),
                case((shown, Organisation.type), else_=""), case((shown, Organisation.region), else_=""),
-               Assessment.id,
+               # An anonymous round by its random uid: round numbers run in order, so a number could be matched
+               # to the council's rounds shared by name.
+               case((named, cast(Assessment.id, String)), else_=Assessment.uid),
                # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
                cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
                QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, level_labels(session))

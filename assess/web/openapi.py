@@ -66,7 +66,8 @@ def openapi_document(server: str) -> dict[str, Any]:
                                    "anonymously. A council that shared anonymously also has council_type and region "
                                    "empty unless at least `threshold` councils (the same threshold as the levels) of "
                                    "its type in its region are named nowhere in this file; such rows never match "
-                                   "a type or region filter.",
+                                   "a type or region filter, and their round_id is the round's random uid rather "
+                                   "than its number.",
                     "content": {"text/csv": {"schema": {"type": "string"}}}}, **_ERRORS},
             }},
             "/councils/{code}/profile": {"get": {
