@@ -343,7 +343,9 @@ def test_the_sector_pdf_draws_the_perception_gap_marking_groups_as_the_pack_does
     "", "?questionnaire=nope", f"?questionnaire={QUESTIONNAIRE}&group_by=colour",
     f"?questionnaire={QUESTIONNAIRE}&section=nope", f"?questionnaire={QUESTIONNAIRE}&from=2026-02-30",
     f"?questionnaire={QUESTIONNAIRE}&from=26-1-1", f"?questionnaire={QUESTIONNAIRE}&from=2026-02-01&to=2026-01-01",
-    f"?questionnaire={QUESTIONNAIRE}&type=%00",
+    f"?questionnaire={QUESTIONNAIRE}&type=%00", f"?questionnaire={QUESTIONNAIRE}&to=9999-12-31",
+    f"?questionnaire={QUESTIONNAIRE}&type=Districts", f"?questionnaire={QUESTIONNAIRE}&region=north%20west",
+    "?section=detecting",
 ])
 def test_bad_parameters_are_problems_not_errors(world: World, query: str) -> None:
     response = world.app.test_client().get(f"/api/v1/sector/levels{query}", headers=_token(world, world.analyst))
@@ -494,8 +496,28 @@ def test_the_targeting_list_sorts_by_fall_since_the_previous_round(world: World)
         rows = sector.targeting(db.session(), filters, questionnaire, date(2026, 11, 1), "change")
         lowest = sector.targeting(db.session(), filters, questionnaire, date(2026, 11, 1), "level")
     assert [r.code for r in rows][0] == "NAMA" and rows[0].change == 3
+    assert rows[0].published_on == date(2026, 3, 1) and rows[0].previous_label == "Exposed"
     assert [r.level for r in lowest] == sorted(r.level for r in lowest if r.level is not None)
     assert {r.code for r in rows} == {"NAMA", "NAMB", "NAMC", "LONE"}
+
+
+def test_the_targeting_page_says_none_where_there_is_nothing_to_show_and_keeps_filters_in_error(world: World) -> None:
+    client = _client(world, world.analyst)
+    page = client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&sort=change").get_data(as_text=True)
+    table = page[page.index("<table"):page.index("</table>")]
+    # NAMB has no earlier round shared by name and the overall level no target: none, not hidden.
+    assert ">hidden<" not in table and ">none<" in table and ">Exposed<" in table and ">2026-03-01<" in table
+    refused = client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&region=North%20West&sort=shortfall")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "targets are set for sections" in text
+    # The region chosen is still chosen, so only the sort needs changing.
+    assert '<option value="North West" selected>' in text
+    assert client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&section=detecting&sort=shortfall"
+                      ).status_code == 200
+    typo = client.get(f"/sector/?questionnaire={QUESTIONNAIRE}&type=Districts")
+    assert typo.status_code == 400 and "There is no council type &#39;Districts&#39;" in typo.get_data(as_text=True)
+    far = client.get(f"/sector/?questionnaire={QUESTIONNAIRE}&to=9999-12-31")
+    assert far.status_code == 400 and "between 1900-01-01 and 2999-12-31" in far.get_data(as_text=True)
 
 
 def test_the_api_answers_which_named_councils_most_need_help(world: World) -> None:

@@ -24,6 +24,8 @@ from assess.spreadsheets import csv_text, formula_safe
 from scoring import Questionnaire
 
 HIDDEN = "hidden"
+#: An empty cell of a table in which nothing is hidden (the targeting list of councils shared by name).
+NONE = "none"
 FORMATS = ("csv", "xlsx", "json")
 #: What each column means, for the "Read me" sheet and the JSON export.
 COLUMN_MEANINGS = {
@@ -46,11 +48,14 @@ COLUMN_MEANINGS = {
     "Code": "The council's code in the register.",
     "Type": "The council's type.",
     "Region": "The council's region.",
+    "Published": "The day the council's latest round shared by name was published (a later round it shared "
+                 "anonymously or kept private is not shown).",
     "Level": "The agreed level in the council's latest published round shared by name.",
-    "Previous level": "The agreed level in the council's previous published round shared by name.",
+    "Previous level": "The agreed level in the council's previous published round shared by name (empty: none).",
     "Change": "Level minus previous level.",
-    "Target": "The level the council set itself as a target for the section.",
-    "Below target by": "Target minus level (0 when at or above it).",
+    "Target": "The level the council set itself as a target for the section (empty: none set, or the overall "
+              "level, which has no target).",
+    "Below target by": "Target minus level (0 when at or above it; empty without a target).",
     "Overdue actions": "Improvement actions not done whose due date has passed.",
 }
 LEVEL_MEANING = "Councils whose agreed level is {label}."
@@ -69,15 +74,18 @@ class Table:
     notes: tuple[str, ...] = field(default=())
     #: The questionnaire's (level, label) pairs, for a table of mean levels (the PDF draws its chart on them).
     scale: tuple[tuple[int, str], ...] = field(default=())
+    #: What an empty cell says on a page: a figure hidden by the rule, or (where nothing is hidden) none to show.
+    blank: str = HIDDEN
 
     def cells(self) -> list[list[str]]:
-        """Every row as text for a page: hidden figures say so, shares as percentages, means to two places."""
-        return [[_text(value, column) for value, column in zip(row, self.columns, strict=True)] for row in self.rows]
+        """Every row as text for a page: empty cells say why, shares as percentages, means to two places."""
+        return [[_text(value, column, self.blank) for value, column in zip(row, self.columns, strict=True)]
+                for row in self.rows]
 
 
-def _text(value: object, column: str) -> str:
+def _text(value: object, column: str, blank: str) -> str:
     if value is None:
-        return HIDDEN
+        return blank
     if isinstance(value, float):
         return f"{value:.0%}" if column.startswith("Share") else f"{value:.2f}"
     return str(value)
@@ -160,10 +168,10 @@ def describe(filters: Filters) -> dict[str, str]:
 def targeting_table(rows: Sequence[sector.TargetingRow]) -> Table:
     """The targeting list as a table."""
     return Table("targeting", "Councils shared by name that may need support",
-                 ("Council", "Code", "Type", "Region", "Level", "Previous level", "Change", "Target",
+                 ("Council", "Code", "Type", "Region", "Published", "Level", "Previous level", "Change", "Target",
                   "Below target by", "Overdue actions"),
-                 [(r.name, r.code, r.type, r.region, r.label or "No level", r.previous, r.change, r.target,
-                   r.shortfall, r.overdue_actions) for r in rows])
+                 [(r.name, r.code, r.type, r.region, r.published_on, r.label or "No level", r.previous_label,
+                   r.change, r.target, r.shortfall, r.overdue_actions) for r in rows], blank=NONE)
 
 
 def benchmark_table(result: sector.Benchmark, questionnaire: Questionnaire) -> Table:
@@ -217,7 +225,9 @@ def to_xlsx(report: Report) -> bytes:
     bold = Font(bold=True)
     lines: list[tuple[object, ...]] = [(report.title,), (f"Generated {report.generated.isoformat()}",), (),
                                        ("Disclosure rule",), (report.rule,), (),
-                                       ("An empty cell in a table is a figure hidden by the rule.",), ()]
+                                       ("An empty cell in a table is a figure hidden by the rule; in the "
+                                        "targeting list, where nothing is hidden, it is a figure there is none of.",),
+                                       ()]
     lines += [("Filters",), *((key, value) for key, value in report.filters.items()), ()]
     lines += [("Data dictionary",), ("Sheet", "Column", "Meaning")]
     for table in report.tables:

@@ -158,7 +158,8 @@ def ranked(filters: Filters, sharing: tuple[Sharing, ...] = SHARED, per_year: bo
     return (
         # Only the columns some figure reads: SQLite carries every one through the window's sort.
         select(Response.id.label("response_id"), Assessment.id.label("round_id"),
-               Assessment.organisation_id.label("organisation_id"), QuestionnaireVersion.id.label("version_id"),
+               Assessment.organisation_id.label("organisation_id"), Assessment.published_at.label("published_at"),
+               QuestionnaireVersion.id.label("version_id"),
                QuestionnaireVersion.questionnaire_id.label("questionnaire_id"), Organisation.type.label("type"),
                Organisation.region.label("region"), Organisation.population.label("population"),
                _year(Assessment.published_at).label("year"), rank.label("rank"))
@@ -532,9 +533,11 @@ class TargetingRow(NamedTuple):
     type: str
     region: str
     round_id: int
+    published_on: date
     level: int | None
     label: str | None
     previous: int | None
+    previous_label: str | None
     target: int | None
     overdue_actions: int
 
@@ -557,13 +560,14 @@ def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, 
     """Councils shared by name that most need support in a questionnaire (or a section of it), by the chosen order."""
     rows = session.connection().execute(_targeting_query(filters, questionnaire.id, today, sort)).tuples().all()
     labels: dict[int | None, str | None] = {level: questionnaire.label(level) for level in questionnaire.levels}
-    return [TargetingRow(code, name, type_, region, round_id, level, labels.get(level), before, goal, late)
-            for code, name, type_, region, round_id, level, before, goal, late in rows]
+    return [TargetingRow(code, name, type_, region, round_id, published.date(), level, labels.get(level), before,
+                         labels.get(before), goal, late)
+            for code, name, type_, region, round_id, published, level, before, goal, late in rows]
 
 
 @lru_cache(maxsize=256)
-def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
-                     sort: str) -> Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]]:
+def _targeting_query(filters: Filters, questionnaire_id: str, today: date, sort: str
+                     ) -> Select[tuple[str, str, str, str, int, datetime, int | None, int | None, int | None, int]]:
     # Each council's rounds shared by name, newest first, each with the response of the round before it
     # (lead: the next row in that order) rather than a join of the rounds to themselves, which SQLite
     # answers by scanning every council's rounds once per council.
@@ -592,9 +596,9 @@ def _targeting_query(filters: Filters, questionnaire_id: str, today: date,
         "overdue": [overdue.desc()],
         "name": [],
     }
-    query: Select[tuple[str, str, str, str, int, int | None, int | None, int | None, int]] = (
+    query: Select[tuple[str, str, str, str, int, datetime, int | None, int | None, int | None, int]] = (
         select(Organisation.code, Organisation.name, Organisation.type, Organisation.region, current.c.round_id,
-               now.level, then.level, target, overdue)
+               current.c.published_at, now.level, then.level, target, overdue)
         .select_from(current).join(Organisation, Organisation.id == current.c.organisation_id)
         .join(now, and_(now.response_id == current.c.response_id,
                         now.section_id.is_(None) if section is None else now.section_id == section))

@@ -25,7 +25,7 @@ from assess.services.responses import NotScored, stored_profile
 from assess.services.tokens import live_token, note_use
 from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
-from assess.web.sector import FilterError, read_filters, threshold
+from assess.web.sector import SHORTFALL_NEEDS_SECTION, FilterError, read_filters, threshold
 from scoring import Questionnaire
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,11 +133,14 @@ def sector_targeting() -> HttpResponse:
     sort = request.args.get("sort", "level")
     if sort not in sector.TARGETING_SORTS:
         raise BadRequest(f"'sort' must be one of {', '.join(sector.TARGETING_SORTS)}")
+    if sort == "shortfall" and filters.section is None:
+        raise BadRequest(SHORTFALL_NEEDS_SECTION)
     rows = sector.targeting(session, filters, questionnaire, date.today(), sort)
     return _json({
         "questionnaire": questionnaire.id, "section": filters.section, "sort": sort,
         "councils": [{"council_code": r.code, "council_name": r.name, "council_type": r.type, "region": r.region,
-                      "round_id": r.round_id, "level": r.level, "label": r.label, "previous_level": r.previous,
+                      "round_id": r.round_id, "published_on": r.published_on.isoformat(), "level": r.level,
+                      "label": r.label, "previous_level": r.previous,
                       "change": r.change, "target": r.target, "below_target_by": r.shortfall,
                       "overdue_actions": r.overdue_actions} for r in rows],
     })

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -49,9 +49,30 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     try:
         if not ISO_DATE.fullmatch(value):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        given = date.fromisoformat(value)
     except ValueError:
         raise FilterError(name, f"Enter the date '{name}' as YYYY-MM-DD, for example 2026-04-01") from None
+    if not EARLIEST <= given <= LATEST:
+        raise FilterError(name, f"Enter the date '{name}' between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return given
+
+
+#: The dates a filter may name: any round's, with room to spare (and far from the calendar's end).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def register_values() -> tuple[list[str], list[str]]:
+    """The council types and regions in the register, looked up once a request (filters and the form both ask)."""
+    if "register_values" not in g:
+        g.register_values = sector.register_values(db.session())
+    values: tuple[list[str], list[str]] = g.register_values
+    return values
+
+
+def _one_of(name: str, value: str | None, known: list[str], what: str) -> str | None:
+    if value is not None and value not in known:
+        raise FilterError(name, f"There is no {what} '{value}' in the register: choose one of {', '.join(known)}")
+    return value
 
 
 def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[Questionnaire | None, sector.Filters]:
@@ -67,14 +88,20 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
     elif default_questionnaire:
         questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title, default=None)
     section = _text(args, "section")
-    if section is not None and (questionnaire is None or section not in {s.id for s in questionnaire.sections}):
+    if section is not None and questionnaire is None:
+        raise FilterError("section", "Choose a questionnaire as well as one of its sections")
+    if section is not None and questionnaire is not None and section not in {s.id for s in questionnaire.sections}:
         raise FilterError("section", f"The questionnaire has no section '{section}'")
+    council_type, region = _text(args, "type"), _text(args, "region")
+    if council_type is not None or region is not None:
+        types, regions = register_values()
+        _one_of("type", council_type, types, "council type")
+        _one_of("region", region, regions, "region")
     start, end = _date(args, "from"), _date(args, "to")
     if start and end and start > end:
         raise FilterError("from", "The 'from' date must be on or before the 'to' date")
     return questionnaire, sector.Filters(
-        questionnaire=questionnaire.id if questionnaire else None, section=section,
-        type=_text(args, "type"), region=_text(args, "region"),
+        questionnaire=questionnaire.id if questionnaire else None, section=section, type=council_type, region=region,
         start=start, end=end)
 
 
@@ -121,19 +148,29 @@ def _questionnaires(chosen: str | None) -> list[dict[str, object]]:
 
 
 def _form(questionnaire: Questionnaire | None, filters: sector.Filters, error: FilterError | None) -> FilterForm:
-    types, regions = sector.register_values(db.session())
+    types, regions = register_values()
+    # Filters that could not be used are shown as they were chosen, so that only the one in error needs changing.
+    chosen = {"questionnaire": filters.questionnaire, "section": filters.section, "type": filters.type,
+              "region": filters.region}
+    if error is not None:
+        chosen = {name: request.args.get(name) or None for name in chosen}
+        loaded = questionnaire_library(current_app).files.get(chosen["questionnaire"] or "")
+        questionnaire = loaded.questionnaire if loaded is not None else None
     sections = [(s.id, s.title) for s in questionnaire.sections] if questionnaire else []
     sort = request.args.get("sort", "level")
     return FilterForm(
-        questionnaires=_questionnaires(filters.questionnaire),
-        sections=_items(sections, filters.section, "Overall level"),
-        types=_items([(t, t) for t in types], filters.type, "All types"),
-        regions=_items([(r, r) for r in regions], filters.region, "All regions"),
+        questionnaires=_questionnaires(chosen["questionnaire"]),
+        sections=_items(sections, chosen["section"], "Overall level"),
+        types=_items([(t, t) for t in types], chosen["type"], "All types"),
+        regions=_items([(r, r) for r in regions], chosen["region"], "All regions"),
         sorts=_items([(key, SORT_NAMES[key]) for key in sector.TARGETING_SORTS], sort, None),
         start=request.args.get("from", ""), end=request.args.get("to", ""), error=error,
     )
 
 
+#: Targets are set for sections, so the overall level has none to fall short of.
+SHORTFALL_NEEDS_SECTION = ("Choose a section to sort by how far below target councils are: targets are set for "
+                           "sections, not the overall level")
 SORT_NAMES = {"level": "Lowest level first", "change": "Fallen furthest first",
               "shortfall": "Furthest below target first", "overdue": "Most overdue actions first", "name": "Name"}
 
@@ -197,6 +234,8 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
     sort = request.args.get("sort", "level")
     if error is None and sort not in sector.TARGETING_SORTS:
         error = FilterError("sort", "Choose how to sort the list")
+    if error is None and sort == "shortfall" and filters.section is None:
+        error = FilterError("sort", SHORTFALL_NEEDS_SECTION)
     form = _form(questionnaire, filters, error)
     if error is not None or questionnaire is None:
         return None, form, error
@@ -236,7 +275,7 @@ def targeting() -> ResponseReturnValue:
         if not number.isdigit() or not 1 <= int(number) <= pages:
             abort(404)
         start = (int(number) - 1) * PER_PAGE
-        table = tables.Table(full.key, full.title, full.columns, full.rows[start:start + PER_PAGE])
+        table = replace(full, rows=full.rows[start:start + PER_PAGE])
         pagination = _pagination(int(number), pages) if pages > 1 else None
     page = render_template("sector/targeting.html", report=report, table=table, pagination=pagination, form=form,
                            query=request.query_string.decode())
