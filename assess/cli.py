@@ -612,7 +612,8 @@ def sector_export(fmt: str, out: Path, questionnaire: str | None, section: str |
     if targeting:
         rows = sector_service.targeting(session, filters, chosen, date.today())
         report = sector_tables.Report(f"Targeting: {chosen.title}", threshold, sector_tables.describe(filters),
-                                      date.today(), [sector_tables.targeting_table(rows)])
+                                      date.today(), [sector_tables.targeting_table(rows)],
+                                      sector_service.holds_simulated(session))
     else:
         report = sector_tables.dashboard(session, filters, chosen, threshold, date.today())
     out.write_bytes(render_sector_pdf(report) if fmt == "pdf" else sector_tables.export(report, fmt))

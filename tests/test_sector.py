@@ -464,8 +464,9 @@ def test_sector_requests_run_a_fixed_few_statements(world: World) -> None:
     api = world.app.test_client()
     assert len(_statements(world, api, f"/api/v1/sector/levels?questionnaire={QUESTIONNAIRE}", headers=headers)) == 2
     analyst = _client(world, world.analyst)
-    assert len(_statements(world, analyst, f"/sector/targeting?questionnaire={QUESTIONNAIRE}")) == 3
-    assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 3
+    # The person, the register's types and regions, the list; then whether the sector is simulated (a warning).
+    assert len(_statements(world, analyst, f"/sector/targeting?questionnaire={QUESTIONNAIRE}")) == 4
+    assert len(_statements(world, analyst, f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")) == 4
 
 
 def test_benchmarks_compare_councils_that_shared_by_name_only(world: World) -> None:
@@ -652,6 +653,15 @@ def test_simulate_fills_a_register_and_remove_takes_exactly_it_out(sector_app: F
         real = add_user(session, "real@example.org", "Real", PLACES_PASSWORD)
         session.commit()
         real_id = real.id
+        questionnaire = questionnaire_library(sector_app).files[QUESTIONNAIRE].questionnaire
+        report = tables.dashboard(session, sector.Filters(questionnaire=QUESTIONNAIRE), questionnaire, 3,
+                                  date(2026, 6, 1))
+    # Every copy of the figures says they are simulated.
+    assert report.simulated and sector.SIMULATED_NOTE in tables.to_csv(report)
+    assert json.loads(tables.to_json(report))["simulated"] is True
+    assert "simulated sector" in _xlsx_text(tables.to_xlsx(report))
+    assert "simulated sector" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(
+        render_sector_pdf(report))).pages)
     assert "already holds a simulated sector" in runner.invoke(main, args=[
         "simulate", "--register", str(FIXTURES / "registers" / "small.csv")]).output
     assert runner.invoke(main, args=["simulate", "--remove"]).exit_code == 0
@@ -661,6 +671,7 @@ def test_simulate_fills_a_register_and_remove_takes_exactly_it_out(sector_app: F
         assert session.scalar(select(func.count(Response.id))) == 0
         assert [u.id for u in session.scalars(select(User))] == [real_id]
         assert session.scalar(select(func.count(Organisation.id))) == 6
+        assert not sector.holds_simulated(session)
 
 
 def test_simulated_councils_lean_the_way_they_should(sector_app: Flask) -> None:

@@ -59,6 +59,10 @@ COLUMN_MEANINGS = {
     "Overdue actions": "Improvement actions not done whose due date has passed.",
 }
 LEVEL_MEANING = "Councils whose agreed level is {label}."
+#: Columns of mean levels, shown to two places.
+MEANS = ("Officers' mean", "Members' mean", "Gap")
+EMPTY_CELLS = ("An empty cell in a table is a figure hidden by the rule; in the targeting list, where nothing is "
+               "hidden, it is a figure there is none of.")
 SHARE_MEANING = "The share of the group's councils whose agreed level is {label}."
 
 
@@ -100,6 +104,8 @@ class Report:
     filters: dict[str, str]
     generated: date
     tables: list[Table]
+    #: Whether the database holds a simulated sector (`assess simulate`), which every copy of the figures says.
+    simulated: bool = False
 
     @property
     def rule(self) -> str:
@@ -154,7 +160,8 @@ def dashboard(session: Session, filters: Filters, questionnaire: Questionnaire, 
                         gap_svg(gap_title, scale, [(g.title, g.officers, g.members) for g in gaps]), scale=scale))
     tables.append(_distribution_table("years", f"{questionnaire.title}, {section_title}: levels by year", "Year",
                                       sector.by_year(session, filters, questionnaire, threshold), questionnaire))
-    return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables)
+    return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables,
+                  sector.holds_simulated(session))
 
 
 def describe(filters: Filters) -> dict[str, str]:
@@ -196,12 +203,23 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def column_meaning(column: str) -> str:
+    """What a column of a table means, for the data dictionary."""
+    if column in COLUMN_MEANINGS:
+        return COLUMN_MEANINGS[column]
+    if column.startswith("Share "):
+        return SHARE_MEANING.format(label=column.removeprefix("Share "))
+    return LEVEL_MEANING.format(label=column)
+
+
 def to_json(report: Report) -> str:
-    """The report as JSON: the rule, the filters and every table with its columns and rows (null: hidden)."""
+    """The report as JSON: the rule, the filters, the data dictionary and every table's columns and rows."""
     return json.dumps({
         "title": report.title, "generated": report.generated.isoformat(), "threshold": report.threshold,
-        "suppression_rule": report.rule, "filters": report.filters,
+        "suppression_rule": report.rule, "empty_cells": EMPTY_CELLS, "simulated": report.simulated,
+        **({"simulated_note": sector.SIMULATED_NOTE} if report.simulated else {}), "filters": report.filters,
         "tables": [{"key": t.key, "title": t.title, "columns": list(t.columns),
+                    "data_dictionary": {column: column_meaning(column) for column in t.columns},
                     "rows": [[_plain(v) for v in row] for row in t.rows]} for t in report.tables],
     }, indent=2)
 
@@ -209,6 +227,8 @@ def to_json(report: Report) -> str:
 def to_csv(report: Report) -> str:
     """The report as one tidy CSV: a row per figure (table, group, measure, value; empty value: hidden)."""
     rows: list[tuple[object, ...]] = [("table", "group", "measure", "value"),
+                                      *([("read-me", "simulated sector", "text", sector.SIMULATED_NOTE)]
+                                        if report.simulated else []),
                                       ("read-me", "suppression rule", "text", report.rule)]
     rows += [("read-me", "filter", key, value) for key, value in report.filters.items()]
     rows += [(table.key, row[0], column, value) for table in report.tables for row in table.rows
@@ -223,19 +243,12 @@ def to_xlsx(report: Report) -> bytes:
     assert readme is not None
     readme.title = "Read me"
     bold = Font(bold=True)
-    lines: list[tuple[object, ...]] = [(report.title,), (f"Generated {report.generated.isoformat()}",), (),
-                                       ("Disclosure rule",), (report.rule,), (),
-                                       ("An empty cell in a table is a figure hidden by the rule; in the "
-                                        "targeting list, where nothing is hidden, it is a figure there is none of.",),
-                                       ()]
+    lines: list[tuple[object, ...]] = [(report.title,), (f"Generated {report.generated.isoformat()}",),
+                                       (sector.SIMULATED_NOTE if report.simulated else "",),
+                                       ("Disclosure rule",), (report.rule,), (), (EMPTY_CELLS,), ()]
     lines += [("Filters",), *((key, value) for key, value in report.filters.items()), ()]
     lines += [("Data dictionary",), ("Sheet", "Column", "Meaning")]
-    for table in report.tables:
-        for column in table.columns:
-            share = column.startswith("Share ")
-            meaning = COLUMN_MEANINGS.get(column) or (SHARE_MEANING.format(label=column.removeprefix("Share "))
-                                                      if share else LEVEL_MEANING.format(label=column))
-            lines.append((table.key, column, meaning))
+    lines += [(table.key, column, column_meaning(column)) for table in report.tables for column in table.columns]
     for line in lines:
         readme.append([formula_safe(v) for v in line])
     for heading_row in (1, 4, 9):
@@ -249,6 +262,12 @@ def to_xlsx(report: Report) -> bytes:
             cell.font = bold
         for row in table.rows:
             sheet.append([formula_safe(_plain(v)) for v in row])
+        # Shares as percentages and means to two places, as on the page, while the cells keep their exact values.
+        for number, column in enumerate(table.columns, start=1):
+            shown = "0%" if column.startswith("Share") else "0.00" if column in MEANS else None
+            if shown:
+                for (cell,) in sheet.iter_rows(min_row=3, min_col=number, max_col=number):
+                    cell.number_format = shown
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -36,6 +36,7 @@ from assess.reports.pdf import (
     _table,
 )
 from assess.reports.sector import Report, Table
+from assess.services.sector import SIMULATED_NOTE
 
 
 def render_sector_pdf(report: Report) -> bytes:
@@ -46,8 +47,9 @@ def render_sector_pdf(report: Report) -> bytes:
                                  creator="assess (self-assessment maturity questionnaires)", lang="en-GB",
                                  displayDocTitle=1)
     story: list[Flowable] = [_p("Sector figures", "cover-kicker"), _p(report.title, "h1"),
-                             _p(f"Generated {long_date(report.generated)}", "lead"), _p("Disclosure rule", "h2"),
-                             _p(report.rule)]
+                             _p(f"Generated {long_date(report.generated)}", "lead"),
+                             *([_p(SIMULATED_NOTE.replace("`", ""), "lead")] if report.simulated else []),
+                             _p("Disclosure rule", "h2"), _p(report.rule)]
     if report.filters:
         story += [_p("Filters", "h2"), *(_p(f"{key}: {value}") for key, value in report.filters.items())]
     for table in report.tables:

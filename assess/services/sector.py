@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     literal_column,
@@ -680,6 +681,15 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
                   Score.section_id.is_not(None), Score.section_id)
     )
     return query
+
+
+SIMULATED_NOTE = ("This database holds a simulated sector, made by `assess simulate` for demonstration and testing: "
+                  "its rounds describe no real council's answers.")
+
+
+def holds_simulated(session: Session) -> bool:
+    """Whether any round is part of a simulated sector (`assess simulate`), which figures must say."""
+    return bool(session.scalar(select(exists().where(Assessment.simulated))))
 
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:

@@ -241,7 +241,7 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
         return None, form, error
     rows = sector.targeting(db.session(), filters, questionnaire, date.today(), sort)
     report = tables.Report(f"Targeting: {questionnaire.title}", threshold(), tables.describe(filters), date.today(),
-                           [tables.targeting_table(rows)])
+                           [tables.targeting_table(rows)], sector.holds_simulated(db.session()))
     return report, form, None
 
 
@@ -311,6 +311,7 @@ def benchmark(code: str) -> ResponseReturnValue:
                                               tuple(Sharing) if lead else (Sharing.NAMED,))
     result = sector.benchmark(session, organisation, own, questionnaire, threshold())
     return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
+                           simulated=sector.holds_simulated(session),
                            result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
                            own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
 
