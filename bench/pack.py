@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
 import time
 import tracemalloc
@@ -47,6 +46,7 @@ from assess.reports.pack import build_pack
 from assess.reports.pdf import render_pack_pdf, render_pdf
 from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.simulate import _answers, _targets_and_actions, _write_responses
+from bench import median_times
 
 Run = Callable[[], bytes]
 
@@ -110,19 +110,6 @@ def measure(run: Run) -> tuple[int, int]:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak, len(made)
-
-
-def median_times(runs: dict[str, Run], repeat: int) -> dict[str, float]:
-    """Each run's median time, the runs taking turns (a busy moment slows them alike) after a warm-up each."""
-    for run in runs.values():
-        run()
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def run_database(label: str, url: str, size: int, repeat: int) -> None:

@@ -23,15 +23,16 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from alembic import command
+from flask import Flask, render_template
 from sqlalchemy import Connection, Engine, MetaData, Table, event, func, select, text
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,8 @@ from assess.services.questionnaires import questionnaire_of
 from assess.services.simulate import simulate
 from assess.services.tokens import create_token
 from assess.services.users import add_user
+from assess.web.access import login_required
+from bench import median_times
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT.parent / "shared" / "data" / "english-councils.csv"
@@ -157,6 +160,7 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
         "targeting": targeting,
         "benchmark": benchmark,
         "api levels": levels.format(group="region"),
+        "api targeting": targeting,
         "api published.csv": PUBLISHED.format(labels=labels, open_places=OPEN_PLACES),
     }
 
@@ -170,6 +174,26 @@ def label_case(session: Session) -> str:
     return f"CASE {' '.join(branches)} ELSE '' END"
 
 
+#: The floor page: the service's layout around the raw SQL's row count, for a signed-in person.
+FLOOR_PAGE = ('{% extends "base.html" %}{% block title %}Floor{% endblock %}'
+              '{% block body %}<p class="govuk-body">{{ rows }} rows</p>{% endblock %}')
+
+
+def add_floor_page(app: Flask, floors: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """A page of the benchmark's own app: the least any signed-in page costs around a view's raw SQL.
+
+    Its time over the raw SQL's (the "floor" printed beside each ratio) is what signing in, the session and
+    the layout add before a view does anything of its own.
+    """
+    page = app.jinja_env.from_string(FLOOR_PAGE)
+
+    @app.route("/bench/floor/<name>")
+    @login_required
+    def floor(name: str) -> str:
+        sql, params = floors[name]
+        return render_template(page, rows=sum(map(len, run_raw(db.session().connection(), sql, params))))
+
+
 class Sector:
     """The app on an emptied, migrated database, grown in steps: simulated councils, then copies onto namesakes."""
 
@@ -180,6 +204,8 @@ class Sector:
         else:  # an empty database (or one an older schema) is brought up to date, and keeps what it holds
             command.upgrade(alembic_config(self.engine), "head")
         self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        self.floors: dict[str, tuple[str, dict[str, Any]]] = {}
+        add_floor_page(self.app, self.floors)
         self.rows = read_register(register)[0]
         with self.app.app_context():
             session = db.session()
@@ -251,6 +277,12 @@ class Sector:
                     "today": date.today(), "threshold": self.app.config["SECTOR_THRESHOLD"],
                     "labels": label_case(session)}
 
+    def floor_client(self) -> Any:
+        """A test client signed in as the analyst, for the floor page."""
+        client = self.app.test_client()
+        client.post("/sign-in", data={"email": ANALYST, "password": PASSWORD})
+        return client
+
     def close(self) -> None:
         """Let go of both engines' connections."""
         self.app.extensions["assess.engine"].dispose()
@@ -290,21 +322,6 @@ def copy_rounds(connection: Connection, suffix: str, n: int, originals: dict[str
              {"assessment_id": "t.assessment_id + :assessment"})
 
 
-def median_times(app: Callable[[], object], sql: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """The median times of the app's view and of the raw SQL, run in turn ``repeat`` times after a warm-up each.
-
-    Taking turns means a busy moment on a shared machine slows both sides of the ratio alike.
-    """
-    app(), sql()
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeat):
-        for run, measured in ((app, times[0]), (sql, times[1])):
-            started = time.perf_counter()
-            run()
-            measured.append(time.perf_counter() - started)
-    return statistics.median(times[0]), statistics.median(times[1])
-
-
 def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
     """Each view and API call, through the app (a signed-in analyst or a bearer token)."""
     client = app.test_client()
@@ -329,18 +346,23 @@ def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "targeting": get(f"/sector/targeting?{query}&section=detecting&sort=change"),
         "benchmark": get(f"/councils/{params['code']}/benchmark?{query}"),
         "api levels": get(f"/api/v1/sector/levels?{query}&group_by=region", headers=headers),
+        "api targeting": get(f"/api/v1/sector/targeting?{query}&section=detecting&sort=change", headers=headers),
         "api published.csv": get("/api/v1/sector/published.csv", headers=headers),
     }
 
 
+def run_raw(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[Any]]:
+    """The hand-written SQL (statements separated by ';'), each with the parameters it names, fetched in full."""
+    return [list(connection.execute(text(s), {k: v for k, v in params.items() if f":{k}" in s}).all())
+            for s in sql.split(";") if s.strip()]
+
+
 def raw(engine: Engine, sql: str, params: dict[str, Any]) -> Callable[[], object]:
-    """The hand-written SQL (statements separated by ';'), fetched in full."""
-    statements = [s for s in sql.split(";") if s.strip()]
+    """The hand-written SQL on a connection of its own, as a run to time."""
 
     def run() -> object:
         with engine.connect() as connection:
-            return [connection.execute(text(s), {k: v for k, v in params.items() if f":{k}" in s}).all()
-                    for s in statements]
+            return run_raw(connection, sql, params)
     return run
 
 
@@ -408,16 +430,19 @@ def same_figures(sector_db: Sector, sql: dict[str, str], params: dict[str, Any])
 
 
 def measure(sector_db: Sector, repeat: int) -> dict[str, tuple[float, float]]:
-    """The app's and the raw SQL's median times of every view, printed with their ratio."""
+    """The app's and the raw SQL's median times of every view, printed with their ratio and the floor's."""
     params = sector_db.params()
     sql = raw_queries(sector_db.engine.dialect.name, params["labels"])
     same_figures(sector_db, sql, params)
+    floor = sector_db.floor_client()
     results = {}
     for name, view in views(sector_db.app, params).items():
-        app_time, raw_time = median_times(view, raw(sector_db.engine, sql[name], params), repeat)
-        results[name] = (app_time, raw_time)
-        print(f"  {name:<18} app {app_time * 1000:8.1f} ms   raw SQL {raw_time * 1000:8.1f} ms   "
-              f"ratio {app_time / raw_time:5.2f}")
+        sector_db.floors[name] = (sql[name], params)
+        times = median_times({"app": view, "floor": partial(floor.get, f"/bench/floor/{name}"),
+                              "raw": raw(sector_db.engine, sql[name], params)}, repeat)
+        results[name] = (times["app"], times["raw"])
+        print(f"  {name:<18} app {times['app'] * 1000:8.1f} ms   raw SQL {times['raw'] * 1000:8.1f} ms   "
+              f"ratio {times['app'] / times['raw']:5.2f}   (floor {times['floor'] / times['raw']:5.2f})")
     return results
 
 

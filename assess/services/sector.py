@@ -687,9 +687,13 @@ SIMULATED_NOTE = ("This database holds a simulated sector, made by `assess simul
                   "its rounds describe no real council's answers.")
 
 
+#: Built once, as a constant (see ranked): a page asks it on every request.
+HOLDS_SIMULATED = select(exists().where(Assessment.simulated))
+
+
 def holds_simulated(session: Session) -> bool:
     """Whether any round is part of a simulated sector (`assess simulate`), which figures must say."""
-    return bool(session.scalar(select(exists().where(Assessment.simulated))))
+    return bool(session.connection().execute(HOLDS_SIMULATED).scalar())
 
 
 def register_values(session: Session) -> tuple[list[str], list[str]]:
