@@ -254,16 +254,16 @@ def _comparison(session: Session, assessment: Assessment, part: QuestionnaireRep
         found = "no similar council has" if result.councils == 0 else (
             f"only {result.councils} similar council{' has' if result.councils == 1 else 's have'}")
         return Comparison(False, result.councils, (), (
-            f"Not shown: {found} published agreed answers to this questionnaire and shared them with the sector "
-            f"(councils of the same type, {organisation.type.lower()}, nearest in population). Figures need at "
+            f"Not shown: {found} published agreed answers to this questionnaire and shared them with the sector by "
+            f"name (councils of the same type, {organisation.type.lower()}, nearest in population). Figures need at "
             f"least {threshold} councils, so that no council's answers can be singled out."))
     titles = {s.id: s.title for s in part.questionnaire.sections}
     rows = tuple(ComparisonRow(
         "Overall level" if section is None else titles.get(section, section), result.own.get(section),
         dist.councils, dist.lower_quartile, dist.median, dist.upper_quartile) for section, dist in result.group)
     return Comparison(True, result.councils, rows, (
-        f"The {result.councils} councils of the same type nearest in population that have published and shared "
-        "agreed answers to this questionnaire."))
+        f"The {result.councils} councils of the same type nearest in population that have published agreed answers "
+        "to this questionnaire and shared them by name."))
 
 
 def _names(items: Sequence[str]) -> str:

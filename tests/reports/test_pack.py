@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assess import db, questionnaire_library
 from assess.models import (
@@ -21,6 +21,7 @@ from assess.models import (
     ResponseKind,
     ResponseStatus,
     Score,
+    Sharing,
     User,
 )
 from assess.reports import downloads
@@ -161,6 +162,9 @@ def test_comparison_with_similar_councils_when_enough_have_shared(app: Flask, dr
     session.add_all(councils)
     session.flush()
     simulate(session, councils, questionnaire_library(app), seed=3, rounds=1)
+    # Compared with councils that shared by name only (ADR 0010).
+    session.execute(update(Assessment).where(Assessment.organisation_id.in_([c.id for c in councils]))
+                    .values(sharing=Sharing.NAMED))
     pack = build_pack(session, demo_assessment)
     comparison = pack.parts[0].comparison
     assert comparison.shown and comparison.councils >= 5
