@@ -56,9 +56,9 @@ PASSWORD = "bench-password-1"
 ANALYST = "analyst@bench.example"
 
 # Councils of a type and region with at least :threshold councils named nowhere in the published set (ADR 0008).
-OPEN_PLACES = """SELECT type, region FROM organisation WHERE id NOT IN (
-             SELECT organisation_id FROM assessment WHERE sharing = 'named' AND published_at IS NOT NULL
-             AND status IN ('published', 'closed'))
+NAMED = """SELECT organisation_id FROM assessment WHERE sharing = 'named' AND published_at IS NOT NULL
+             AND status IN ('published', 'closed')"""
+OPEN_PLACES = f"""SELECT type, region FROM organisation WHERE id NOT IN ({NAMED})
            GROUP BY type, region HAVING count(id) >= :threshold"""
 # The rounds that count, written by hand: each council's latest published, shared agreed response per questionnaire,
 # an anonymous one only in an open place (ADR 0010).
@@ -100,7 +100,8 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
     year = "CAST(strftime('%Y', a.published_at) AS INTEGER)" if dialect == "sqlite" else \
         "CAST(extract(year FROM a.published_at) AS INTEGER)"
 
-    shared = (f"a.sharing = 'named' OR (a.sharing = 'anonymous' AND (o.type, o.region) IN ({OPEN_PLACES}))")
+    shared = (f"a.sharing = 'named' OR (a.sharing = 'anonymous' AND o.id NOT IN ({NAMED}) "
+              f"AND (o.type, o.region) IN ({OPEN_PLACES}))")
 
     def counted(per_year: bool = False, sharing: str = shared, where: str = "",
                 rank: str = "= 1") -> str:

@@ -223,6 +223,15 @@ def test_an_anonymous_round_that_fewer_than_the_threshold_could_be_changes_no_fi
     assert _everything_shown(world) != opened
 
 
+def test_an_anonymous_round_of_a_council_named_elsewhere_changes_no_figure(world: World) -> None:
+    # In an open place, but its council shared another round by name: counted, the anonymous round would replace
+    # the named one in the figures, and the move between two periods would tie it to that council.
+    _open_the_anonymous_councils_place(world)
+    before = _everything_shown(world)
+    _publish(world.app, "NAMB", Sharing.ANONYMOUS, date(2026, 5, 1), 5)
+    assert _everything_shown(world) == before
+
+
 def test_a_group_under_the_threshold_and_one_more_are_hidden(world: World) -> None:
     groups = {d.group: d for d in _levels(world, group_by="type")}
     # The county is alone in its type; the districts would give it away by subtraction from the total.

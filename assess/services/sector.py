@@ -69,12 +69,12 @@ SUPPRESSION_RULE = (
     "Where a total is shown or can be asked for, further groups are hidden as well, smallest first, until the "
     "hidden groups together cover at least {threshold} councils, at least two groups, and more councils than "
     "groups, so that no hidden group's figures can be worked out by subtraction. Each council counts once per "
-    "questionnaire: its latest published round shared with the sector in the period. Private rounds never count, "
-    "and councils that shared anonymously are never named. A round shared anonymously counts only where at least "
-    "{threshold} councils of its type and region are named nowhere in the published levels, so that any figure could "
-    "be any of them; elsewhere it counts as private. Benchmarks compare councils that shared by name only. "
-    "In the published levels (the API's published.csv), "
-    "such a council's type and region are left empty too, unless at least {threshold} councils of that type in that "
+    "questionnaire: its latest published round in the period that counts. Private rounds never count, and councils "
+    "that shared anonymously are never named. A round shared anonymously counts only if its council shared no "
+    "published round by name and at least {threshold} councils of its type and region are named nowhere in the "
+    "published levels, so that a figure could be any of them; otherwise it counts as private. Benchmarks compare "
+    "councils that shared by name only. In the published levels (the API's published.csv), a council that shared "
+    "anonymously also has its type and region left empty, unless at least {threshold} councils of that type in that "
     "region are named nowhere in them, so that the type and region never narrow it down to fewer councils."
 )
 
@@ -109,15 +109,17 @@ def _published_shared(filters: Filters, sharing: Sequence[Sharing] = SHARED,
                        threshold: int | None = None) -> list[ColumnElement[bool]]:
     """Conditions for agreed responses of published rounds shared in these ways, within the filters.
 
-    Given a threshold, an anonymous round counts only where at least that many councils of its type and region are
-    named nowhere (an open place); elsewhere it is taken as private, so that no figure, nor any difference between
-    figures, can be traced to fewer councils than the threshold (ADR 0010).
+    Given a threshold, an anonymous round counts only where its council is itself named nowhere and at least that
+    many councils of its type and region are named nowhere (an open place); elsewhere it is taken as private, so that
+    no figure, nor any difference between figures, can be traced to fewer councils than the threshold (ADR 0010).
+    A council named in another round is left out of those it could be: its anonymous round would replace its named
+    one in the figures, and tie itself to it.
     """
     shared: ColumnElement[bool] = Assessment.sharing.in_(sharing)
     if threshold is not None and Sharing.ANONYMOUS in sharing:
         places = open_places(threshold)
         shared = or_(Assessment.sharing.in_([way for way in sharing if way != Sharing.ANONYMOUS]),
-                     and_(Assessment.sharing == Sharing.ANONYMOUS,
+                     and_(Assessment.sharing == Sharing.ANONYMOUS, Organisation.id.not_in(named_councils()),
                           tuple_(Organisation.type, Organisation.region).in_(select(places.c.type, places.c.region))))
     conditions = [
         Response.kind == ResponseKind.CONSENSUS,
