@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 #: A cell starting with one of these runs as a formula (or starts one) in Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,8 +25,11 @@ def _written(rows: Iterable[Iterable[object]]) -> str:
     return buffer.getvalue()
 
 
-def csv_text(rows: Iterable[Iterable[object]]) -> str:
-    """Rows (the header first) as CSV text with every cell formula-safe; None is an empty cell."""
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows (the header first) as CSV text with every cell formula-safe; None is an empty cell.
+
+    Each row is a sequence, not an iterator: the text may be written twice.
+    """
     rows = rows if isinstance(rows, list) else list(rows)
     # Written as they are first (the csv module's C loop), and cell by cell only when some cell of the text could
     # start a formula: tens of thousands of rows of levels have none, and checking each cell in Python cost more

@@ -132,7 +132,8 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
         "counted AS (SELECT * FROM ranked WHERE rank IS NOT NULL)",
         "counted AS (SELECT *, lead(response_id) OVER (PARTITION BY organisation_id ORDER BY rank) AS previous "
         "FROM ranked)") + (
-        "SELECT o.code, o.name, o.type, o.region, c.round_id, now.level, prev_s.level, "
+        "SELECT o.code, o.name, o.type, o.region, c.round_id, CAST(date(c.published_at) AS VARCHAR), now.level, "
+        "prev_s.level, "
         "(SELECT t.level FROM target t WHERE t.assessment_id = c.round_id AND t.questionnaire_id = :questionnaire "
         "AND t.section_id = 'detecting'), (SELECT count(x.id) FROM action x WHERE x.assessment_id = c.round_id AND "
         "x.questionnaire_id = :questionnaire AND x.due_on < :today AND x.status != 'done' "
@@ -402,7 +403,8 @@ def same_figures(sector_db: Sector, sql: dict[str, str], params: dict[str, Any])
         def raw_rows(name: str) -> list[tuple[Any, ...]]:
             return [tuple(row) for row in connection.execute(text(sql[name]), params)]
 
-        wanted = [(r.code, r.name, r.type, r.region, r.round_id, r.level, r.previous, r.target, r.overdue_actions)
+        wanted = [(r.code, r.name, r.type, r.region, r.round_id, r.published_on.isoformat(), r.level, r.previous,
+                   r.target, r.overdue_actions)
                   for r in sector.targeting(session, sector.Filters(questionnaire=QUESTIONNAIRE, section="detecting"),
                                             questionnaire, params["today"], "change")]
         assert raw_rows("targeting") == wanted, "the raw targeting SQL differs from the app's"
@@ -439,6 +441,7 @@ def measure(sector_db: Sector, repeat: int) -> dict[str, tuple[float, float]]:
     results = {}
     for name, view in views(sector_db.app, params).items():
         sector_db.floors[name] = (sql[name], params)
+        assert floor.get(f"/bench/floor/{name}").status_code == 200, "the floor page did not answer"
         times = median_times({"app": view, "floor": partial(floor.get, f"/bench/floor/{name}"),
                               "raw": raw(sector_db.engine, sql[name], params)}, repeat)
         results[name] = (times["app"], times["raw"])

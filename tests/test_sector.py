@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Polygon, String
 from reportlab.lib import colors
@@ -522,6 +523,12 @@ def test_the_targeting_page_says_none_where_there_is_nothing_to_show_and_keeps_f
     assert refused.status_code == 400 and "targets are set for sections" in text
     # The region chosen is still chosen, so only the sort needs changing.
     assert '<option value="North West" selected>' in text
+    # Without a questionnaire asked for, the page's own questionnaire still offers its sections to choose from.
+    default = client.get("/sector/targeting?sort=shortfall").get_data(as_text=True)
+    sections = default[default.index('id="section"'):]
+    assert sections[:sections.index("</select>")].count("<option") > 1
+    typed = client.get(f"/sector/?questionnaire={QUESTIONNAIRE}&region=%20North%20West&to=2026-13-01")
+    assert '<option value="North West" selected>' in typed.get_data(as_text=True)
     assert client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}&section=detecting&sort=shortfall"
                       ).status_code == 200
     typo = client.get(f"/sector/?questionnaire={QUESTIONNAIRE}&type=Districts")
@@ -536,9 +543,11 @@ def test_the_api_answers_which_named_councils_most_need_help(world: World) -> No
                    "&sort=change", headers=_token(world, world.analyst)).json
     assert [c["council_code"] for c in body["councils"]] == ["NAMA", "NAMB", "NAMC"]
     assert body["councils"][0]["change"] == 3 and body["councils"][0]["previous_level"] == 1
-    bad = api.get(f"/api/v1/sector/targeting?questionnaire={QUESTIONNAIRE}&sort=worst",
-                  headers=_token(world, world.analyst))
-    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert body["councils"][0]["published_on"] == "2026-03-01"
+    for sort in ("worst", "shortfall"):  # targets are set for sections: the overall level has none
+        bad = api.get(f"/api/v1/sector/targeting?questionnaire={QUESTIONNAIRE}&sort={sort}",
+                      headers=_token(world, world.analyst))
+        assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
 
 
 @pytest.mark.parametrize("page", ["2", "0", "x", "99999999999999999999"])
@@ -562,6 +571,14 @@ def test_exports_carry_the_rule_and_a_data_dictionary(world: World, tmp_path: Pa
     assert exported["threshold"] == 3 and "suppression_rule" in exported
     assert [t["key"] for t in exported["tables"]] == ["participation-type", "participation-region", "levels-type",
                                                        "levels-region", "sections", "perception-gap", "years"]
+    assert "hidden by the rule" in exported["empty_cells"] and exported["simulated"] is False
+    years = exported["tables"][-1]["data_dictionary"]
+    assert years["Year"].startswith("The year the row describes") and years["Median"].startswith("The median")
+    # Shares read as percentages in the spreadsheet, and keep their exact values.
+    book = load_workbook(out)
+    sheet = book["participation-type"]
+    share = [cell for cell in sheet[3] if sheet.cell(row=2, column=cell.column).value == "Share counted"][0]
+    assert share.number_format == "0%" and isinstance(share.value, float)
 
 
 def test_tokens_from_the_command_line_are_printed_once(world: World) -> None:

@@ -43,7 +43,6 @@ COLUMN_MEANINGS = {
     "Councils with officers": "Councils whose officers' responses make up the officers' mean.",
     "Councils with members": "Councils whose members' responses make up the members' mean.",
     "Council": "A council that shared its round by name.",
-    "Section": "A section of the questionnaire.",
     "This council": "The council's own agreed level in its latest published round.",
     "Code": "The council's code in the register.",
     "Type": "The council's type.",
@@ -106,6 +105,11 @@ class Report:
     tables: list[Table]
     #: Whether the database holds a simulated sector (`assess simulate`), which every copy of the figures says.
     simulated: bool = False
+
+    @property
+    def simulated_note(self) -> str | None:
+        """What every copy of figures from a simulated sector says (None for a real one)."""
+        return sector.SIMULATED_NOTE if self.simulated else None
 
     @property
     def rule(self) -> str:
@@ -203,8 +207,19 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def column_meaning(column: str) -> str:
+#: The first column of a table of groups: what its rows are.
+GROUP_MEANINGS = {
+    "Type": "The council type the row describes (All councils: every type together).",
+    "Region": "The region the row describes (All councils: every region together).",
+    "Section": "The section of the questionnaire the row describes (or the overall level).",
+    "Year": "The year the row describes: each council once, with its latest round that counts published that year.",
+}
+
+
+def column_meaning(table: str, column: str) -> str:
     """What a column of a table means, for the data dictionary."""
+    if table != "targeting" and column in GROUP_MEANINGS:
+        return GROUP_MEANINGS[column]
     if column in COLUMN_MEANINGS:
         return COLUMN_MEANINGS[column]
     if column.startswith("Share "):
@@ -217,9 +232,9 @@ def to_json(report: Report) -> str:
     return json.dumps({
         "title": report.title, "generated": report.generated.isoformat(), "threshold": report.threshold,
         "suppression_rule": report.rule, "empty_cells": EMPTY_CELLS, "simulated": report.simulated,
-        **({"simulated_note": sector.SIMULATED_NOTE} if report.simulated else {}), "filters": report.filters,
+        "simulated_note": report.simulated_note, "filters": report.filters,
         "tables": [{"key": t.key, "title": t.title, "columns": list(t.columns),
-                    "data_dictionary": {column: column_meaning(column) for column in t.columns},
+                    "data_dictionary": {column: column_meaning(t.key, column) for column in t.columns},
                     "rows": [[_plain(v) for v in row] for row in t.rows]} for t in report.tables],
     }, indent=2)
 
@@ -227,7 +242,7 @@ def to_json(report: Report) -> str:
 def to_csv(report: Report) -> str:
     """The report as one tidy CSV: a row per figure (table, group, measure, value; empty value: hidden)."""
     rows: list[tuple[object, ...]] = [("table", "group", "measure", "value"),
-                                      *([("read-me", "simulated sector", "text", sector.SIMULATED_NOTE)]
+                                      *([("read-me", "simulated sector", "text", report.simulated_note)]
                                         if report.simulated else []),
                                       ("read-me", "suppression rule", "text", report.rule)]
     rows += [("read-me", "filter", key, value) for key, value in report.filters.items()]
@@ -244,11 +259,12 @@ def to_xlsx(report: Report) -> bytes:
     readme.title = "Read me"
     bold = Font(bold=True)
     lines: list[tuple[object, ...]] = [(report.title,), (f"Generated {report.generated.isoformat()}",),
-                                       (sector.SIMULATED_NOTE if report.simulated else "",),
+                                       (report.simulated_note,) if report.simulated else (),
                                        ("Disclosure rule",), (report.rule,), (), (EMPTY_CELLS,), ()]
     lines += [("Filters",), *((key, value) for key, value in report.filters.items()), ()]
     lines += [("Data dictionary",), ("Sheet", "Column", "Meaning")]
-    lines += [(table.key, column, column_meaning(column)) for table in report.tables for column in table.columns]
+    lines += [(table.key, column, column_meaning(table.key, column)) for table in report.tables
+              for column in table.columns]
     for line in lines:
         readme.append([formula_safe(v) for v in line])
     for heading_row in (1, 4, 9):

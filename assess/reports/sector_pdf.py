@@ -48,7 +48,7 @@ def render_sector_pdf(report: Report) -> bytes:
                                  displayDocTitle=1)
     story: list[Flowable] = [_p("Sector figures", "cover-kicker"), _p(report.title, "h1"),
                              _p(f"Generated {long_date(report.generated)}", "lead"),
-                             *([_p(SIMULATED_NOTE.replace("`", ""), "lead")] if report.simulated else []),
+                             *([_p(SIMULATED_NOTE, "lead")] if report.simulated else []),
                              _p("Disclosure rule", "h2"), _p(report.rule)]
     if report.filters:
         story += [_p("Filters", "h2"), *(_p(f"{key}: {value}") for key, value in report.filters.items())]

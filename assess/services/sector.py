@@ -685,8 +685,8 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
     return query
 
 
-SIMULATED_NOTE = ("This database holds a simulated sector, made by `assess simulate` for demonstration and testing: "
-                  "its rounds describe no real council's answers.")
+SIMULATED_NOTE = ("These figures come from a simulated sector, made by the command assess simulate for demonstration "
+                  "and testing: they describe no real council's answers.")
 
 
 #: Built once, as a constant (see ranked): a page asks it on every request.

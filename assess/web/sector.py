@@ -75,6 +75,11 @@ def _one_of(name: str, value: str | None, known: list[str], what: str) -> str | 
     return value
 
 
+def _default_questionnaire() -> Questionnaire | None:
+    """The questionnaire a page shows until one is chosen: the first by title."""
+    return min((f.questionnaire for f in questionnaire_library(current_app)), key=lambda q: q.title, default=None)
+
+
 def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[Questionnaire | None, sector.Filters]:
     """The questionnaire and filters a page or API call asks for; FilterError for any it cannot use."""
     library = questionnaire_library(current_app)
@@ -86,7 +91,7 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
             raise FilterError("questionnaire", f"There is no questionnaire '{questionnaire_id}'")
         questionnaire = loaded.questionnaire
     elif default_questionnaire:
-        questionnaire = min((f.questionnaire for f in library), key=lambda q: q.title, default=None)
+        questionnaire = _default_questionnaire()
     section = _text(args, "section")
     if section is not None and questionnaire is None:
         raise FilterError("section", "Choose a questionnaire as well as one of its sections")
@@ -152,10 +157,11 @@ def _form(questionnaire: Questionnaire | None, filters: sector.Filters, error: F
     # Filters that could not be used are shown as they were chosen, so that only the one in error needs changing.
     chosen = {"questionnaire": filters.questionnaire, "section": filters.section, "type": filters.type,
               "region": filters.region}
-    if error is not None:
-        chosen = {name: request.args.get(name) or None for name in chosen}
+    if error is not None and questionnaire is None:  # the filters themselves could not be read
+        chosen = {name: (request.args.get(name) or "").strip() or None for name in chosen}
         loaded = questionnaire_library(current_app).files.get(chosen["questionnaire"] or "")
-        questionnaire = loaded.questionnaire if loaded is not None else None
+        questionnaire = loaded.questionnaire if loaded is not None else _default_questionnaire()
+        chosen["questionnaire"] = questionnaire.id if questionnaire is not None else None
     sections = [(s.id, s.title) for s in questionnaire.sections] if questionnaire else []
     sort = request.args.get("sort", "level")
     return FilterForm(
@@ -311,7 +317,7 @@ def benchmark(code: str) -> ResponseReturnValue:
                                               tuple(Sharing) if lead else (Sharing.NAMED,))
     result = sector.benchmark(session, organisation, own, questionnaire, threshold())
     return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
-                           simulated=sector.holds_simulated(session),
+                           simulated_note=sector.SIMULATED_NOTE if sector.holds_simulated(session) else None,
                            result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
                            own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
 

@@ -53,6 +53,7 @@ def dashboard(page: Page, demo: Demo) -> None:
     page.goto("/sector/?questionnaire=cyber")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sector figures")
     expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.locator(".govuk-warning-text")).to_contain_text("simulated sector")
 
 
 def dashboard_filtered(page: Page, demo: Demo) -> None:
