@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 
 #: A cell starting with one of these runs as a formula (or starts one) in Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: Where a cell of written CSV text could start with one: at the start of a line or after a comma, quoted or not.
-#: It can also match inside a quoted cell (a comma or a line break followed by one), which only costs time.
-_FORMULA_CELL = re.compile(r'(?:^|,)"?[=+\-@\t\r]', re.MULTILINE)
+#: Where a cell of written CSV text (after a line break put in front of it) could start with one: after a line
+#: break or a comma, quoted or not. It can also match inside a quoted cell (a comma or a line break followed by one),
+#: which only costs time. A character class rather than ^ in MULTILINE mode: the search is a few times faster.
+_FORMULA_CELL = re.compile(r'[\n,]"?[=+\-@\t\r]')
 
 
 def formula_safe(value: object) -> object:
@@ -35,6 +36,6 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     # start a formula: tens of thousands of rows of levels have none, and checking each cell in Python cost more
     # than the query that found them.
     text = _written(rows)
-    if _FORMULA_CELL.search(text) is None:
+    if _FORMULA_CELL.search("\n" + text) is None:
         return text
     return _written([formula_safe(value) for value in row] for row in rows)

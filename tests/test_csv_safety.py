@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import literal, select
@@ -114,7 +114,11 @@ CELLS = st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=False, allo
                   st.text(alphabet=st.sampled_from(list('=+-@\t\r\n,"\' ab1')), max_size=6))
 
 
+@settings(max_examples=300)
 @given(st.lists(st.lists(CELLS, max_size=5), max_size=6))
+@example([["=1", 2]]).via("a formula in the very first cell")
+@example([[1, "x,y"], ["@a"]]).via("a formula starting a later line")
+@example([['"=a', "\r"]]).via("quoted cells")
 def test_csv_text_is_the_cell_by_cell_formula_safe_text(rows: list[list[object]]) -> None:
     """The fast path (text written once, checked as a whole) gives exactly what making each cell safe gives."""
     buffer = io.StringIO()
