@@ -279,12 +279,6 @@ class Sector:
                     "today": date.today(), "threshold": self.app.config["SECTOR_THRESHOLD"],
                     "labels": label_case(session)}
 
-    def floor_client(self) -> Any:
-        """A test client signed in as the analyst, for the floor page."""
-        client = self.app.test_client()
-        client.post("/sign-in", data={"email": ANALYST, "password": PASSWORD})
-        return client
-
     def close(self) -> None:
         """Let go of both engines' connections."""
         self.app.extensions["assess.engine"].dispose()
@@ -324,10 +318,16 @@ def copy_rounds(connection: Connection, suffix: str, n: int, originals: dict[str
              {"assessment_id": "t.assessment_id + :assessment"})
 
 
-def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
-    """Each view and API call, through the app (a signed-in analyst or a bearer token)."""
+def signed_in(app: Flask) -> Any:
+    """A test client of the app signed in as the analyst."""
     client = app.test_client()
     client.post("/sign-in", data={"email": ANALYST, "password": PASSWORD})
+    return client
+
+
+def views(app: Any, params: dict[str, Any]) -> dict[str, Callable[[], object]]:
+    """Each view and API call, through the app (a signed-in analyst or a bearer token)."""
+    client = signed_in(app)
     headers = {"Authorization": f"Bearer {params['token']}"}
     query = f"questionnaire={QUESTIONNAIRE}"
 
@@ -437,7 +437,7 @@ def measure(sector_db: Sector, repeat: int) -> dict[str, tuple[float, float]]:
     params = sector_db.params()
     sql = raw_queries(sector_db.engine.dialect.name, params["labels"])
     same_figures(sector_db, sql, params)
-    floor = sector_db.floor_client()
+    floor = signed_in(sector_db.app)
     results = {}
     for name, view in views(sector_db.app, params).items():
         sector_db.floors[name] = (sql[name], params)

@@ -150,10 +150,7 @@ def _levels(world: World, **filters: object) -> list[sector.Distribution]:
 
 def _open_the_anonymous_councils_place(world: World) -> None:
     """A third district council in the North West named nowhere: enough councils could be the anonymous one."""
-    with world.app.app_context():
-        session = db.session()
-        session.add(Organisation(code="QUIET", name="Quietborough", type="District", region="North West"))
-        session.commit()
+    _add_council(world, "QUIET", "Quietborough", "District", "North West")
 
 
 def test_each_council_counts_once_with_its_latest_published_shared_round(world: World) -> None:

@@ -556,6 +556,14 @@ class TargetingRow(NamedTuple):
 
 
 TARGETING_SORTS = ("level", "change", "shortfall", "overdue", "name")
+#: Targets are set for sections, so the overall level has none to fall short of.
+SHORTFALL_NEEDS_SECTION = ("Choose a section to sort by how far below target councils are: targets are set for "
+                           "sections, not the overall level")
+
+
+def sort_problem(sort: str, filters: Filters) -> str | None:
+    """Why the targeting list cannot be sorted this way for these filters (None when it can)."""
+    return SHORTFALL_NEEDS_SECTION if sort == "shortfall" and filters.section is None else None
 
 
 def targeting(session: Session, filters: Filters, questionnaire: Questionnaire, today: date,

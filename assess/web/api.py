@@ -25,7 +25,7 @@ from assess.services.responses import NotScored, stored_profile
 from assess.services.tokens import live_token, note_use
 from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
-from assess.web.sector import SHORTFALL_NEEDS_SECTION, FilterError, read_filters, threshold
+from assess.web.sector import FilterError, read_filters, threshold
 from scoring import Questionnaire
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,8 +133,8 @@ def sector_targeting() -> HttpResponse:
     sort = request.args.get("sort", "level")
     if sort not in sector.TARGETING_SORTS:
         raise BadRequest(f"'sort' must be one of {', '.join(sector.TARGETING_SORTS)}")
-    if sort == "shortfall" and filters.section is None:
-        raise BadRequest(SHORTFALL_NEEDS_SECTION)
+    if (problem := sector.sort_problem(sort, filters)) is not None:
+        raise BadRequest(problem)
     rows = sector.targeting(session, filters, questionnaire, date.today(), sort)
     return _json({
         "questionnaire": questionnaire.id, "section": filters.section, "sort": sort,

@@ -174,9 +174,6 @@ def _form(questionnaire: Questionnaire | None, filters: sector.Filters, error: F
     )
 
 
-#: Targets are set for sections, so the overall level has none to fall short of.
-SHORTFALL_NEEDS_SECTION = ("Choose a section to sort by how far below target councils are: targets are set for "
-                           "sections, not the overall level")
 SORT_NAMES = {"level": "Lowest level first", "change": "Fallen furthest first",
               "shortfall": "Furthest below target first", "overdue": "Most overdue actions first", "name": "Name"}
 
@@ -240,8 +237,8 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
     sort = request.args.get("sort", "level")
     if error is None and sort not in sector.TARGETING_SORTS:
         error = FilterError("sort", "Choose how to sort the list")
-    if error is None and sort == "shortfall" and filters.section is None:
-        error = FilterError("sort", SHORTFALL_NEEDS_SECTION)
+    if error is None and (problem := sector.sort_problem(sort, filters)) is not None:
+        error = FilterError("sort", problem)
     form = _form(questionnaire, filters, error)
     if error is not None or questionnaire is None:
         return None, form, error
