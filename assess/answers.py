@@ -10,6 +10,8 @@ from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import AnswerValue, Question
 
 NOT_APPLICABLE = "n/a"
+#: Question types whose answers are chosen from a list, where "not applicable" is one more choice.
+CHOSEN = ("level", "yes-no", "choice", "multi-choice")
 #: The longest text answer a question takes when its file sets no `max_length`.
 DEFAULT_TEXT_LENGTH = 10_000
 

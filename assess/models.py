@@ -390,6 +390,8 @@ class Action(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.NOT_STARTED)
 
+    assessment: Mapped[Assessment] = relationship()
+
 
 class InvitedAs(enum.StrEnum):
     """What an invitation asks a person to do in a round."""

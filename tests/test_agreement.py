@@ -21,7 +21,7 @@ from assess.models import (
     User,
 )
 from assess.policy import NotAllowed
-from assess.services.agreement import TargetsRefused, divergence, set_targets, suggestion, targets_of
+from assess.services.agreement import TargetsRefused, divergence, set_targets, targets_of
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.users import add_membership, add_user
@@ -86,24 +86,33 @@ def test_the_worked_example_by_hand(fixture_app: Flask, team: Assessment) -> Non
         assert use.median() == 3.0  # (2 + 4) / 2
         assert use.median(RespondentGroup.OFFICER) == 1.5 and use.median(RespondentGroup.MEMBER) == 4.0
         assert (use.range, use.group_gap, use.split) == (3.0, 2.5, True)
-        assert suggestion(use) == Answer(2)  # the lower middle level: an answer someone could give
+        # The suggestion is the median the spread shows: 3.0, level 3, though nobody chose it.
+        assert use.suggested is not None and use.suggested.answer == Answer(3)
+        assert use.suggested.reason == "3 Established: the middle (median) of the 4 levels given is 3."
+        assert use.summary == "4 answered: 1 to 4, median 3"
+        # Officers and members counted apart (Olu and Pam officers at 1 and 2; Mo and Nia members at 4).
+        assert [(t.answer, t.by_group) for t in use.rows] == [
+            ("1 Starting", (1, 0, 0)), ("2 Developing", (1, 0, 0)),
+            ("3 Established", (0, 0, 0)), ("4 Leading", (0, 2, 0))]
         # Comments are anonymous unless the round says otherwise; the group is kept.
-        assert [(r.who, r.group, r.text) for r in use.remarks] == [
-            (None, RespondentGroup.OFFICER, "It is rarely mentioned."),
-            (None, RespondentGroup.MEMBER, "We use it at every cabinet.")]
+        assert [(r.who, r.group, r.text, r.answer) for r in use.remarks] == [
+            (None, RespondentGroup.OFFICER, "It is rarely mentioned.", "1 Starting"),
+            (None, RespondentGroup.MEMBER, "We use it at every cabinet.", "4 Leading")]
 
         model = by_id["delivery-model"]
         assert [(t.answer, t.count) for t in model.tallies] == [("In house", 3), ("In partnership", 1),
                                                                ("Outsourced", 0)]
         # Scores 2, 2 (officers) and 2, 3 (members): range 1, medians 2 and 2.5: not split.
         assert (model.range, model.group_gap, model.split) == (1.0, 0.5, False)
-        assert suggestion(model) == Answer("in-house")
+        assert model.suggested is not None and model.suggested.answer == Answer("in-house")
 
         assert [s.question.id for s in view.by_divergence()][0] == "strategy-use"
-        assert by_id["notes"].tallies == () and suggestion(by_id["notes"]) is None
+        assert by_id["notes"].tallies == () and by_id["notes"].suggested is None
         # Shown to the three whose level was 2 or more; all three said "not applicable".
         review = by_id["delivery-review"]
-        assert (review.answered, review.not_applicable) == (3, 3) and suggestion(review) == Answer(not_applicable=True)
+        assert (review.answered, review.not_applicable) == (3, 3)
+        assert review.suggested is not None and review.suggested.answer == Answer(not_applicable=True)
+        assert [(t.answer, t.count, t.by_group) for t in review.rows][-1] == ("Not applicable", 3, (1, 2, 0))
 
 
 def test_names_appear_with_comments_only_when_the_round_says_so(fixture_app: Flask, team: Assessment) -> None:
@@ -132,8 +141,9 @@ def test_the_agreed_answers_start_from_the_suggestion_are_audited_and_scored(fix
     facilitator = signed_in_client(fixture_app, "facilitator")
     base = f"/councils/OWN/rounds/{team.id}/agree/full-example"
     page = facilitator.get(f"{base}/strategy").get_data(as_text=True)
-    assert "Suggestion" in page and "the middle (median) level of 4 individual answers" in page
-    assert 'name="strategy-use" type="radio" value="2" checked' in page
+    # The same suggestion, in the same words, as the session's question page (one service rule).
+    assert "Suggestion" in page and "3 Established: the middle (median) of the 4 levels given is 3. Confirm" in page
+    assert 'name="strategy-use" type="radio" value="3" checked' in page
     saved = _post(facilitator, f"{base}/strategy", {"has-strategy": "yes", "strategy-age": "2", "strategy-use": "3",
                                                     "strategy-use--comment": "Agreed after discussion."})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}/delivery")

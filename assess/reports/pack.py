@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from assess.models import (
-    ActionStatus,
     Assessment,
     Membership,
     QuestionnaireVersion,
@@ -29,7 +28,7 @@ from assess.models import (
 from assess.reports.charts import level_text
 from assess.reports.data import NoSubmittedResponse, QuestionnaireReport, ReportData, _submitted, build_report
 from assess.services import sector
-from assess.services.agreement import SpreadRule, actions_of, previous_agreed
+from assess.services.agreement import SpreadRule, actions_of, is_overdue, previous_agreed
 from assess.services.responses import stored_profile
 
 GROUPS = (RespondentGroup.OFFICER, RespondentGroup.MEMBER)
@@ -210,7 +209,7 @@ def build_pack(session: Session, assessment: Assessment, *, threshold: int = sec
             description=a.description, section=section_titles.get(a.section_id or "", "The whole questionnaire"),
             owner=a.owner or "Not given", due=a.due_on, status=a.status.value.replace("-", " ").capitalize(),
             carried_from=titles.get(a.assessment_id) if a.assessment_id != assessment.id else None,
-            overdue=a.status != ActionStatus.DONE and a.due_on is not None and a.due_on < today,
+            overdue=is_overdue(a, today),
         ) for a in [*this_round, *earlier] if a.questionnaire_id == questionnaire.id)
         own_id = part.sources[0].id
         parts.append(PackPart(

@@ -9,17 +9,18 @@ session.
 
 from __future__ import annotations
 
+import math
 import statistics
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import ScalarSelect, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from assess.answers import describe_answer, from_stored
+from assess.answers import CHOSEN, NOT_APPLICABLE, describe_answer, from_stored
 from assess.db import UTCDateTime, insert_unless_exists
 from assess.models import Action as ImprovementAction
 from assess.models import (
@@ -40,7 +41,7 @@ from assess.models import (
 from assess.models import Answer as AnswerRow
 from assess.policy import Action, require
 from assess.services.questionnaires import questionnaire_by_hash, questionnaire_of
-from assess.services.responses import answers_of
+from assess.services.responses import answers_of, stored_profile
 from scoring import Answer, Questionnaire, question_score, visible_questions
 from scoring.model import Question, Section
 
@@ -50,22 +51,40 @@ SPLIT_RANGE = 2
 SPLIT_GAP = 1.0
 
 
+#: The groups a spread counts separately, in the order pages show them (no group counts as "other").
+GROUPS = (RespondentGroup.OFFICER, RespondentGroup.MEMBER, RespondentGroup.OTHER)
+
+
 @dataclass(frozen=True)
 class Tally:
-    """How many people gave one answer (a level, "yes" or "no", or an option's value)."""
+    """How many people gave one answer (a level, "yes" or "no", an option's value, or "not applicable")."""
 
     value: str | int
     answer: str
     count: int
+    by_group: tuple[int, ...] = (0, 0, 0)  # how many of them in each of GROUPS
 
 
 @dataclass(frozen=True)
 class Remark:
-    """A respondent's comment, named or not as the round says."""
+    """A respondent's comment, named or not as the round says, with the answer it came with."""
 
     who: str | None
     group: RespondentGroup | None
     text: str
+    answer: str = ""  # the answer given beside the comment, in words ("" for a text answer itself)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The agreed answer the individual answers suggest, and the rule that gave it, in plain words."""
+
+    answer: Answer
+    reason: str
+
+
+#: How "not applicable" suggests itself, as pages state it.
+NOT_APPLICABLE_RULE = "When half or more of those who answered chose not applicable, the suggestion is not applicable."
 
 
 class SpreadRule(ABC):
@@ -110,10 +129,37 @@ class QuestionSpread(SpreadRule):
     not_applicable: int
     scores: tuple[tuple[RespondentGroup | None, float], ...]
     remarks: tuple[Remark, ...]
+    not_applicable_by_group: tuple[int, ...] = (0, 0, 0)  # how many in each of GROUPS chose "not applicable"
+    suggested: Suggestion | None = None
 
     def views(self) -> Iterable[tuple[str | None, float]]:
         """Each scored answer with its respondent's group."""
         return self.scores
+
+    @property
+    def rows(self) -> tuple[Tally, ...]:
+        """Each answer's tally, then "not applicable" (when the question offers it or someone chose it)."""
+        if not self.tallies:
+            return ()
+        if not (self.question.not_applicable or self.not_applicable):
+            return self.tallies
+        return (*self.tallies, Tally(NOT_APPLICABLE, "Not applicable", self.not_applicable,
+                                     self.not_applicable_by_group))
+
+    @property
+    def summary(self) -> str:
+        """The spread in a few words: "4 answered: 1 to 4, median 3; 1 not applicable"."""
+        if self.answered == 0:
+            return "No answers"
+        values = [value for _, value in self.scores]
+        words = f"{self.answered} answered"
+        if values:
+            low, high, middle = min(values), max(values), self.median()
+            span = _number(low) if low == high else f"{_number(low)} to {_number(high)}"
+            words += f": {span}, median {_number(middle or 0)}"
+        if self.not_applicable:
+            words += f"; {self.not_applicable} not applicable"
+        return words
 
 
 @dataclass(frozen=True)
@@ -153,6 +199,55 @@ def divergence(session: Session, assessment: Assessment, version: QuestionnaireV
     return Divergence(questionnaire, len(responses), tuple(spreads))
 
 
+@dataclass(frozen=True)
+class AgreementSession:
+    """A questionnaire's facilitated session: each question's spread and suggestion, and what is agreed so far.
+
+    The index of questions and each question's page read this one object, so they always show the same
+    spread and the same suggestion.
+    """
+
+    view: Divergence
+    response: Response | None  # the agreed response, once anyone has saved an agreed answer
+    agreed: dict[str, Answer]
+
+    @property
+    def spreads(self) -> list[QuestionSpread]:
+        """The questions the agreed answers so far leave to agree, in the questionnaire's order."""
+        shown = visible_questions(self.view.questionnaire, self.agreed)
+        return [spread for spread in self.view.questions if spread.question.id in shown]
+
+    def is_agreed(self, question_id: str) -> bool:
+        """Whether the team has recorded an answer to a question."""
+        answer = self.agreed.get(question_id)
+        return answer is not None and answer.is_given
+
+    @property
+    def agreed_count(self) -> int:
+        """How many of the questions to agree have an agreed answer."""
+        return sum(self.is_agreed(spread.question.id) for spread in self.spreads)
+
+    def neighbours(self, question_id: str) -> tuple[QuestionSpread | None, QuestionSpread | None]:
+        """The questions before and after one (in the questionnaire's order, among those to agree)."""
+        spreads = self.spreads
+        ids = [spread.question.id for spread in spreads]
+        if question_id in ids:
+            at = ids.index(question_id)
+            return (spreads[at - 1] if at else None), (spreads[at + 1] if at + 1 < len(spreads) else None)
+        order = [q.id for q in self.view.questionnaire.questions]  # a question now hidden: its place in the file
+        later = [s for s in spreads if order.index(s.question.id) > order.index(question_id)]
+        earlier = [s for s in spreads if order.index(s.question.id) < order.index(question_id)]
+        return (earlier[-1] if earlier else None), (later[0] if later else None)
+
+
+def agreement_session(session: Session, assessment: Assessment, version: QuestionnaireVersion,
+                      questionnaire: Questionnaire, by: User) -> AgreementSession:
+    """The facilitated session of one questionnaire: spreads, suggestions and the agreed answers so far."""
+    view = divergence(session, assessment, version, questionnaire, by)
+    response = find_agreed_response(session, assessment, version)
+    return AgreementSession(view, response, answers_of(response))
+
+
 def _choices(questionnaire: Questionnaire, question: Question) -> list[tuple[str | int, str]]:
     if question.type == "level":
         return [(level, f"{level} {questionnaire.label(level)}") for level in questionnaire.levels]
@@ -161,50 +256,96 @@ def _choices(questionnaire: Questionnaire, question: Question) -> list[tuple[str
     return [(option.value, option.label) for option in question.options]
 
 
+def _short_answer(questionnaire: Questionnaire, question: Question, answer: Answer) -> str:
+    """An answer as its tally names it ("2 Developing", "Not applicable"); "" for a text answer (the remark itself)."""
+    if answer.not_applicable:
+        return "Not applicable"
+    if question.type == "text":
+        return ""
+    labels = {str(value): label for value, label in _choices(questionnaire, question)} if question.type in CHOSEN \
+        else {}
+    chosen = answer.value if isinstance(answer.value, tuple) else (answer.value,)
+    if labels:
+        return "; ".join(labels.get(str(value), str(value)) for value in chosen if value is not None)
+    return describe_answer(questionnaire, question, answer)
+
+
+def _group_index(group: RespondentGroup | None) -> int:
+    return GROUPS.index(group or RespondentGroup.OTHER)
+
+
 def _spread(questionnaire: Questionnaire, section: Section, question: Question,
             shown: Sequence[tuple[Response, Mapping[str, Answer]]], named: bool) -> QuestionSpread:
-    counts: Counter[object] = Counter()
+    counts: Counter[tuple[object, int]] = Counter()
     scores: list[tuple[RespondentGroup | None, float]] = []
     remarks: list[Remark] = []
-    answered = not_applicable = 0
+    answered = 0
     for response, answers in shown:
         answer = answers.get(question.id)
         if answer is None or not answer.is_given:
             continue
         answered += 1
-        if answer.not_applicable:
-            not_applicable += 1
-        elif isinstance(answer.value, tuple):
-            counts.update(answer.value)
-        else:
-            counts[answer.value] += 1
+        group = _group_index(response.respondent_group)
+        chosen = (NOT_APPLICABLE,) if answer.not_applicable else \
+            answer.value if isinstance(answer.value, tuple) else (answer.value,)
+        counts.update((value, group) for value in chosen)
         score = question_score(questionnaire, question, answer)
         if score is not None:
             scores.append((response.respondent_group, score))
         text = answer.comment or (answer.value if question.type == "text" and isinstance(answer.value, str) else None)
         if text:
             who = response.respondent.name if named and response.respondent else None
-            remarks.append(Remark(who, response.respondent_group, text))
-    tallies = tuple(Tally(value, label, counts[value]) for value, label in _choices(questionnaire, question)) \
-        if question.type in ("level", "yes-no", "choice", "multi-choice") else ()
-    return QuestionSpread(section, question, tallies, answered, not_applicable, tuple(scores), tuple(remarks))
+            remarks.append(Remark(who, response.respondent_group, text, _short_answer(questionnaire, question, answer)))
+
+    def tally(value: str | int, label: str) -> Tally:
+        by_group = tuple(counts[(value, i)] for i in range(len(GROUPS)))
+        return Tally(value, label, sum(by_group), by_group)
+
+    tallies = tuple(tally(value, label) for value, label in _choices(questionnaire, question)) \
+        if question.type in CHOSEN else ()
+    not_applicable = tally(NOT_APPLICABLE, "Not applicable")
+    spread = QuestionSpread(section, question, tallies, answered, not_applicable.count, tuple(scores),
+                            tuple(remarks), not_applicable.by_group)
+    return replace(spread, suggested=_suggest(questionnaire, spread))
 
 
-def suggestion(spread: QuestionSpread) -> Answer | None:
-    """What the individual answers suggest the agreed answer is: the median level, the most common choice."""
+def _number(value: float) -> str:
+    """A median or level as written: 3, or 2.5."""
+    return f"{value:g}"
+
+
+def _suggest(questionnaire: Questionnaire, spread: QuestionSpread) -> Suggestion | None:
+    """The answer the individual answers suggest, and why: "not applicable" when half or more of those who answered
+    chose it; otherwise the median level (the lower level when the median falls between two), or the most common
+    choice (options chosen by half or more, for a question with several)."""
     question = spread.question
-    if spread.answered == 0 or question.type not in ("level", "yes-no", "choice", "multi-choice"):
+    if spread.answered == 0 or question.type not in CHOSEN:
         return None
-    if spread.not_applicable * 2 > spread.answered:
-        return Answer(not_applicable=True)
+    given = spread.answered - spread.not_applicable
+    if spread.not_applicable * 2 >= spread.answered:
+        return Suggestion(Answer(not_applicable=True),
+                          f"{spread.not_applicable} of the {spread.answered} who answered chose not applicable: "
+                          "half or more, so the suggestion is not applicable.")
+    aside = (f" The {spread.not_applicable} who chose not applicable (fewer than half) are not counted."
+             if spread.not_applicable else "")
     if question.type == "level":
-        levels = [int(score) for _, score in spread.scores]
-        return Answer(statistics.median_low(levels)) if levels else None
+        middle = spread.median()
+        if middle is None:
+            return None
+        level = math.floor(middle)
+        between = "" if level == middle else f", between levels {level} and {level + 1}: the lower is suggested"
+        return Suggestion(Answer(level), f"{level} {questionnaire.label(level)}: the middle (median) of the "
+                                         f"{given} levels given is {_number(middle)}{between}.{aside}")
     if question.type == "multi-choice":
-        people = spread.answered - spread.not_applicable
-        return Answer(tuple(str(t.value) for t in spread.tallies if t.count and t.count * 2 >= people))
+        chosen = [t for t in spread.tallies if t.count and t.count * 2 >= given]
+        names = ", ".join(t.answer for t in chosen) or "none of the options"
+        return Suggestion(Answer(tuple(str(t.value) for t in chosen)),
+                          f"{names}: the options chosen by half or more of the {given} who chose options.{aside}")
     best = max(spread.tallies, key=lambda t: t.count)  # first in the question's order wins a tie
-    return Answer(best.value) if best.count else None
+    if not best.count:
+        return None
+    return Suggestion(Answer(best.value), f"{best.answer}: the most common answer ({best.count} of the {given} "
+                                          f"who chose one; the first in the list wins a tie).{aside}")
 
 
 def agreed_response(session: Session, assessment: Assessment, version: QuestionnaireVersion, by: User) -> Response:
@@ -224,7 +365,32 @@ def find_agreed_response(session: Session, assessment: Assessment, version: Ques
 
 
 class TargetsRefused(ValueError):
-    """Targets that cannot be set; the text says why."""
+    """Targets that cannot be set; the text says why, and ``problems`` which section's target is wrong and how."""
+
+    def __init__(self, message: str, problems: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = dict(problems or {})
+
+
+@dataclass(frozen=True)
+class SectionLevels:
+    """A section's agreed level in the round (once the agreed answers are confirmed) and in the last round."""
+
+    section: Section
+    agreed: int | None
+    previous: int | None
+
+
+def section_levels(session: Session, assessment: Assessment, questionnaire: Questionnaire) -> list[SectionLevels]:
+    """Each section's confirmed agreed level in the round and in the council's last published round."""
+    link = next(link for link in assessment.questionnaires
+                if link.questionnaire_version.questionnaire_id == questionnaire.id)
+    response = find_agreed_response(session, assessment, link.questionnaire_version)
+    now = {s.id: s.level for s in stored_profile(response).sections} \
+        if response is not None and response.status == ResponseStatus.SUBMITTED else {}
+    previous = previous_agreed(session, assessment, questionnaire.id)
+    before = {s.id: s.level for s in stored_profile(previous.response).sections} if previous else {}
+    return [SectionLevels(section, now.get(section.id), before.get(section.id)) for section in questionnaire.sections]
 
 
 def targets_of(session: Session, assessment: Assessment, questionnaire_id: str) -> dict[str, int]:
@@ -240,10 +406,19 @@ def set_targets(session: Session, assessment: Assessment, questionnaire: Questio
     if assessment.status not in (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW):
         raise TargetsRefused("the round is published, so its targets can no longer change")
     before = targets_of(session, assessment, questionnaire.id)
+    agreed = {row.section.id: row.agreed for row in section_levels(session, assessment, questionnaire)}
+    problems = {}
     for section_id, level in levels.items():
-        questionnaire.section(section_id)  # KeyError for a section the questionnaire does not have
+        section = questionnaire.section(section_id)  # KeyError for a section the questionnaire does not have
         if level is not None and level not in questionnaire.levels:
             raise TargetsRefused(f"{level} is not a level of {questionnaire.title}")
+        reached = agreed.get(section_id)
+        if level is not None and reached is not None and level <= reached:
+            problems[section_id] = (f"The target for {section.title} must be above its agreed level, {reached} "
+                                    f"{questionnaire.label(reached)}: choose a higher level or no target")
+    if problems:
+        raise TargetsRefused("a target must be above the section's agreed level", problems)
+    for section_id, level in levels.items():
         row = session.scalar(select(Target).filter_by(assessment_id=assessment.id, questionnaire_id=questionnaire.id,
                                                       section_id=section_id))
         if level is None and row is not None:
@@ -274,10 +449,20 @@ class ActionDetails:
     status: ActionStatus
 
 
+class ActionRefused(ValueError):
+    """An action that cannot be saved as it is; the text says why."""
+
+
 def save_action(session: Session, assessment: Assessment, details: ActionDetails, by: User,
-                action: ImprovementAction | None = None) -> ImprovementAction:
-    """Add an action to a round, or change one of its actions (actions stay open to change after publishing)."""
+                action: ImprovementAction | None = None, today: date | None = None) -> ImprovementAction:
+    """Add an action to a round, or change one of its actions (actions stay open to change after publishing).
+
+    A new action cannot be due before ``today`` (by default, the server's date); an existing one keeps
+    whatever date it has, so that an overdue action can still be brought up to date.
+    """
     require(session, by, Action.FACILITATE, assessment)
+    if action is None and details.due_on is not None and details.due_on < (today or date.today()):
+        raise ActionRefused("a new action cannot be due in the past: give today's date or a later one")
     if action is not None and action.assessment_id != assessment.id:
         raise ValueError("that action belongs to another round")
     questionnaire_ids = {link.questionnaire_version.questionnaire_id for link in assessment.questionnaires}
@@ -311,6 +496,55 @@ def actions_of(session: Session, assessment: Assessment) -> tuple[list[Improveme
             Assessment.created_at < assessment.created_at, ImprovementAction.status != ActionStatus.DONE)
         .order_by(ImprovementAction.due_on, ImprovementAction.id)))
     return this_round, earlier
+
+
+def is_overdue(action: ImprovementAction, today: date) -> bool:
+    """Whether an action is past its due date and not done."""
+    return action.status != ActionStatus.DONE and action.due_on is not None and action.due_on < today
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An action as the actions page lists it: where it belongs in words, whether it is overdue, its round."""
+
+    action: ImprovementAction
+    where: str  # "Questionnaire: Section", from the questionnaire its own round asked
+    overdue: bool
+    carried_from: str | None  # the earlier round's title, for an action still open from one
+
+
+@dataclass(frozen=True)
+class ActionList:
+    """A round's actions and those still open from earlier rounds, as filtered, and the owners to filter by."""
+
+    this_round: list[ActionLine]
+    earlier: list[ActionLine]
+    owners: list[str]
+
+
+def _where(action: ImprovementAction) -> str:
+    """The questionnaire and section an action serves, in words, from the version its own round asked."""
+    for link in action.assessment.questionnaires:
+        if link.questionnaire_version.questionnaire_id == action.questionnaire_id:
+            questionnaire = questionnaire_of(link.questionnaire_version)
+            section = next((s for s in questionnaire.sections if s.id == action.section_id), None)
+            return f"{questionnaire.title}: {section.title if section else 'the whole questionnaire'}"
+    return action.section_id or action.questionnaire_id
+
+
+def action_list(session: Session, assessment: Assessment, today: date, owner: str | None = None,
+                status: ActionStatus | None = None) -> ActionList:
+    """The round's actions and the open ones carried from earlier rounds, with section titles and overdue flags,
+    of one owner and status when asked."""
+    this_round, earlier = actions_of(session, assessment)
+    owners = sorted({a.owner for a in [*this_round, *earlier] if a.owner}, key=str.casefold)
+
+    def lines(actions: list[ImprovementAction]) -> list[ActionLine]:
+        return [ActionLine(a, _where(a), is_overdue(a, today),
+                           a.assessment.title if a.assessment_id != assessment.id else None)
+                for a in actions if (owner is None or a.owner == owner) and (status is None or a.status == status)]
+
+    return ActionList(lines(this_round), lines(earlier), owners)
 
 
 @dataclass(frozen=True)

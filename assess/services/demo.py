@@ -26,7 +26,7 @@ from assess.models import (
     User,
     utcnow,
 )
-from assess.services.agreement import ActionDetails, agreed_response, save_action, set_targets
+from assess.services.agreement import ActionDetails, agreed_response, save_action, section_levels, set_targets
 from assess.services.invitations import Invitee, Issued, invite
 from assess.services.questionnaires import questionnaire_of, record_library
 from assess.services.responses import individual_response, save_answers, submit_response
@@ -168,13 +168,12 @@ def _last_year(session: Session, council: Organisation, versions: list[Questionn
         answers = demo_answers(questionnaire, f"agreed-{version.id}")
         save_answers(session, agreed, _a_level_lower(questionnaire, answers), lead)
         submit_response(session, agreed, lead)
-        set_targets(session, earlier, questionnaire, {s.id: questionnaire.levels[-2] for s in questionnaire.sections},
-                    lead)
+        set_targets(session, earlier, questionnaire, _targets_above(session, earlier, questionnaire), lead)
     first = questionnaire_of(versions[0])
     save_action(session, earlier, ActionDetails(first.id, first.sections[0].id,
                                                 "Report progress on this area to the cabinet every quarter",
                                                 "Chief Executive", (year_ago + timedelta(days=300)).date(),
-                                                ActionStatus.IN_PROGRESS), lead)
+                                                ActionStatus.IN_PROGRESS), lead, today=year_ago.date())
     change_status(session, earlier, AssessmentStatus.PUBLISHED, lead, sharing=Sharing.NAMED)
 
 
@@ -183,6 +182,14 @@ def _a_level_lower(questionnaire: Questionnaire, answers: dict[str, Answer]) -> 
     return {qid: Answer(max(a.value - 1, lowest), a.not_applicable, a.comment)
             if questionnaire.question(qid).type == "level" and isinstance(a.value, int) else a
             for qid, a in answers.items()}
+
+
+def _targets_above(session: Session, assessment: Assessment, questionnaire: Questionnaire) -> dict[str, int | None]:
+    """A target a level above each section's agreed level (none at the top), or the level below the top before any
+    level is agreed."""
+    top = max(questionnaire.levels)
+    return {row.section.id: questionnaire.levels[-2] if row.agreed is None else row.agreed + 1 if row.agreed < top
+            else None for row in section_levels(session, assessment, questionnaire)}
 
 
 def _draft_agreement(session: Session, assessment: Assessment, lead: User) -> None:
@@ -195,8 +202,7 @@ def _draft_agreement(session: Session, assessment: Assessment, lead: User) -> No
     first = questionnaire.sections[0]
     answers = demo_answers(questionnaire, f"draft-{questionnaire.id}")
     save_answers(session, agreed, {q.id: answers[q.id] for q in first.questions if q.id in answers}, lead)
-    set_targets(session, assessment, questionnaire, {s.id: questionnaire.levels[-2] for s in questionnaire.sections},
-                lead)
+    set_targets(session, assessment, questionnaire, _targets_above(session, assessment, questionnaire), lead)
     save_action(session, assessment, ActionDetails(questionnaire.id, first.id,
                                                    "Agree an improvement plan for this area with partners",
                                                    "Director of Strategy", date.today() + timedelta(days=180),

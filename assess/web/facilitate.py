@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
@@ -19,17 +21,23 @@ from assess.policy import Action
 from assess.reports.html import render_pack_html
 from assess.reports.pack import NoAgreedAnswers, Pack, build_pack
 from assess.services.agreement import (
+    GROUPS,
+    NOT_APPLICABLE_RULE,
     ActionDetails,
+    ActionRefused,
+    QuestionSpread,
+    Remark,
     TargetsRefused,
-    actions_of,
+    action_list,
     agreed_response,
+    agreement_session,
     divergence,
     find_agreed_response,
     last_time,
     previous_agreed,
     save_action,
+    section_levels,
     set_targets,
-    suggestion,
     targets_of,
 )
 from assess.services.questionnaires import questionnaire_of
@@ -64,7 +72,7 @@ from assess.web.sections import (
     section_context,
 )
 from scoring import Answer, Profile, Questionnaire, visible_questions
-from scoring.model import Section
+from scoring.model import Question, Section
 
 blueprint = Blueprint("facilitate", __name__)
 
@@ -101,14 +109,148 @@ def overview(code: str, round_id: int) -> str:
                            tasks=tasks)
 
 
+#: The index's orders: the questionnaire's, or the most divergent questions first.
+ORDERS = {"questionnaire": "In questionnaire order", "divergence": "Most divergent first"}
+
+
+def _agreed_text(questionnaire: Questionnaire, question: Question, answer: Answer | None) -> str:
+    """An agreed answer in a few words for a list ("Not agreed yet" when there is none)."""
+    if answer is None or not answer.is_given:
+        return "Not agreed yet"
+    return describe_answer(questionnaire, question, answer, with_level=False) if question.type != "level" \
+        or not isinstance(answer.value, int) else f"{answer.value} {questionnaire.label(answer.value)}"
+
+
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/divergence/<questionnaire_id>")
 @login_required
 def divergence_page(code: str, round_id: int, questionnaire_id: str) -> str:
-    """Where the team's individual answers differ, most split first, with officers and members side by side."""
+    """The session's index: a line per question with its spread and whether it is agreed, in either order."""
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
-    view = divergence(db.session(), assessment, link.questionnaire_version, questionnaire, current_user())
+    agreement = agreement_session(db.session(), assessment, link.questionnaire_version, questionnaire,
+                                  current_user())
+    order = request.args.get("order", "questionnaire")
+    if order not in ORDERS:
+        order = "questionnaire"
+    spreads = agreement.spreads
+    numbers = {spread.question.id: number for number, spread in enumerate(spreads, start=1)}
+    if order == "divergence":
+        spreads = [s for s in agreement.view.by_divergence() if s.question.id in numbers]
+    rows = []
+    for spread in spreads:
+        question = spread.question
+        link_html = Markup('<a class="govuk-link" href="{}">{}</a>').format(
+            url_for(".session_question", code=code, round_id=round_id, questionnaire_id=questionnaire.id,
+                    question_id=question.id), question.text)
+        rows.append([
+            {"text": str(numbers[question.id]), "format": "numeric"},
+            {"html": link_html + Markup('<span class="govuk-body-s app-index-section">{}</span>').format(
+                spread.section.title)},
+            {"html": Markup("{}{}").format(spread.summary, Markup(
+                ' <strong class="govuk-tag govuk-tag--orange">Split</strong>') if spread.split else "")},
+            {"text": _agreed_text(questionnaire, question, agreement.agreed.get(question.id))},
+        ])
     return render_template("facilitate/divergence.html", organisation=assessment.organisation,
-                           assessment=assessment, view=view, spreads=view.by_divergence())
+                           assessment=assessment, questionnaire=questionnaire, agreement=agreement, rows=rows,
+                           order=order, orders=ORDERS, first=agreement.spreads[0] if agreement.spreads else None)
+
+
+def _comments_by_answer(spread: QuestionSpread) -> list[tuple[str, list[Remark]]]:
+    """The question's comments grouped under the answer each came with, in the order of the answers."""
+    order = [row.answer for row in spread.rows]
+    groups: dict[str, list[Remark]] = {}
+    for remark in spread.remarks:
+        groups.setdefault(remark.answer or "Answers given", []).append(remark)
+    return sorted(groups.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+def _tally_rows(spread: QuestionSpread) -> list[list[dict[str, object]]]:
+    """The count table: each answer (and not applicable) with how many officers, members and others chose it, and
+    a strip of marks (one a person, shaped by group; hidden from screen readers, which read the counts)."""
+    rows: list[list[dict[str, object]]] = []
+    for tally in spread.rows:
+        marks = Markup("").join(Markup('<span class="app-mark app-mark--{}"></span>').format(group.value)
+                                for group, count in zip(GROUPS, tally.by_group, strict=True) for _ in range(count))
+        counts: list[dict[str, object]] = [{"text": str(count), "format": "numeric"} for count in tally.by_group]
+        rows.append([{"text": tally.answer}, *counts,
+                     {"text": str(tally.count), "format": "numeric"},
+                     {"html": Markup('<span class="app-marks" aria-hidden="true">{}</span>').format(marks)}])
+    return rows
+
+
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/session/<questionnaire_id>/<question_id>",
+                 methods=["GET", "POST"])
+@login_required
+def session_question(code: str, round_id: int, questionnaire_id: str, question_id: str) -> ResponseReturnValue:
+    """One question on the projector: its levels, how the team answered, comments, last time's answer, and the
+    form to record the agreed answer (starting from the suggestion), with the previous and next questions."""
+    assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
+    session = db.session()
+    agreement = agreement_session(session, assessment, link.questionnaire_version, questionnaire, current_user())
+    spread = next((s for s in agreement.view.questions if s.question.id == question_id), None)
+    if spread is None:
+        abort(404)
+    question, section = spread.question, spread.section
+    alone = Section(section.id, section.title, (question,))
+    form_class = section_form_class(alone, agreeing=True)
+    ids = [s.question.id for s in agreement.spreads]
+    before, after = agreement.neighbours(question.id)
+    previous = previous_agreed(session, assessment, questionnaire.id)
+
+    def to(other: QuestionSpread | None) -> str | None:
+        return url_for(".session_question", code=code, round_id=round_id, questionnaire_id=questionnaire.id,
+                       question_id=other.question.id) if other else None
+
+    index_url = url_for(".divergence_page", code=code, round_id=round_id, questionnaire_id=questionnaire.id)
+    page = {"organisation": assessment.organisation, "assessment": assessment, "questionnaire": questionnaire,
+            "spread": spread, "question": question, "agreement": agreement,
+            "number": ids.index(question.id) + 1 if question.id in ids else None, "count": len(ids),
+            "tally_rows": _tally_rows(spread), "comments": _comments_by_answer(spread),
+            "groups": GROUPS, "rule": NOT_APPLICABLE_RULE,
+            "suggestion": spread.suggested,
+            "suggested_text": _agreed_text(questionnaire, question, spread.suggested.answer)
+            if spread.suggested else None,
+            "agreed_text": _agreed_text(questionnaire, question, agreement.agreed.get(question.id)),
+            "last_time": last_time(previous, questionnaire, alone).get(question.id),
+            "previous_url": to(before), "next_url": to(after), "previous_question": before, "next_question": after,
+            "index_url": index_url}
+    if request.method == "GET":
+        form: SectionForm = form_class(formdata=None)
+        start = agreement.agreed.get(question.id) if agreement.is_agreed(question.id) else \
+            spread.suggested.answer if spread.suggested else None
+        fill_form(form, alone, {question.id: start} if start else {})
+        form.lock_version.data = str(section_version(agreement.response, section.id))
+        return render_template("facilitate/question.html", form=form, **page)
+    form = form_class()
+    changes = read_form(form, alone) if form.validate() else {}
+    if form.errors:
+        return render_template("facilitate/question.html", form=form, **page), 400
+    shown_at = parse_version(form.lock_version.data)
+    try:
+        if shown_at is None:
+            raise EditConflict(section.id)
+        target = agreement.response or agreed_response(session, assessment, link.questionnaire_version,
+                                                       current_user())
+        save_section(session, target, section.id, changes, current_user(), expected_version=shown_at)
+        session.commit()
+    except EditConflict:
+        session.rollback()
+        form.lock_version.data = str(section_version(agreement.response, section.id))
+        conflict = ("Someone else saved an agreed answer in this section after you opened this question, so your "
+                    "answer has not been saved. Check the question and save again")
+        return render_template("facilitate/question.html", form=form, conflict=conflict, **page), 409
+    except ResponseLocked as locked:
+        session.rollback()
+        flash(f"{sentence(str(locked))}.")
+        return redirect(url_for(".overview", code=code, round_id=round_id))
+    if request.form.get("action") == "index":
+        return redirect(index_url)
+    shown = visible_questions(questionnaire, {**agreement.agreed, **changes})
+    order = [q.id for q in questionnaire.questions]
+    following = [q for q in order[order.index(question.id) + 1:] if q in shown]
+    if following:
+        return redirect(url_for(".session_question", code=code, round_id=round_id, questionnaire_id=questionnaire.id,
+                                question_id=following[0]))
+    return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
 
 
 def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
@@ -120,18 +262,14 @@ def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
 
 def _suggestions(assessment: Assessment, link: AssessmentQuestionnaire, questionnaire: Questionnaire,
                  section: Section, agreed: dict[str, Answer]) -> tuple[dict[str, Answer], dict[str, str]]:
-    """Answers the individual ones suggest for questions not agreed yet, and a note on each of them."""
+    """Answers the individual ones suggest for questions not agreed yet, and the rule that gave each of them."""
     view = divergence(db.session(), assessment, link.questionnaire_version, questionnaire, current_user())
     answers, notes = {}, {}
     for spread in view.questions:
-        if spread.section.id != section.id or spread.question.id in agreed:
+        if spread.section.id != section.id or spread.question.id in agreed or spread.suggested is None:
             continue
-        suggested = suggestion(spread)
-        if suggested is not None:
-            answers[spread.question.id] = suggested
-            how = "the middle (median) level" if spread.question.type == "level" else "the most common answer"
-            notes[spread.question.id] = (f"{describe_answer(questionnaire, spread.question, suggested)}: "
-                                         f"{how} of {spread.answered} individual answers. Confirm it or change it.")
+        answers[spread.question.id] = spread.suggested.answer
+        notes[spread.question.id] = f"{spread.suggested.reason} Confirm it or change it."
     return answers, notes
 
 
@@ -251,23 +389,35 @@ def confirm(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnVa
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/targets/<questionnaire_id>", methods=["GET", "POST"])
 @login_required
 def targets(code: str, round_id: int, questionnaire_id: str) -> ResponseReturnValue:
-    """The level the council aims for in each section of a questionnaire."""
+    """The level the council aims for in each section of a questionnaire, above its agreed level."""
     assessment, link, questionnaire = questionnaire_or_404(code, round_id, questionnaire_id, Action.FACILITATE)
     session = db.session()
     form = TargetsForm.for_questionnaire(questionnaire, targets_of(session, assessment, questionnaire.id))
+    levels = section_levels(session, assessment, questionnaire)
     refused_because = None
     if form.validate_on_submit():
         try:
             set_targets(session, assessment, questionnaire, form.levels(questionnaire), current_user())
         except TargetsRefused as refused:
             session.rollback()
-            refused_because = f"{sentence(str(refused))}."
+            for section_id, problem in refused.problems.items():
+                form[f"target-{section_id}"].errors = [problem]
+            refused_because = None if refused.problems else f"{sentence(str(refused))}."
         else:
             session.commit()
             flash(f"The targets for {questionnaire.title} have been saved.", "success")
             return redirect(url_for(".overview", code=code, round_id=round_id))
+
+    def level(number: int | None) -> str:
+        return f"{number} {questionnaire.label(number)}" if number is not None else "none yet"
+
+    hints = {row.section.id: f"Agreed level: {level(row.agreed)}. Last round: "
+                             f"{level(row.previous) if row.previous is not None else 'not assessed'}."
+             for row in levels}
+    confirmed = any(row.agreed is not None for row in levels)
     page = render_template("facilitate/targets.html", organisation=assessment.organisation, assessment=assessment,
-                           questionnaire=questionnaire, form=form, refused=refused_because)
+                           questionnaire=questionnaire, form=form, refused=refused_because, hints=hints,
+                           confirmed=confirmed)
     return (page, 400) if form.errors or refused_because else page
 
 
@@ -301,14 +451,22 @@ def actions(code: str, round_id: int, action_id: int | None = None) -> ResponseR
         questionnaire_id, _, section_id = (form.where.data or "").partition("/")
         details = ActionDetails(questionnaire_id, section_id or None, form.description.data or "", form.owner.data,
                                 form.due_on.data, ActionStatus(form.status.data))
-        save_action(session, assessment, details, current_user(), editing)
-        session.commit()
-        flash("The action has been saved.", "success")
-        return redirect(url_for(".actions", code=code, round_id=round_id))
-    this_round, earlier = actions_of(session, assessment)
+        try:
+            save_action(session, assessment, details, current_user(), editing)
+        except ActionRefused as refused:
+            session.rollback()
+            form.due_on.errors = [sentence(str(refused))]
+        else:
+            session.commit()
+            flash("The action has been saved.", "success")
+            return redirect(url_for(".actions", code=code, round_id=round_id))
+    owner = request.args.get("owner") or None
+    status = request.args.get("status") or None
+    listed = action_list(session, assessment, date.today(), owner,
+                         ActionStatus(status) if status in set(ActionStatus) else None)
     page = render_template("facilitate/actions.html", organisation=assessment.organisation, assessment=assessment,
-                           form=form, editing=editing, actions=this_round, earlier=earlier,
-                           where={choice.value: choice.label for choice in form.where.choices or []})
+                           form=form, editing=editing, listed=listed, owner=owner, status=status,
+                           filtered=bool(owner or status))
     return (page, 400) if form.errors else page
 
 

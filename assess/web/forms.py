@@ -43,7 +43,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from assess.answers import NOT_APPLICABLE, AnswerError, coerce_value
+from assess.answers import CHOSEN, NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
 from assess.services.users import email_problem
 from scoring import Answer
@@ -381,8 +381,6 @@ class SectionForm(Form):
 
 
 NOT_APPLICABLE_TEXT = "Not applicable to our council"
-#: Question types whose answers are chosen from a list, where "not applicable" is one more choice.
-CHOSEN = ("level", "yes-no", "choice", "multi-choice")
 
 
 #: Each govuk-frontend-wtf template's GOV.UK macro: its component folder and name.
