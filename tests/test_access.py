@@ -108,6 +108,9 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.divergence_page", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.agree_section", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # saved
+    ("facilitate.session_question", "GET"): LEAD_AND_FACILITATOR,
+    # Posted with the page's lock at 0, after agree_section's POST saved the same section: a conflict, refused.
+    ("facilitate.session_question", "POST"): {**NOBODY, "lead": (409, 404), "facilitator": (409, 404)},
     ("facilitate.confirm", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.confirm", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # not complete
     ("facilitate.targets", "GET"): LEAD_AND_FACILITATOR,
@@ -209,7 +212,7 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
                           "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
                           "token": "not-a-real-token",
-                          "section_id": "controls", "filename": "service.css", "fmt": "csv", "token_id": 1,
+                          "section_id": "controls", "question_id": "has-policy", "filename": "service.css", "fmt": "csv", "token_id": 1,
                           "version_id": version_id,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

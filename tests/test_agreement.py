@@ -346,3 +346,145 @@ def test_the_agreed_levels_table_gives_change_and_gap_to_target() -> None:
         ["Same", "2 L2", "2", "0", "1", "Reached"],
         ["Unscored", "Not enough answers", "–", "–", "–", "–"],
     ]
+
+
+def _level_spread(levels: list[int | None]) -> Any:
+    """full-example's strategy-use as answered by a team: a level each, None for "not applicable"."""
+    from dataclasses import replace
+
+    from assess.library import load_file
+    from assess.services.agreement import QuestionSpread, _suggest
+    from tests.conftest import FULL
+
+    loaded, _problems = load_file(FULL)
+    assert loaded is not None
+    questionnaire = loaded.questionnaire
+    section = questionnaire.section("strategy")
+    question = questionnaire.question("strategy-use")
+    spread = QuestionSpread(section, question, (), len(levels), sum(v is None for v in levels),
+                            tuple((RespondentGroup.OFFICER, float(v)) for v in levels if v is not None), ())
+    return replace(spread, suggested=_suggest(questionnaire, spread))
+
+
+def test_the_suggestion_is_the_median_the_spread_shows() -> None:
+    between = _level_spread([2, 3])
+    assert between.median() == 2.5 and between.summary == "2 answered: 2 to 3, median 2.5"
+    assert between.suggested.answer == Answer(2)
+    assert between.suggested.reason == ("2 Developing: the middle (median) of the 2 levels given is 2.5, between "
+                                        "levels 2 and 3: the lower is suggested.")
+    odd = _level_spread([1, 4, 4])
+    assert odd.median() == 4 and odd.suggested.answer == Answer(4)
+
+
+def test_not_applicable_is_suggested_when_half_or_more_chose_it() -> None:
+    # Two of four chose not applicable: half, so not applicable (they are not ignored).
+    half = _level_spread([None, None, 2, 4])
+    assert half.suggested.answer == Answer(not_applicable=True)
+    assert half.suggested.reason == ("2 of the 4 who answered chose not applicable: half or more, so the suggestion "
+                                     "is not applicable.")
+    # One of four: fewer than half; the median of the three levels, saying who it leaves out.
+    fewer = _level_spread([None, 1, 2, 4])
+    assert fewer.suggested.answer == Answer(2) and fewer.summary == "4 answered: 1 to 4, median 2; 1 not applicable"
+    assert fewer.suggested.reason.endswith("The 1 who chose not applicable (fewer than half) are not counted.")
+    assert _level_spread([]).suggested is None
+
+
+def _lead_and_round(fixture_app: Flask, round_id: int) -> tuple[Any, Assessment, User]:
+    session = db.session()
+    assessment = session.get(Assessment, round_id)
+    lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+    assert assessment is not None and lead is not None
+    return session, assessment, lead
+
+
+def test_a_target_at_or_below_the_agreed_level_is_refused(fixture_app: Flask, places: Places) -> None:
+    from assess.services.agreement import section_levels
+
+    agree_everything(fixture_app, places.own.round_id, "agreed")
+    with fixture_app.app_context():
+        session, assessment, lead = _lead_and_round(fixture_app, places.own.round_id)
+        questionnaire = questionnaire_of(assessment.questionnaires[0].questionnaire_version)
+        agreed = {row.section.id: row.agreed for row in section_levels(session, assessment, questionnaire)}
+        reached = agreed["strategy"]
+        assert reached is not None and reached < max(questionnaire.levels)
+        for level in (reached, min(questionnaire.levels)):
+            with pytest.raises(TargetsRefused) as refused:
+                set_targets(session, assessment, questionnaire, {"strategy": level}, lead)
+            assert refused.value.problems["strategy"].startswith(
+                f"The target for Strategy must be above its agreed level, {reached} ")
+        set_targets(session, assessment, questionnaire, {"strategy": reached + 1}, lead)
+        assert targets_of(session, assessment, questionnaire.id) == {"strategy": reached + 1}
+    # The form keeps what was chosen and says why, beside the section (its error summary links there).
+    lead_client = signed_in_client(fixture_app, "lead")
+    url = f"/councils/OWN/rounds/{places.own.round_id}/targets/full-example"
+    page = lead_client.get(url).get_data(as_text=True)
+    assert f"Agreed level: {reached} " in page and "Last round: not assessed." in page
+    refused_page = _post(lead_client, url, {"target-strategy": str(reached)})
+    text = refused_page.get_data(as_text=True)
+    assert refused_page.status_code == 400 and 'href="#target-strategy"' in text
+    assert f'value="{reached}" checked' in text and "must be above its agreed level" in text
+
+
+def test_new_actions_cannot_be_due_in_the_past_and_overdue_ones_are_flagged(fixture_app: Flask,
+                                                                          places: Places) -> None:
+    from datetime import date, timedelta
+
+    from assess.models import ActionStatus
+    from assess.services.agreement import ActionDetails, ActionRefused, action_list, save_action
+
+    today = date(2027, 3, 31)
+    with fixture_app.app_context():
+        session, assessment, lead = _lead_and_round(fixture_app, places.own.round_id)
+        due = ActionDetails("full-example", "strategy", "Refresh the strategy", "Director", today - timedelta(days=1),
+                            ActionStatus.NOT_STARTED)
+        with pytest.raises(ActionRefused, match="cannot be due in the past"):
+            save_action(session, assessment, due, lead, today=today)
+        on_time = save_action(session, assessment, replace_due(due, today), lead, today=today)
+        # An existing action keeps its date, even once it has passed.
+        later = today + timedelta(days=10)
+        save_action(session, assessment, replace_due(due, today - timedelta(days=5)), lead, on_time, today=later)
+        done = save_action(session, assessment, ActionDetails("full-example", None, "Publish the plan", "Chief",
+                                                              today, ActionStatus.DONE), lead, today=today)
+        listed = action_list(session, assessment, later)
+        assert [(line.action.id, line.where, line.overdue) for line in listed.this_round] == [
+            (on_time.id, "Full example: Strategy", True), (done.id, "Full example: the whole questionnaire", False)]
+        assert listed.owners == ["Chief", "Director"]
+        assert [line.action.id for line in action_list(session, assessment, later, owner="Chief").this_round] == [
+            done.id]
+        assert [line.action.id for line in action_list(session, assessment, later,
+                                                       status=ActionStatus.NOT_STARTED).this_round] == [on_time.id]
+
+
+def replace_due(details: Any, due: Any) -> Any:
+    """The same action details due on another day."""
+    from dataclasses import replace
+
+    return replace(details, due_on=due)
+
+
+def test_the_session_agrees_question_by_question_with_the_index_showing_the_same_figures(
+        fixture_app: Flask, places: Places, team: Assessment) -> None:
+    facilitator, lead = signed_in_client(fixture_app, "facilitator"), signed_in_client(fixture_app, "lead")
+    index_url = f"/councils/OWN/rounds/{team.id}/divergence/full-example"
+    base = f"/councils/OWN/rounds/{team.id}/session/full-example"
+    index = facilitator.get(index_url).get_data(as_text=True)
+    assert "0 of 7 questions agreed" in index and "4 answered: 1 to 4, median 3" in index
+    split_first = facilitator.get(f"{index_url}?order=divergence").get_data(as_text=True)
+    assert split_first.index("How is the strategy used?") < split_first.index("Does the council have a published strategy?")
+    page = facilitator.get(f"{base}/strategy-use").get_data(as_text=True)
+    assert "question 3 of 7 · 0 agreed" in page and "4 answered: 1 to 4, median 3" in page
+    assert "Suggested: 3 Established" in page and 'name="strategy-use" type="radio" value="3" checked' in page
+    assert "“It is rarely mentioned.” (senior officers)" in page and "Olu" not in page
+    # Counts by group: one officer at level 1, two members at 4; a mark a person.
+    assert page.count('class="app-mark app-mark--member"') == 2 + 1  # two in the table, one in the key
+    # Two people open the question; the first saves; the second's save is refused, not written over.
+    second = hidden_fields(lead.get(f"{base}/strategy-use").get_data(as_text=True))
+    saved = _post(facilitator, f"{base}/strategy-use", {"strategy-use": "2", "action": "next"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}/delivery-model")
+    refused = lead.post(f"{base}/strategy-use", data={**second, "strategy-use": "4"})
+    assert refused.status_code == 409 and "your answer has not been saved" in refused.get_data(as_text=True)
+    again = facilitator.get(f"{base}/strategy-use").get_data(as_text=True)
+    assert "Agreed so far: <strong>2 Developing</strong>" in again and "· 1 agreed" in again
+    assert 'value="2" checked' in again
+    assert "2 Developing" in facilitator.get(index_url).get_data(as_text=True)
+    assert facilitator.get(f"{base}/no-such-question").status_code == 404

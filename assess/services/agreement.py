@@ -43,7 +43,7 @@ from assess.policy import Action, require
 from assess.services.questionnaires import questionnaire_by_hash, questionnaire_of
 from assess.services.responses import answers_of, stored_profile
 from scoring import Answer, Questionnaire, question_score, visible_questions
-from scoring.model import Question, Section
+from scoring.model import Question, Section, condition_holds
 
 #: Answers at least this many levels apart split the team.
 SPLIT_RANGE = 2
@@ -153,7 +153,10 @@ class QuestionSpread(SpreadRule):
             return "No answers"
         values = [value for _, value in self.scores]
         words = f"{self.answered} answered"
-        if values:
+        if self.question.type != "level":
+            chosen = ", ".join(f"{t.answer} {t.count}" for t in self.tallies if t.count)
+            words += f": {chosen}" if chosen else ""
+        elif values:
             low, high, middle = min(values), max(values), self.median()
             span = _number(low) if low == high else f"{_number(low)} to {_number(high)}"
             words += f": {span}, median {_number(middle or 0)}"
@@ -213,9 +216,19 @@ class AgreementSession:
 
     @property
     def spreads(self) -> list[QuestionSpread]:
-        """The questions the agreed answers so far leave to agree, in the questionnaire's order."""
-        shown = visible_questions(self.view.questionnaire, self.agreed)
-        return [spread for spread in self.view.questions if spread.question.id in shown]
+        """The questions to agree, in the questionnaire's order: all but those an agreed answer rules out.
+
+        Unlike a respondent's pages, a question whose condition rests on a question not agreed yet is
+        still listed: the room sees every question it may have to agree before it agrees the first.
+        """
+        ruled_out: set[str] = set()
+        for question in self.view.questionnaire.questions:
+            condition = question.show_if
+            if condition is not None and (condition.question in ruled_out or (
+                    self.is_agreed(condition.question)
+                    and not condition_holds(condition, self.agreed.get(condition.question)))):
+                ruled_out.add(question.id)
+        return [spread for spread in self.view.questions if spread.question.id not in ruled_out]
 
     def is_agreed(self, question_id: str) -> bool:
         """Whether the team has recorded an answer to a question."""
