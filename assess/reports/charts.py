@@ -265,6 +265,53 @@ def radar_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None
     return _svg("radar", prefix, width, height, title, desc, parts)
 
 
+#: A radar needs this many spokes to enclose an area; with fewer it is a line or a point, so bars are drawn instead.
+RADAR_MINIMUM = 3
+
+
+def overall_chart_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None = None) -> str:
+    """The overall levels across questionnaires: a radar from RADAR_MINIMUM questionnaires, bars below that."""
+    if len(items) >= RADAR_MINIMUM:
+        return radar_svg(items, id_prefix=id_prefix)
+    return overall_bars_svg(items, id_prefix=id_prefix)
+
+
+def overall_bars_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str | None = None,
+                     title: str = "Overall level by questionnaire") -> str:
+    """A horizontal bar per questionnaire, its length the level reached out of the top level, "level/top" at its end."""
+    prefix = id_prefix or f"overall-bars-{next(_ids)}"
+    font, label_w, bar_area, bar_h = 13.0, 230.0, 360.0, 22.0
+    left = label_w + 12
+    width = left + bar_area + 70
+    parts: list[str] = []
+    y = 10.0
+    for name, level, top in items:
+        lines = _wrap(name, label_w, font, 3)
+        row_h = max(bar_h + 14, 16 * len(lines) + 10)
+        mid = y + row_h / 2
+        parts.append(f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
+                     f"{_tspans(lines, label_w, mid - (len(lines) - 1) * 8 + 4.5, 16)}</text>")
+        end = left + (bar_area * level / top if level is not None and top else 0.0)
+        if level is not None and top:
+            parts.append(f'<rect x="{left:.1f}" y="{mid - bar_h / 2:.1f}" width="{end - left:.1f}" '
+                         f'height="{bar_h:.1f}" fill="{OKABE_ITO["sky-blue"]}" stroke="{INK}" stroke-width="1"/>')
+        text = f"{level}/{top}" if level is not None else "none"
+        parts.append(f'<text x="{end + 6:.1f}" y="{mid + 4.5:.1f}" font-size="12" font-weight="bold" '
+                     f'fill="{INK}">{_e(text)}</text>')
+        y += row_h
+    parts.insert(0, f'<line x1="{left:.1f}" y1="6" x2="{left:.1f}" y2="{y + 4:.1f}" stroke="{INK}" stroke-width="1"/>')
+    parts.append(f'<line x1="{left + bar_area:.1f}" y1="6" x2="{left + bar_area:.1f}" y2="{y + 4:.1f}" '
+                 f'stroke="{GRID}" stroke-width="1" stroke-dasharray="3 3"/>')
+    parts.append(f'<text x="{left + bar_area:.1f}" y="{y + 20:.1f}" text-anchor="middle" font-size="11.5" '
+                 f'fill="{INK}">Top level</text>')
+    desc = "; ".join(
+        f"{name}: " + (f"level {level} of {top}" if level is not None else "no level (too few answers)")
+        for name, level, top in items
+    )
+    desc = f"Bar chart of the overall level of {len(items)} questionnaire{'s' if len(items) != 1 else ''}. {desc}."
+    return _svg("bars", prefix, width, y + 30, title, desc, parts)
+
+
 def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequence[int] | None]], *,
                id_prefix: str | None = None) -> str:
     """Stacked 100% bars: for each row (a group of councils), how many are in each category (levels, say).

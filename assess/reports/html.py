@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup
 
-from assess.reports.charts import SpreadRow, group_levels, level_text, radar_svg, section_bars_svg, spread_svg
+from assess.reports.charts import SpreadRow, group_levels, level_text, overall_chart_svg, section_bars_svg, spread_svg
 from assess.reports.data import ReportData, long_date
 from assess.reports.pack import Pack
 
@@ -26,7 +26,8 @@ class RenderedReport:
 
 def render_report_body(report: ReportData, *, pdf_url: str | None = None) -> RenderedReport:
     """The report's title and page body; needs an app context, uses nothing of the request."""
-    radar = radar_svg([(q.title, q.profile.level, q.top) for q in report.questionnaires], id_prefix="radar-overall")
+    overall_chart = overall_chart_svg([(q.title, q.profile.level, q.top) for q in report.questionnaires],
+                                      id_prefix="overall-chart")
     bars = {
         q.questionnaire.id: section_bars_svg(q.questionnaire, q.profile, id_prefix=f"bars-{q.anchor}")
         for q in report.questionnaires
@@ -35,7 +36,7 @@ def render_report_body(report: ReportData, *, pdf_url: str | None = None) -> Ren
     body = render_template(
         BODY_TEMPLATE,
         report=report,
-        radar=radar,
+        overall_chart=overall_chart,
         bars=bars,
         shared_basis=shared.pop() if len(shared) == 1 else None,
         pdf_url=pdf_url,
@@ -69,12 +70,14 @@ PACK_TEMPLATE = "reports/pack.html"
 def render_pack_html(pack: Pack, *, pdf_url: str | None = None, **context: Any) -> str:
     """The peer-challenge pack as a page of the site (the PDF's accessible twin); needs an app (and request) context."""
     report = pack.report
-    radar = radar_svg([(q.title, q.profile.level, q.top) for q in report.questionnaires], id_prefix="radar-overall")
+    overall_chart = overall_chart_svg([(q.title, q.profile.level, q.top) for q in report.questionnaires],
+                                      id_prefix="overall-chart")
     spreads = {
         part.anchor: spread_svg(part.report.questionnaire,
                                 [SpreadRow(v.title, v.marks, v.agreed) for v in part.sections],
                                 id_prefix=f"spread-{part.anchor}")
         for part in pack.parts
     }
-    return render_template(PACK_TEMPLATE, pack=pack, report=report, radar=radar, spreads=spreads, pdf_url=pdf_url,
-                           level_text=level_text, long_date=long_date, group_levels=group_levels, **context)
+    return render_template(PACK_TEMPLATE, pack=pack, report=report, overall_chart=overall_chart, spreads=spreads,
+                           pdf_url=pdf_url, level_text=level_text, long_date=long_date, group_levels=group_levels,
+                           **context)

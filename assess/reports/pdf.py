@@ -45,6 +45,7 @@ from assess.reports.charts import (
     GROUP_MARKS,
     LEVEL_COLOURS,
     OKABE_ITO,
+    RADAR_MINIMUM,
     SpreadRow,
     group_levels,
     level_colour,
@@ -353,9 +354,13 @@ def _summary(report: ReportData, title: str = "Summary", pending: str = "No subm
     story += [
         KeepTogether([
             _p("Overall levels across questionnaires", "h2"),
-            radar_drawing(items),
-            _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure beside "
-               "each point is the level reached out of the top level.", "small"),
+            *((radar_drawing(items),
+               _p("Each spoke runs from the centre (no level) to the top level of its questionnaire; the figure "
+                  "beside each point is the level reached out of the top level.", "small"))
+              if len(items) >= RADAR_MINIMUM else
+              (overall_bars_drawing(items),
+               _p("Each bar runs from no level to the top level of its questionnaire; the figure at its end is the "
+                  "level reached out of the top level.", "small"))),
         ]),
     ]
     return story
@@ -633,7 +638,39 @@ def radar_drawing(items: Sequence[tuple[str, int | None, int]], width: float = F
     return d
 
 
-__all__ = ["LEVEL_COLOURS", "radar_drawing", "render_pack_pdf", "render_pdf", "section_bars_drawing", "spread_drawing"]
+def overall_bars_drawing(items: Sequence[tuple[str, int | None, int]], width: float = FRAME_WIDTH) -> Drawing:
+    """A bar per questionnaire (fewer than a radar needs), its length the level out of the top, "level/top" beside."""
+    size, label_w = 8.5, 0.3 * width
+    left = label_w + 8
+    bar_area = width - left - 40
+    rows = [(_lines(name, BOLD, size, label_w, 3), level, top) for name, level, top in items]
+    heights = [max(24.0, 10.5 * len(lines) + 8) for lines, _level, _top in rows]
+    height = sum(heights) + 16
+    d = Drawing(width, height)
+    d.add(Line(left, 12, left, height, strokeColor=INK, strokeWidth=0.8))
+    d.add(Line(left + bar_area, 12, left + bar_area, height, strokeColor=RULE, strokeWidth=0.5,
+               strokeDashArray=[2, 2]))
+    d.add(String(left + bar_area, 2, "Top level", fontName=REGULAR, fontSize=7.5, textAnchor="middle",
+                 fillColor=INK))
+    y = height
+    for (lines, level, top), row_h in zip(rows, heights, strict=True):
+        mid = y - row_h / 2
+        first = mid + (len(lines) - 1) * 10.5 / 2 - 3
+        for j, line in enumerate(lines):
+            d.add(String(label_w, first - 10.5 * j, line, fontName=BOLD, fontSize=size, textAnchor="end",
+                         fillColor=INK))
+        end = left + (bar_area * level / top if level is not None and top else 0.0)
+        if level is not None and top:
+            d.add(Rect(left, mid - 7, end - left, 14, fillColor=colors.HexColor(OKABE_ITO["sky-blue"]),
+                       strokeColor=INK, strokeWidth=0.6))
+        d.add(String(end + 4, mid - 3, f"{level}/{top}" if level is not None else "none", fontName=BOLD,
+                     fontSize=8, fillColor=INK))
+        y -= row_h
+    return d
+
+
+__all__ = ["LEVEL_COLOURS", "overall_bars_drawing", "radar_drawing", "render_pack_pdf", "render_pdf",
+           "section_bars_drawing", "spread_drawing"]
 
 
 # --- the peer-challenge pack ------------------------------------------------------------------

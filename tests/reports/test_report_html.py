@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from flask import Flask
 
-from assess.reports.charts import level_text, radar_svg, section_bars_svg
+from assess.reports.charts import level_text, overall_chart_svg, radar_svg, section_bars_svg
 from assess.reports.data import ReportData
 from assess.reports.html import render_report_html
 
@@ -110,3 +110,12 @@ def test_radar_svg_handles_few_items_and_no_level() -> None:
         for name, level, top in items:
             shown = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             assert f"{shown}: " + (f"level {level} of {top}" if level else "no level") in svg
+
+
+def test_the_overall_chart_is_bars_below_three_questionnaires_and_a_radar_from_three() -> None:
+    two = overall_chart_svg([("One", 3, 5), ("Two & <b>", None, 4)], id_prefix="o")
+    assert "assess-chart--bars" in two and "<polygon" not in two and "<b>" not in two
+    assert ">3/5</text>" in two and ">none</text>" in two
+    assert "Bar chart of the overall level of 2 questionnaires. One: level 3 of 5; Two &amp; &lt;b&gt;: no level" in two
+    three = overall_chart_svg([("One", 3, 5), ("Two", 2, 4), ("Three", 1, 5)], id_prefix="o")
+    assert "assess-chart--radar" in three and "<polygon" in three

@@ -116,7 +116,18 @@ def test_round_with_one_or_two_questionnaires(demo_report: ReportData, count: in
                         demo_report.questionnaires[:count])
     pdf = render_pdf(report)
     pdf_checks.qpdf_check(pdf)
+    text = pdf_checks.squash(pdf_checks.text(pdf))
     assert demo_report.questionnaires[0].title in pdf_checks.text(pdf)
+    # Fewer questionnaires than a radar needs: bars, each "level/top" at its end, not a line or a point.
+    assert "Each bar runs from no level" in text and "Each spoke" not in text
+    for part in report.questionnaires:
+        assert f"{part.profile.level}/{part.top}" in text
+
+
+def test_three_questionnaires_or_more_make_a_radar(demo_report: ReportData, pdf_checks: PdfChecks) -> None:
+    assert len(demo_report.questionnaires) >= 3
+    text = pdf_checks.squash(pdf_checks.text(render_pdf(demo_report)))
+    assert "Each spoke runs from the centre" in text and "Each bar runs from no level" not in text
 
 
 def test_headings_stay_with_what_follows_and_strengths_say_what_set_the_level(demo_report: ReportData,
