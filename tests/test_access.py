@@ -212,7 +212,8 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
                           "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
                           "token": "not-a-real-token",
-                          "section_id": "controls", "question_id": "has-policy", "filename": "service.css", "fmt": "csv", "token_id": 1,
+                          "section_id": "controls", "question_id": "has-policy", "filename": "service.css",
+                          "fmt": "csv", "token_id": 1,
                           "version_id": version_id,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

@@ -470,7 +470,8 @@ def test_the_session_agrees_question_by_question_with_the_index_showing_the_same
     index = facilitator.get(index_url).get_data(as_text=True)
     assert "0 of 7 questions agreed" in index and "4 answered: 1 to 4, median 3" in index
     split_first = facilitator.get(f"{index_url}?order=divergence").get_data(as_text=True)
-    assert split_first.index("How is the strategy used?") < split_first.index("Does the council have a published strategy?")
+    assert split_first.index("How is the strategy used?") < split_first.index(
+        "Does the council have a published strategy?")
     page = facilitator.get(f"{base}/strategy-use").get_data(as_text=True)
     assert "question 3 of 7 · 0 agreed" in page and "4 answered: 1 to 4, median 3" in page
     assert "Suggested: 3 Established" in page and 'name="strategy-use" type="radio" value="3" checked' in page

@@ -274,10 +274,29 @@ def agree_overview(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Agree the council’s view")
 
 
-def divergence_view(page: Page, demo: Demo) -> None:
+def session_index(page: Page, demo: Demo) -> None:
     sign_in(page, FACILITATOR)
     page.goto(demo.round_url("divergence", PROCUREMENT))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Where views differ")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Agree the answers")
+
+
+def session_index_most_divergent_first(page: Page, demo: Demo) -> None:
+    session_index(page, demo)
+    page.get_by_role("link", name="Most divergent first").click()
+    expect(page.get_by_text("Questions, most divergent first")).to_be_visible()
+
+
+def session_question(page: Page, demo: Demo) -> None:
+    session_index(page, demo)
+    page.get_by_role("button", name="Start with question 1").click()
+    expect(page.get_by_text(re.compile(r"question 1 of \d+"))).to_be_visible()
+    expect(page.get_by_role("button", name="Agree and go to the next question")).to_be_visible()
+
+
+def actions_filtered(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("actions") + "?status=not-started")
+    expect(page.get_by_role("link", name="Show every action")).to_be_visible()
 
 
 def agree_section(page: Page, demo: Demo) -> None:
@@ -519,11 +538,14 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "invitation: create an account, with errors": invitation_new_account_with_errors,
     "invitation link not valid": invitation_unknown,
     "agree the council's view": agree_overview,
-    "where views differ": divergence_view,
+    "session: the questions, where views differ": session_index,
+    "session: the questions, most divergent first": session_index_most_divergent_first,
+    "session: one question": session_question,
     "agreed answers, with suggestions": agree_section,
     "agreed answers, not complete": agreed_answers_incomplete,
     "targets": targets,
     "actions, with errors": actions,
+    "actions, filtered by status": actions_filtered,
     "404": not_found,
     "CSRF error": csrf_error,
     "your account": account,
