@@ -380,8 +380,7 @@ def test_not_applicable_is_suggested_when_half_or_more_chose_it() -> None:
     # Two of four chose not applicable: half, so not applicable (they are not ignored).
     half = _level_spread([None, None, 2, 4])
     assert half.suggested.answer == Answer(not_applicable=True)
-    assert half.suggested.reason == ("2 of the 4 who answered chose not applicable: half or more, so the suggestion "
-                                     "is not applicable.")
+    assert half.suggested.reason == "Not applicable: 2 of the 4 who answered chose it: half or more."
     # One of four: fewer than half; the median of the three levels, saying who it leaves out.
     fewer = _level_spread([None, 1, 2, 4])
     assert fewer.suggested.answer == Answer(2) and fewer.summary == "4 answered: 1 to 4, median 2; 1 not applicable"

@@ -77,10 +77,16 @@ class Remark:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """The agreed answer the individual answers suggest, and the rule that gave it, in plain words."""
+    """The agreed answer the individual answers suggest, in words, and why (the rule that gave it)."""
 
     answer: Answer
-    reason: str
+    words: str  # the answer as its tally names it: "3 Established", "Not applicable"
+    why: str
+
+    @property
+    def reason(self) -> str:
+        """The suggestion and why, as one sentence."""
+        return f"{self.words}: {self.why}"
 
 
 #: How "not applicable" suggests itself, as pages state it.
@@ -336,9 +342,8 @@ def _suggest(questionnaire: Questionnaire, spread: QuestionSpread) -> Suggestion
         return None
     given = spread.answered - spread.not_applicable
     if spread.not_applicable * 2 >= spread.answered:
-        return Suggestion(Answer(not_applicable=True),
-                          f"{spread.not_applicable} of the {spread.answered} who answered chose not applicable: "
-                          "half or more, so the suggestion is not applicable.")
+        return Suggestion(Answer(not_applicable=True), "Not applicable",
+                          f"{spread.not_applicable} of the {spread.answered} who answered chose it: half or more.")
     aside = (f" The {spread.not_applicable} who chose not applicable (fewer than half) are not counted."
              if spread.not_applicable else "")
     if question.type == "level":
@@ -347,18 +352,18 @@ def _suggest(questionnaire: Questionnaire, spread: QuestionSpread) -> Suggestion
             return None
         level = math.floor(middle)
         between = "" if level == middle else f", between levels {level} and {level + 1}: the lower is suggested"
-        return Suggestion(Answer(level), f"{level} {questionnaire.label(level)}: the middle (median) of the "
-                                         f"{given} levels given is {_number(middle)}{between}.{aside}")
+        return Suggestion(Answer(level), f"{level} {questionnaire.label(level)}",
+                          f"the middle (median) of the {given} levels given is {_number(middle)}{between}.{aside}")
     if question.type == "multi-choice":
         chosen = [t for t in spread.tallies if t.count and t.count * 2 >= given]
-        names = ", ".join(t.answer for t in chosen) or "none of the options"
         return Suggestion(Answer(tuple(str(t.value) for t in chosen)),
-                          f"{names}: the options chosen by half or more of the {given} who chose options.{aside}")
+                          "; ".join(t.answer for t in chosen) or "None of the options",
+                          f"the options chosen by half or more of the {given} who chose options.{aside}")
     best = max(spread.tallies, key=lambda t: t.count)  # first in the question's order wins a tie
     if not best.count:
         return None
-    return Suggestion(Answer(best.value), f"{best.answer}: the most common answer ({best.count} of the {given} "
-                                          f"who chose one; the first in the list wins a tie).{aside}")
+    return Suggestion(Answer(best.value), best.answer, f"the most common answer ({best.count} of the {given} who "
+                                                       f"chose one; the first in the list wins a tie).{aside}")
 
 
 def agreed_response(session: Session, assessment: Assessment, version: QuestionnaireVersion, by: User) -> Response:

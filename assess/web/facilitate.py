@@ -177,6 +177,16 @@ def _tally_rows(spread: QuestionSpread) -> list[list[dict[str, object]]]:
     return rows
 
 
+def _with_level_names(form: SectionForm, questionnaire: Questionnaire, question: Question) -> SectionForm:
+    """The form with each level's number and name before its statement, as the counts beside it name the levels."""
+    if question.type == "level":
+        field = form[question.id]
+        field.choices = [SelectChoice(choice.value, f"{choice.value} {questionnaire.label(int(choice.value))}: "
+                                                    f"{choice.label}") if str(choice.value).isdigit() else choice
+                         for choice in field.choices]
+    return form
+
+
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/session/<questionnaire_id>/<question_id>",
                  methods=["GET", "POST"])
 @login_required
@@ -207,20 +217,19 @@ def session_question(code: str, round_id: int, questionnaire_id: str, question_i
             "tally_rows": _tally_rows(spread), "comments": _comments_by_answer(spread),
             "groups": GROUPS, "rule": NOT_APPLICABLE_RULE,
             "suggestion": spread.suggested,
-            "suggested_text": _agreed_text(questionnaire, question, spread.suggested.answer)
-            if spread.suggested else None,
+            "suggestion_why": sentence(spread.suggested.why) if spread.suggested else None,
             "agreed_text": _agreed_text(questionnaire, question, agreement.agreed.get(question.id)),
             "last_time": last_time(previous, questionnaire, alone).get(question.id),
             "previous_url": to(before), "next_url": to(after), "previous_question": before, "next_question": after,
             "index_url": index_url}
     if request.method == "GET":
-        form: SectionForm = form_class(formdata=None)
+        form: SectionForm = _with_level_names(form_class(formdata=None), questionnaire, question)
         start = agreement.agreed.get(question.id) if agreement.is_agreed(question.id) else \
             spread.suggested.answer if spread.suggested else None
         fill_form(form, alone, {question.id: start} if start else {})
         form.lock_version.data = str(section_version(agreement.response, section.id))
         return render_template("facilitate/question.html", form=form, **page)
-    form = form_class()
+    form = _with_level_names(form_class(), questionnaire, question)
     changes = read_form(form, alone) if form.validate() else {}
     if form.errors:
         return render_template("facilitate/question.html", form=form, **page), 400
