@@ -233,24 +233,13 @@ def session_question(code: str, round_id: int, questionnaire_id: str, question_i
     changes = read_form(form, alone) if form.validate() else {}
     if form.errors:
         return render_template("facilitate/question.html", form=form, **page), 400
-    shown_at = parse_version(form.lock_version.data)
-    try:
-        if shown_at is None:
-            raise EditConflict(section.id)
-        target = agreement.response or agreed_response(session, assessment, link.questionnaire_version,
-                                                       current_user())
-        save_section(session, target, section.id, changes, current_user(), expected_version=shown_at)
-        session.commit()
-    except EditConflict:
-        session.rollback()
-        form.lock_version.data = str(section_version(agreement.response, section.id))
+    outcome = _save_agreed(assessment, link, agreement.response, section.id, changes, form)
+    if outcome == "locked":
+        return redirect(url_for(".overview", code=code, round_id=round_id))
+    if outcome == "conflict":
         conflict = ("Someone else saved an agreed answer in this section after you opened this question, so your "
                     "answer has not been saved. Check the question and save again")
         return render_template("facilitate/question.html", form=form, conflict=conflict, **page), 409
-    except ResponseLocked as locked:
-        session.rollback()
-        flash(f"{sentence(str(locked))}.")
-        return redirect(url_for(".overview", code=code, round_id=round_id))
     if request.form.get("action") == "index":
         return redirect(index_url)
     shown = visible_questions(questionnaire, {**agreement.agreed, **changes})
@@ -260,6 +249,32 @@ def session_question(code: str, round_id: int, questionnaire_id: str, question_i
         return redirect(url_for(".session_question", code=code, round_id=round_id, questionnaire_id=questionnaire.id,
                                 question_id=following[0]))
     return redirect(url_for(".confirm", code=code, round_id=round_id, questionnaire_id=questionnaire_id))
+
+
+def _save_agreed(assessment: Assessment, link: AssessmentQuestionnaire, response: ResponseRow | None,
+                 section_id: str, changes: Mapping[str, Answer], form: SectionForm) -> str:
+    """Save agreed answers to one section unless someone saved it after the page (its lock) was shown.
+
+    Says "saved"; "conflict" (nothing saved, the form's lock brought up to date); or "locked" (the round
+    takes no more changes, flashed).
+    """
+    session = db.session()
+    shown_at = parse_version(form.lock_version.data)
+    try:
+        if shown_at is None:
+            raise EditConflict(section_id)
+        target = response or agreed_response(session, assessment, link.questionnaire_version, current_user())
+        save_section(session, target, section_id, changes, current_user(), expected_version=shown_at)
+        session.commit()
+    except EditConflict:
+        session.rollback()
+        form.lock_version.data = str(section_version(response, section_id))
+        return "conflict"
+    except ResponseLocked as locked:
+        session.rollback()
+        flash(f"{sentence(str(locked))}.")
+        return "locked"
+    return "saved"
 
 
 def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
@@ -311,23 +326,13 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
         if form.validate() else {}
     if form.errors:
         return render_template("section.html", form=form, **page), 400
-    shown_at = parse_version(form.lock_version.data)
-    try:
-        if shown_at is None:
-            raise EditConflict(section.id)
-        target = response or agreed_response(session, assessment, link.questionnaire_version, current_user())
-        save_section(session, target, section.id, changes, current_user(), expected_version=shown_at)
-        session.commit()
-    except EditConflict:
-        session.rollback()
-        form.lock_version.data = str(section_version(response, section.id))
+    outcome = _save_agreed(assessment, link, response, section.id, changes, form)
+    if outcome == "locked":
+        return redirect(url_for(".overview", code=code, round_id=round_id))
+    if outcome == "conflict":
         conflict = ("Someone else saved the agreed answers to this section after you opened it, so your changes "
                     "have not been saved. Check the answers below and save again")
         return render_template("section.html", form=form, conflict=conflict, **page), 409
-    except ResponseLocked as locked:
-        session.rollback()
-        flash(f"{sentence(str(locked))}.")
-        return redirect(url_for(".overview", code=code, round_id=round_id))
     ids = [s.id for s in questionnaire.sections]
     following = ids[ids.index(section.id) + 1:]
     if following and request.form.get("action") != "later":
