@@ -454,6 +454,20 @@ def test_new_actions_cannot_be_due_in_the_past_and_overdue_ones_are_flagged(fixt
                                                        status=ActionStatus.NOT_STARTED).this_round] == [on_time.id]
 
 
+def test_the_actions_page_refuses_a_past_date_keeping_what_was_typed(fixture_app: Flask, places: Places) -> None:
+    from datetime import date, timedelta
+
+    lead = signed_in_client(fixture_app, "lead")
+    url = f"/councils/OWN/rounds/{places.own.round_id}/actions"
+    yesterday = date.today() - timedelta(days=1)
+    refused = _post(lead, url, {"where": "full-example/strategy", "description": "Refresh the strategy",
+                                "due_on": [str(yesterday.day), str(yesterday.month), str(yesterday.year)],
+                                "status": "not-started"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "A new action cannot be due in the past" in text
+    assert "Refresh the strategy</textarea>" in text and f'value="{yesterday.year}"' in text
+
+
 def replace_due(details: Any, due: Any) -> Any:
     """The same action details due on another day."""
     from dataclasses import replace
