@@ -77,6 +77,7 @@ def test_html_charts_have_text_alternatives(app: Flask, demo_report: ReportData)
         assert len(labelled_by) == 2 and all(i in outline.ids for i in labelled_by)
     assert len(outline.ids) == len(set(outline.ids))
     part = demo_report.questionnaires[0]
+    assert "style=" not in html  # the Content-Security-Policy (style-src 'self') would block it
     desc = re.search(rf'<desc id="bars-{part.anchor}-desc">([^<]+)</desc>', html)
     assert desc
     for section in part.profile.sections:
@@ -110,3 +111,11 @@ def test_radar_svg_handles_few_items_and_no_level() -> None:
         for name, level, top in items:
             shown = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             assert f"{shown}: " + (f"level {level} of {top}" if level else "no level") in svg
+
+
+def test_charts_size_themselves_by_attributes_not_inline_style() -> None:
+    # An inline style is refused by the Content-Security-Policy; the stylesheet scales the chart from these sizes.
+    svg = radar_svg([("One", 3, 5), ("Two", 2, 5), ("Three", None, 5)], id_prefix="r")
+    assert "style=" not in svg
+    size = re.search(r'viewBox="0 0 (\d+) (\d+)" width="(\d+)" height="(\d+)"', svg)
+    assert size and size.group(1, 2) == size.group(3, 4)
