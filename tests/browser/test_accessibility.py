@@ -578,3 +578,18 @@ def test_page_fits_a_phone_without_csp_violation(phone_page: Callable[[int], Pho
     phone = phone_page(width)
     visit(phone.page, demo)
     phone.assert_fits_without_csp_violation()
+
+
+def test_answer_tables_stack_on_a_phone_and_stay_tables(phone_page: Callable[[int], PhonePage], demo: Demo) -> None:
+    phone = phone_page(PHONE_WIDTH)
+    maturity_profile(phone.page, demo)
+    table = phone.page.locator("table.app-table--stacked-on-phone").first
+    answer = table.get_by_role("cell").first
+    # Each cell takes the table's whole width, one under another...
+    table_box, answer_box = table.bounding_box(), answer.bounding_box()
+    assert table_box and answer_box and answer_box["width"] > 0.9 * table_box["width"]
+    # ...named on screen by its column's heading, while a screen reader still meets a table with column headers.
+    label = answer.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label.startswith('"Answer: "'), label
+    expect(table.get_by_role("columnheader", name="Answer")).to_have_count(1)
+    expect(answer).not_to_have_accessible_name(re.compile("^Answer"))
