@@ -87,11 +87,15 @@ def _tspans(lines: Sequence[str], x: float, first_y: float, line_height: float) 
 
 
 def _svg(kind: str, prefix: str, width: float, height: float, title: str, desc: str, parts: Sequence[str]) -> str:
-    """A chart's SVG element: labelled by its title and text alternative, the drawing itself hidden from readers."""
+    """A chart's SVG element: labelled by its title and text alternative, the drawing itself hidden from readers.
+
+    Its natural size is in attributes, never an inline style (the Content-Security-Policy refuses those): the
+    stylesheet lets it shrink to its column, keeping its shape (service.css, .app-chart).
+    """
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="assess-chart assess-chart--{kind}" role="img" '
         f'aria-labelledby="{prefix}-title {prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" style="max-width:{width:.0f}px" font-family="{FONT}">'
+        f'width="{width:.0f}" height="{height:.0f}" font-family="{FONT}">'
         f'<title id="{prefix}-title">{_e(title)}</title>'
         f'<desc id="{prefix}-desc">{_e(desc)}</desc>'
         f'<g aria-hidden="true">{"".join(parts)}</g>'

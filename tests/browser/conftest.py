@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,3 +236,66 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/sign-in"))
+
+
+
+def open_navigation(page: Page) -> None:
+    """Open the service navigation's menu if the screen is narrow enough for GOV.UK Frontend to fold it away."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+
+#: The phone widths every page must fit: a common phone, and the narrowest WCAG's reflow rule asks for.
+PHONE_WIDTH = 390
+NARROWEST_WIDTH = 320
+
+#: Reports each Content-Security-Policy violation, with what was blocked, to the test (see phone_page).
+_WATCH_CSP = """document.addEventListener("securitypolicyviolation", event => window.reportCspViolation(
+  `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}`
+  + (event.sample ? `: ${event.sample}` : "")));"""
+
+
+@dataclass
+class PhonePage:
+    """A tab in a fresh profile at a phone's width, with every Content-Security-Policy violation on any page it
+    showed: from the page's own securitypolicyviolation event and from Chromium's console message."""
+
+    page: Page
+    violations: list[str]
+
+    def assert_fits_without_csp_violation(self) -> None:
+        """Fail if the page as it is now scrolls sideways, or if any page the tab showed broke the policy."""
+        scroll_width, client_width, wider = self.page.evaluate("""() => {
+          const root = document.documentElement;
+          const clipped = element => [...document.querySelectorAll(".app-table-scroll, .app-chart, svg")]
+            .some(container => container !== element && container.contains(element));
+          const wider = [...document.body.querySelectorAll("*")]
+            .filter(element => element.getBoundingClientRect().right > root.clientWidth + 0.5 && !clipped(element))
+            .slice(0, 5).map(element => element.outerHTML.slice(0, 160));
+          return [root.scrollWidth, root.clientWidth, wider];
+        }""")
+        assert scroll_width <= client_width, (
+            f"{self.page.url} scrolls sideways at {client_width} px: {scroll_width} px wide; wider than the "
+            f"screen: {wider}")
+        assert not self.violations, f"Content-Security-Policy violations: {self.violations}"
+
+
+@pytest.fixture
+def phone_page(browser: Browser, demo: Demo) -> Iterator[Callable[[int], PhonePage]]:
+    """Opens tabs at a given phone width (each in a fresh profile), watching for Content-Security-Policy violations."""
+    contexts: list[BrowserContext] = []
+
+    def open_at(width: int) -> PhonePage:
+        opened = browser.new_context(base_url=demo.url, viewport={"width": width, "height": 800}, locale="en-GB")
+        opened.set_default_timeout(TIMEOUT_MS)
+        contexts.append(opened)
+        violations: list[str] = []
+        opened.expose_binding("reportCspViolation", lambda _source, text: violations.append(text))
+        opened.add_init_script(_WATCH_CSP)
+        opened.on("console", lambda message: violations.append(message.text)
+                  if "Content Security Policy" in message.text else None)
+        return PhonePage(opened.new_page(), violations)
+
+    yield open_at
+    for opened in contexts:
+        opened.close()

@@ -8,7 +8,7 @@ so the module shares one demo council.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,16 @@ from tests.browser.conftest import (
     FACILITATOR,
     LEAD,
     MEMBER,
+    NARROWEST_WIDTH,
     OFFICER,
     PASSWORD,
+    PHONE_WIDTH,
     Demo,
     LiveServer,
+    PhonePage,
     demo_database,
     invitation_link,
+    open_navigation,
     sign_in,
 )
 
@@ -150,7 +154,7 @@ def maturity_profile(page: Page, demo: Demo) -> None:
     sign_in(page, LEAD)
     page.goto(demo.round_url("profile"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maturity profile")
-    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.locator("svg[role=img]").first).to_be_attached()  # a phone shows its table instead
 
 
 def pdf_being_prepared(page: Page, demo: Demo) -> None:
@@ -167,7 +171,7 @@ def peer_challenge_pack(page: Page, demo: Demo) -> None:
     sign_in(page, LEAD)
     page.goto(f"{demo.url}/councils/DEMO/rounds/{last_year}/pack")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Peer-challenge pack")
-    expect(page.locator("svg.assess-chart--spread").first).to_be_visible()
+    expect(page.locator("svg.assess-chart--spread").first).to_be_attached()  # a phone shows its table instead
 
 
 def peer_challenge_pack_not_yet(page: Page, demo: Demo) -> None:
@@ -343,6 +347,7 @@ def csrf_error(page: Page, demo: Demo) -> None:
 
 def account(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
+    open_navigation(page)
     page.get_by_role("link", name="Your account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
@@ -576,3 +581,37 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
 def test_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
     visit(page, demo)
     assert_no_axe_violations(page)
+
+
+#: The pages a phone's reader most needs, checked at the narrowest width too (every page is checked at 390 px).
+NARROWEST_PAGES = ("results", "maturity profile (HTML twin of the PDF)", "peer-challenge pack (HTML twin of the PDF)")
+
+
+def phone_cases(pages: dict[str, Callable[[Page, Demo], None]], narrowest: Sequence[str]) -> list[Any]:
+    """Every page of a crawl at a phone's width, and the named ones at the narrowest width as well."""
+    return [pytest.param(visit, width, id=f"{name} at {width} px")
+            for name, visit in pages.items()
+            for width in ((PHONE_WIDTH, NARROWEST_WIDTH) if name in narrowest else (PHONE_WIDTH,))]
+
+
+@pytest.mark.parametrize(("visit", "width"), phone_cases(PAGES, NARROWEST_PAGES))
+def test_page_fits_a_phone_without_csp_violation(phone_page: Callable[[int], PhonePage], demo: Demo,
+                                                  visit: Callable[[Page, Demo], None], width: int) -> None:
+    phone = phone_page(width)
+    visit(phone.page, demo)
+    phone.assert_fits_without_csp_violation()
+
+
+def test_answer_tables_stack_on_a_phone_and_stay_tables(phone_page: Callable[[int], PhonePage], demo: Demo) -> None:
+    phone = phone_page(PHONE_WIDTH)
+    maturity_profile(phone.page, demo)
+    table = phone.page.locator("table.app-table--stacked-on-phone").first
+    answer = table.get_by_role("cell").first
+    # Each cell takes the table's whole width, one under another...
+    table_box, answer_box = table.bounding_box(), answer.bounding_box()
+    assert table_box and answer_box and answer_box["width"] > 0.9 * table_box["width"]
+    # ...named on screen by its column's heading, while a screen reader still meets a table with column headers.
+    label = answer.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label.startswith('"Answer: "'), label
+    expect(table.get_by_role("columnheader", name="Answer")).to_have_count(1)
+    expect(answer).not_to_have_accessible_name(re.compile("^Answer"))

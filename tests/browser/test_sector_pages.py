@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from assess import db, questionnaire_library
 from assess.services.organisations import import_register, organisation_by_code, read_register
 from assess.services.simulate import simulate
-from tests.browser.conftest import LEAD, Demo, LiveServer, demo_database, sign_in
-from tests.browser.test_accessibility import assert_no_axe_violations
+from tests.browser.conftest import LEAD, Demo, LiveServer, PhonePage, demo_database, sign_in
+from tests.browser.test_accessibility import assert_no_axe_violations, phone_cases
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def dashboard(page: Page, demo: Demo) -> None:
     sign_in(page, ANALYST)
     page.goto("/sector/?questionnaire=cyber")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sector figures")
-    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.locator("svg[role=img]").first).to_be_attached()  # a phone shows its table instead
     expect(page.locator(".govuk-warning-text")).to_contain_text("simulated sector")
 
 
@@ -60,7 +60,7 @@ def dashboard_filtered(page: Page, demo: Demo) -> None:
     dashboard(page, demo)
     page.get_by_label("Council type", exact=True).select_option("County")
     page.get_by_role("button", name="Show figures").click()
-    expect(page.get_by_text("Figures hidden (too few councils)").first).to_be_visible()
+    expect(page.get_by_text("Figures hidden (too few councils)").first).to_be_attached()  # in a chart
 
 
 def dashboard_with_error(page: Page, demo: Demo) -> None:
@@ -111,3 +111,11 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
 def test_sector_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
     visit(page, demo)
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize(("visit", "width"), phone_cases(PAGES, ("sector dashboard", "benchmark")))
+def test_sector_page_fits_a_phone_without_csp_violation(phone_page: Callable[[int], PhonePage], demo: Demo,
+                                                         visit: Callable[[Page, Demo], None], width: int) -> None:
+    phone = phone_page(width)
+    visit(phone.page, demo)
+    phone.assert_fits_without_csp_violation()

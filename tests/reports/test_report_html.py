@@ -77,6 +77,7 @@ def test_html_charts_have_text_alternatives(app: Flask, demo_report: ReportData)
         assert len(labelled_by) == 2 and all(i in outline.ids for i in labelled_by)
     assert len(outline.ids) == len(set(outline.ids))
     part = demo_report.questionnaires[0]
+    assert "style=" not in html  # the Content-Security-Policy (style-src 'self') would block it
     desc = re.search(rf'<desc id="bars-{part.anchor}-desc">([^<]+)</desc>', html)
     assert desc
     for section in part.profile.sections:
@@ -119,3 +120,11 @@ def test_the_overall_chart_is_bars_below_three_questionnaires_and_a_radar_from_t
     assert "Bar chart of the overall level of 2 questionnaires. One: level 3 of 5; Two &amp; &lt;b&gt;: no level" in two
     three = overall_chart_svg([("One", 3, 5), ("Two", 2, 4), ("Three", 1, 5)], id_prefix="o")
     assert "assess-chart--radar" in three and "<polygon" in three
+
+
+def test_charts_size_themselves_by_attributes_not_inline_style() -> None:
+    # An inline style is refused by the Content-Security-Policy; the stylesheet scales the chart from these sizes.
+    svg = radar_svg([("One", 3, 5), ("Two", 2, 5), ("Three", None, 5)], id_prefix="r")
+    assert "style=" not in svg
+    size = re.search(r'viewBox="0 0 (\d+) (\d+)" width="(\d+)" height="(\d+)"', svg)
+    assert size and size.group(1, 2) == size.group(3, 4)
