@@ -236,21 +236,25 @@ def test_explanations_name_questions_in_plain_words(library: Library, questionna
 #: The questions each type of English council answers "not applicable": always (it has no such duty) or
 #: sometimes (it may have none: council housing, a telecare service, a devolution deal to influence).
 ALWAYS, SOMETIMES = "always", "sometimes"
+#: Reorganisation: proposed for two-tier areas and some smaller unitary councils, not for metropolitan or London ones.
+REORGANISATION = (
+    "reorganisation-leadership", "reorganisation-finances", "reorganisation-systems", "reorganisation-data")
 COUNCIL_TYPES: dict[str, dict[str, str]] = {
     # No education, social care or public health duties; council housing and devolution vary.
     "district": {"high-needs-deficit": ALWAYS, "adult-social-care-markets": ALWAYS, "care-record-sharing": ALWAYS,
                  "housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
-                 "devolution-and-region": SOMETIMES},
-    # No council housing; telecare and devolution vary.
+                 "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
+    # No council housing; telecare, devolution and reorganisation vary.
     "county": {"housing-revenue-account": ALWAYS, "telecare-switchover": SOMETIMES,
-               "devolution-and-region": SOMETIMES},
+               "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
     "unitary": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
-                "devolution-and-region": SOMETIMES},
+                "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
     # Every metropolitan district is in a mayoral strategic authority.
-    "metropolitan district": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES},
-    # London's strategic authority is the Greater London Authority, whose influence some boroughs leave aside.
+    "metropolitan district": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
+                              **dict.fromkeys(REORGANISATION, ALWAYS)},
+    # London's strategic authority is the Greater London Authority.
     "London borough": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
-                       "devolution-and-region": SOMETIMES},
+                       **dict.fromkeys(REORGANISATION, ALWAYS)},
 }
 
 
@@ -351,3 +355,19 @@ def test_cyber_without_monitoring_or_exercises_is_not_resilient(library: Library
 def test_cyber_states_the_ransomware_payment_ban_as_a_proposal_not_law(library: Library) -> None:
     hint = " ".join((library.get("cyber").question("response-plan").hint or "").split())
     assert "government proposal that needs legislation, not yet the law" in hint
+
+
+def test_digital_without_an_ai_policy_does_not_reach_the_top(library: Library) -> None:
+    questionnaire = library.get("digital")
+    profile = get_scorer("staged").score(questionnaire, {**_all_top(questionnaire), "ai-use-policy": Answer("no")})
+    assert profile.level is not None and profile.level < max(questionnaire.levels), profile.explanation
+
+
+def test_digital_accessibility_failures_outstanding_for_a_year_hold_it_at_the_bottom(library: Library) -> None:
+    questionnaire = library.get("digital")
+    hint = " ".join((questionnaire.question("accessibility-statement").hint or "").split())
+    assert "outstanding for more than a year" in hint
+    profile = get_scorer("staged").score(questionnaire, {**_all_top(questionnaire),
+                                                         "accessibility-statement": Answer("no")})
+    assert profile.label == "Starting out", profile.explanation
+    assert "some disabled residents cannot use them" in profile.explanation
