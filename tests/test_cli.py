@@ -74,9 +74,9 @@ def test_validate_lists_every_problem_and_fails() -> None:
 def test_validate_the_whole_invalid_folder() -> None:
     result = CliRunner().invoke(main, ["validate", str(INVALID)])
     assert result.exit_code == 1
-    assert len(result.stdout.splitlines()) == 19
+    assert len(result.stdout.splitlines()) == 20
     assert all(line.startswith(str(INVALID) + "/") for line in result.stdout.splitlines())
-    assert result.stderr == "0 valid, 17 invalid\n"
+    assert result.stderr == "0 valid, 18 invalid\n"
 
 
 def test_validate_defaults_to_the_configured_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

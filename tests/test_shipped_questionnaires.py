@@ -235,7 +235,8 @@ def test_explanations_name_questions_in_plain_words(library: Library, questionna
 #: The questions each type of English council answers "not applicable": always (it has no such duty) or
 #: sometimes (it may have none: council housing, a telecare service, a devolution deal to influence).
 ALWAYS, SOMETIMES = "always", "sometimes"
-#: Reorganisation: proposed for two-tier areas and some smaller unitary councils, not for metropolitan or London ones.
+#: Reorganisation: proposed where county and district councils remain (a unitary may be part of a proposal), not for
+#: metropolitan districts or London boroughs in the current programme.
 REORGANISATION = (
     "reorganisation-leadership", "reorganisation-finances", "reorganisation-systems", "reorganisation-data")
 COUNCIL_TYPES: dict[str, dict[str, str]] = {
