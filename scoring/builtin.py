@@ -141,15 +141,7 @@ class WeightedMean(BuiltinScorer):
 
     def check_method(self, questionnaire: Questionnaire, options: Mapping[str, Any]) -> list[ScorerProblem]:
         """Check that ``rounding`` is one of the known modes."""
-        rounding = options.get("rounding", "floor")
-        if rounding in ROUNDINGS:
-            return []
-        return [
-            ScorerProblem(
-                (*OPTIONS_PATH, "rounding"),
-                f"Unknown rounding '{rounding}'; use one of: {', '.join(ROUNDINGS)}.",
-            )
-        ]
+        return choice_problems(options, "rounding", ROUNDINGS, "floor")
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
         """Weighted mean (question weight) of the section's scores."""
@@ -384,16 +376,22 @@ def is_met(item: Item, level: int) -> bool:
 
 def tolerance_problems(options: Mapping[str, Any]) -> list[ScorerProblem]:
     """What is wrong with a ``tolerance`` option (nothing when it is absent or known)."""
-    tolerance = options.get("tolerance", "none")
-    if tolerance in TOLERANCES:
+    meaning = (
+        " (none: the lowest answer or first missed stage sets the level; "
+        "one-level-each: each answer below the rest costs one level)"
+    )
+    return choice_problems(options, "tolerance", TOLERANCES, "none", meaning)
+
+
+def choice_problems(
+    options: Mapping[str, Any], key: str, allowed: Sequence[str], default: str, meaning: str = ""
+) -> list[ScorerProblem]:
+    """What is wrong with an option that must be one of ``allowed`` (nothing when it is absent or allowed)."""
+    value = options.get(key, default)
+    if value in allowed:
         return []
     return [
-        ScorerProblem(
-            (*OPTIONS_PATH, "tolerance"),
-            f"Unknown tolerance '{tolerance}'; use one of: {', '.join(TOLERANCES)} "
-            "(none: the lowest answer or first missed stage sets the level; "
-            "one-level-each: each answer below the rest costs one level).",
-        )
+        ScorerProblem((*OPTIONS_PATH, key), f"Unknown {key} '{value}'; use one of: {', '.join(allowed)}{meaning}.")
     ]
 
 
