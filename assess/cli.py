@@ -47,8 +47,8 @@ from assess.services.questionnaires import (
     recorded_versions,
     rounds_using,
 )
+from assess.services.responses import out_of_date, submitted_responses
 from assess.services.responses import rescore as rescore_responses
-from assess.services.responses import submitted_responses
 from assess.services.rounds import NotAFacilitator, assign_facilitator
 from assess.services.users import (
     MINIMUM_PASSWORD_LENGTH,
@@ -360,10 +360,13 @@ def demo(password: str | None) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
-def rescore(dry_run: bool) -> None:
-    """Recompute every submitted response's stored scores (after a scorer or plug-in changes); list the changes."""
+@click.option("--all", "every", is_flag=True,
+              help="Rescore every submitted response, not only those scored by another scorer, version or options.")
+def rescore(dry_run: bool, every: bool) -> None:
+    """Rescore the submitted responses a change of scorer or file affects, and list each score that changes."""
     session = db.session()
-    responses = submitted_responses(session)
+    submitted = submitted_responses(session)
+    responses = submitted if every else [response for response in submitted if out_of_date(response)]
     with click.progressbar(length=len(responses), label="Rescoring", file=sys.stderr) as bar:
         changes = []
         for chunk in range(0, len(responses), 100):
@@ -371,14 +374,16 @@ def rescore(dry_run: bool) -> None:
             changes += rescore_responses(session, batch)
             bar.update(len(batch))
     for change in changes:
-        click.echo(f"response {change.response_id} {change.questionnaire_id} {change.section_id or '(overall)'}: "
+        click.echo(f"round '{change.round_title}' ({change.round_uid}) response {change.response_id} "
+                   f"{change.questionnaire_id} v{change.questionnaire_version} {change.section_id or '(overall)'}: "
                    f"{change.before} -> {change.after}")
+    checked = f"{len(submitted)} submitted response(s), {len(responses)} rescored"
     if dry_run:
         session.rollback()
-        click.echo(f"{len(responses)} response(s) rescored, {len(changes)} score(s) would change; nothing was saved")
+        click.echo(f"{checked}, {len(changes)} score(s) would change; nothing was saved")
     else:
         session.commit()
-        click.echo(f"{len(responses)} response(s) rescored, {len(changes)} score(s) changed")
+        click.echo(f"{checked}, {len(changes)} score(s) changed")
 
 
 @main.command()

@@ -672,6 +672,7 @@ def _build_resource(r: Mapping[str, Any]) -> Resource:
         kind=r.get("kind", "guidance"),
         url=r.get("url"),
         applies_to=ResourceTarget(target.get("section"), target.get("max_level")) if target else None,
+        publisher=r.get("publisher"),
     )
 
 

@@ -358,6 +358,8 @@ class Score(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[str] = mapped_column(String(100))
     scorer_version: Mapped[str] = mapped_column(String(40))
+    # The options the scorer was given (the questionnaire version's `scoring.options`), so a score says what made it.
+    scorer_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="scores")

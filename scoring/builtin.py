@@ -22,6 +22,10 @@ from scoring.results import Profile, SectionResult
 OPTIONS_PATH: Path = ("scoring", "options")
 NOTHING_YET = "No scored answers yet."
 ROUNDINGS = ("floor", "nearest")
+#: How weakest-link and staged treat an answer below the rest: ``none`` is the format's own rule
+#: (a section is as strong as its weakest answer, or stops at its first missed stage);
+#: ``one-level-each`` is the lenient rule a file may opt in to, where each such answer costs one level.
+TOLERANCES = ("none", "one-level-each")
 DEFAULT_CREDIT: Mapping[str, float] = {"achieved": 1.0, "partially-achieved": 0.5, "not-achieved": 0.0}
 
 
@@ -65,8 +69,9 @@ class BuiltinScorer(ABC):
 
     name: str
     #: Raised whenever a change to the method can change a level, so stored scores say what made them.
-    #: Version 2: critical questions cap levels, and no other single answer can.
-    version = "2"
+    #: Version 2: critical questions cap levels. Version 3: weakest-link and staged keep the format's
+    #: strict rule again unless a file opts in to ``tolerance: one-level-each`` (version 2's rule).
+    version = "3"
     option_keys: tuple[str, ...] = ()
 
     def check(self, questionnaire: Questionnaire) -> list[ScorerProblem]:
@@ -136,15 +141,7 @@ class WeightedMean(BuiltinScorer):
 
     def check_method(self, questionnaire: Questionnaire, options: Mapping[str, Any]) -> list[ScorerProblem]:
         """Check that ``rounding`` is one of the known modes."""
-        rounding = options.get("rounding", "floor")
-        if rounding in ROUNDINGS:
-            return []
-        return [
-            ScorerProblem(
-                (*OPTIONS_PATH, "rounding"),
-                f"Unknown rounding '{rounding}'; use one of: {', '.join(ROUNDINGS)}.",
-            )
-        ]
+        return choice_problems(options, "rounding", ROUNDINGS, "floor")
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
         """Weighted mean (question weight) of the section's scores."""
@@ -184,26 +181,37 @@ class WeightedMean(BuiltinScorer):
 
 
 class WeakestLink(BuiltinScorer):
-    """Most answers set a section's level, each weaker answer costs one level; overall, the lowest section."""
+    """A section at its lowest answer (or, with tolerance, most answers less one level each); overall the lowest."""
 
     name = "weakest-link"
+    option_keys = ("tolerance",)
+
+    def check_method(self, questionnaire: Questionnaire, options: Mapping[str, Any]) -> list[ScorerProblem]:
+        """Check that ``tolerance`` is one of the known rules."""
+        return tolerance_problems(options)
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
-        """The highest level most answers reach, one level lower for each answer below it."""
+        """The level of the lowest answer, or under tolerance the graded level, naming what holds it."""
         reached = [
-            (item.question, floor_level(questionnaire.levels, item.score))
+            (item.question, item.score, floor_level(questionnaire.levels, item.score))
             for item in items
             if item.score is not None
         ]
         if not reached:
             return Verdict(None, None, NOTHING_YET)
-        level = graded_level(
-            questionnaire.levels,
-            lambda _: len(reached),
-            lambda n: sum(1 for _, got in reached if got < n),
-        )
-        holders = [short_name(question) for question, got in reached if got <= level]
-        return Verdict(level, None, held_by(questionnaire, level, holders))
+        if tolerant(questionnaire):
+            level = graded_level(
+                questionnaire.levels,
+                lambda _: len(reached),
+                lambda n: sum(1 for _, _, got in reached if got < n),
+            )
+            value = None
+        else:
+            lowest = min(score for _, score, _ in reached)
+            level = floor_level(questionnaire.levels, lowest)
+            value = round(lowest, 2)
+        holders = [short_name(question) for question, _, got in reached if got <= level]
+        return Verdict(level, value, held_by(questionnaire, level, holders))
 
     def overall_verdict(self, questionnaire: Questionnaire, scored: Sequence[ScoredSection]) -> Verdict:
         """The lowest section level."""
@@ -211,14 +219,15 @@ class WeakestLink(BuiltinScorer):
 
 
 class Staged(BuiltinScorer):
-    """Levels reached stage by stage; each requirement missed on the way costs one level."""
+    """Levels reached stage by stage, stopping at the first stage missed (or, with tolerance, one level each)."""
 
     name = "staged"
+    option_keys = ("tolerance",)
 
     def check_method(self, questionnaire: Questionnaire, options: Mapping[str, Any]) -> list[ScorerProblem]:
-        """Every scored question needs a ``stage`` that is a scale level."""
+        """A known ``tolerance``, and on every scored question a ``stage`` that is a scale level."""
         levels = ", ".join(str(level) for level in questionnaire.levels)
-        problems = []
+        problems = tolerance_problems(options)
         for path, question in question_paths(questionnaire):
             if not question.is_scored:
                 continue
@@ -234,7 +243,7 @@ class Staged(BuiltinScorer):
         return problems
 
     def section_verdict(self, questionnaire: Questionnaire, items: Sequence[Item]) -> Verdict:
-        """The highest stage most of its requirements (and those below) meet, one level lower for each they miss."""
+        """The highest stage met with every stage below it, or under tolerance the graded level."""
         if not any(item.answer is not None for item in items):
             return Verdict(None, None, NOTHING_YET)
 
@@ -245,13 +254,18 @@ class Staged(BuiltinScorer):
             return [item for item in counted(level) if not is_met(item, level)]
 
         levels = sorted(questionnaire.levels)
-        level = graded_level(levels, lambda n: len(counted(n)), lambda n: len(missing(n)))
-        if level == levels[-1]:
+        if tolerant(questionnaire):
+            level = graded_level(levels, lambda n: len(counted(n)), lambda n: len(missing(n)))
+            following = next((n for n in levels if n > level), None)
+        else:
+            following = next((n for n in levels if missing(n)), None)
+            level = max((n for n in levels if following is None or n < following), default=levels[0])
+        if following is None:
             return Verdict(level, None, f"Reached {questionnaire.label(level)}, the top of the scale.")
-        following = levels[levels.index(level) + 1]
         needs = ", ".join(short_name(item.question) for item in missing(following))
+        where = "Placed at {}, the lowest level" if level == following else "Reached {}"
         return Verdict(
-            level, None, f"Reached {questionnaire.label(level)}; {questionnaire.label(following)} needs: {needs}."
+            level, None, f"{where.format(questionnaire.label(level))}; {questionnaire.label(following)} needs: {needs}."
         )
 
     def overall_verdict(self, questionnaire: Questionnaire, scored: Sequence[ScoredSection]) -> Verdict:
@@ -358,6 +372,32 @@ def is_met(item: Item, level: int) -> bool:
     if item.question.type == "yes-no":
         return item.answer.value == "yes"
     return item.score is not None and item.score >= level
+
+
+def tolerance_problems(options: Mapping[str, Any]) -> list[ScorerProblem]:
+    """What is wrong with a ``tolerance`` option (nothing when it is absent or known)."""
+    meaning = (
+        " (none: the lowest answer or first missed stage sets the level; "
+        "one-level-each: each answer below the rest costs one level)"
+    )
+    return choice_problems(options, "tolerance", TOLERANCES, "none", meaning)
+
+
+def choice_problems(
+    options: Mapping[str, Any], key: str, allowed: Sequence[str], default: str, meaning: str = ""
+) -> list[ScorerProblem]:
+    """What is wrong with an option that must be one of ``allowed`` (nothing when it is absent or allowed)."""
+    value = options.get(key, default)
+    if value in allowed:
+        return []
+    return [
+        ScorerProblem((*OPTIONS_PATH, key), f"Unknown {key} '{value}'; use one of: {', '.join(allowed)}{meaning}.")
+    ]
+
+
+def tolerant(questionnaire: Questionnaire) -> bool:
+    """Whether the file opts in to the lenient rule, where each answer below the rest costs one level."""
+    return bool(options_of(questionnaire).get("tolerance", "none") == "one-level-each")
 
 
 def graded_level(levels: Sequence[int], counted: Callable[[int], int], missed: Callable[[int], int]) -> int:

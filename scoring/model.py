@@ -139,6 +139,8 @@ class Resource:
     kind: ResourceKind = "guidance"
     url: str | None = None
     applies_to: ResourceTarget | None = None
+    #: Who publishes it; a resource with a publisher and no url is cited by title because no page could be confirmed.
+    publisher: str | None = None
 
 
 @dataclass(frozen=True)

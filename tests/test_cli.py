@@ -32,6 +32,8 @@ from assess.models import (
 )
 from assess.policy import Action, allowed
 from assess.services.demo import DEMO_ROUND
+from assess.services.responses import individual_response, save_answers, submit_response
+from scoring import Answer
 from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
@@ -72,9 +74,9 @@ def test_validate_lists_every_problem_and_fails() -> None:
 def test_validate_the_whole_invalid_folder() -> None:
     result = CliRunner().invoke(main, ["validate", str(INVALID)])
     assert result.exit_code == 1
-    assert len(result.stdout.splitlines()) == 19
+    assert len(result.stdout.splitlines()) == 20
     assert all(line.startswith(str(INVALID) + "/") for line in result.stdout.splitlines())
-    assert result.stderr == "0 valid, 17 invalid\n"
+    assert result.stderr == "0 valid, 18 invalid\n"
 
 
 def test_validate_defaults_to_the_configured_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -653,28 +655,83 @@ def test_questionnaires_copy_puts_the_standard_library_in_a_new_folder(tmp_path:
 # rescore and assign-facilitator
 
 
-def test_rescore_renews_stored_scores_and_lists_what_changed(fixture_app: Flask, places: Places,
-                                                             fixture_runner: FlaskCliRunner) -> None:
+def test_rescore_all_renews_stored_scores_and_lists_what_changed(fixture_app: Flask, places: Places,
+                                                                 fixture_runner: FlaskCliRunner) -> None:
     with fixture_app.app_context():
         session = db.session()
         overall = session.scalar(select(Score).where(Score.section_id.is_(None),
                                                      Score.response_id == places.own.response_id))
         assert overall is not None and overall.level == 1
-        overall.level = 4  # as if an earlier scorer had scored it so
+        overall.level = 4  # changed behind the scorer's back: same scorer, version and options
         session.commit()
-    dry = fixture_runner.invoke(main, ["rescore", "--dry-run"])
+    untouched = fixture_runner.invoke(main, ["rescore"])
+    assert untouched.stdout.endswith("2 submitted response(s), 0 rescored, 0 score(s) changed\n")
+    dry = fixture_runner.invoke(main, ["rescore", "--all", "--dry-run"])
     assert dry.exit_code == 0
-    assert "full-example (overall): Leading" in dry.stdout and "-> Starting" in dry.stdout
-    assert dry.stdout.endswith("2 response(s) rescored, 1 score(s) would change; nothing was saved\n")
+    assert (f"round 'Own round' ({_round_uid(fixture_app, places.own.round_id)}) response {places.own.response_id} "
+            "full-example v1 (overall): Leading") in dry.stdout and "-> Starting" in dry.stdout
+    assert dry.stdout.endswith("2 submitted response(s), 2 rescored, 1 score(s) would change; nothing was saved\n")
     with fixture_app.app_context():
         assert db.session().scalar(select(Score.level).where(Score.response_id == places.own.response_id,
                                                              Score.section_id.is_(None))) == 4
-    done = fixture_runner.invoke(main, ["rescore"])
-    assert done.stdout.endswith("2 response(s) rescored, 1 score(s) changed\n")
+    done = fixture_runner.invoke(main, ["rescore", "--all"])
+    assert done.stdout.endswith("2 submitted response(s), 2 rescored, 1 score(s) changed\n")
     with fixture_app.app_context():
         assert db.session().scalar(select(Score.level).where(Score.response_id == places.own.response_id,
                                                              Score.section_id.is_(None))) == 1
-    assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("2 response(s) rescored, 0 score(s) changed\n")
+    assert fixture_runner.invoke(main, ["rescore", "--all"]).stdout.endswith(
+        "2 submitted response(s), 2 rescored, 0 score(s) changed\n")
+
+
+def _round_uid(app: Flask, round_id: int) -> str:
+    with app.app_context():
+        assessment = db.session().get(Assessment, round_id)
+        assert assessment is not None
+        return assessment.uid
+
+
+def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_changes(
+    fixture_app: Flask, places: Places, fixture_runner: FlaskCliRunner
+) -> None:
+    """A staged file scored by version 2's lenient rule is put back to the format's rule, in the open."""
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        respondent = session.get(User, places.own.person_id)
+        assert assessment is not None and respondent is not None
+        staged = assessment.questionnaires[1].questionnaire_version
+        response = individual_response(session, assessment, staged, respondent, "member")
+        save_answers(session, response, {"has-policy": Answer("yes"), "tested": Answer("no"),
+                                         "improved": Answer("yes")}, respondent)
+        submit_response(session, response, respondent)
+        assert [score.level for score in response.scores] == [1, 1]  # Basic: it stops at the missed stage 2
+        for score in response.scores:  # what version 2 stored: one missed stage cost one level, to Managed
+            score.level, score.scorer_version, score.explanation = 2, "2", "Reached Managed; Optimised needs: tested."
+        staged_id = response.id
+        session.commit()
+    result = fixture_runner.invoke(main, ["rescore"])
+    assert result.exit_code == 0
+    uid = _round_uid(fixture_app, places.own.round_id)
+    lines = result.stdout.splitlines()
+    assert lines == [
+        f"round 'Own round' ({uid}) response {staged_id} staged-example v1 (overall): "
+        "Managed: Reached Managed; Optimised needs: tested. -> Basic: Held at Basic by: Controls.",
+        f"round 'Own round' ({uid}) response {staged_id} staged-example v1 controls: "
+        "Managed: Reached Managed; Optimised needs: tested. -> Basic: Reached Basic; Managed needs: tested.",
+        "3 submitted response(s), 1 rescored, 2 score(s) changed",
+    ]
+    with fixture_app.app_context():
+        session = db.session()
+        rows = session.scalars(select(Score).filter_by(response_id=staged_id)).all()
+        assert {(row.level, row.method, row.scorer_version, json.dumps(row.scorer_options)) for row in rows} == {
+            (1, "staged", "3", "{}")}
+        event = session.scalar(select(AuditEvent).filter_by(action="response-rescored"))
+        assert event is not None and event.subject == f"response:{staged_id}" and event.detail is not None
+        assert event.detail["made_by"] == {"method": "staged", "scorer_version": "2", "scorer_options": {}}
+        assert [(c["section"], c["level_before"], c["level_after"]) for c in event.detail["changes"]] == [
+            (None, 2, 1), ("controls", 2, 1)]
+    assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("3 submitted response(s), 0 rescored, "
+                                                                    "0 score(s) changed\n")
 
 
 def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: Places,

@@ -74,6 +74,9 @@ EXPECTED_PROBLEMS: dict[str, list[str]] = {
         "8:3: unknown scoring method 'average': use one of outcomes, staged, weakest-link, weighted-mean",
     ],
     "scorer-option.yaml": ["10:5: weighted-mean: Unknown rounding 'ceiling'; use one of: floor, nearest."],
+    "scorer-tolerance.yaml": [
+        "10:5: 'tolerance' is 'forgiving', which is not allowed; use one of: none, one-level-each"
+    ],
     "staged-without-stage.yaml": [
         "18:9: staged: Question 'more' needs a stage for the staged method; "
         "add `stage: N` with N one of the scale levels (1, 2).",

@@ -119,6 +119,42 @@ def test_0006_offers_every_version_recorded_before_it(scratch: Engine) -> None:
     assert differences(scratch) == []
 
 
+def test_0008_gives_stored_scores_the_options_their_version_declares(scratch: Engine) -> None:
+    """Scores stored before 0008 were made with their version's options: they get them, and keep their data."""
+    config = alembic_config(scratch)
+    command.upgrade(config, "0007")
+    at = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    definitions = {1: {"id": "q", "scoring": {"method": "weighted-mean", "options": {"rounding": "nearest"}}},
+                   2: {"id": "r", "scoring": {"method": "staged"}}}
+    with scratch.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO organisation (id, code, name, type, region) VALUES (1, 'T', 'Test', 'County', 'London')"))
+        connection.execute(text(
+            "INSERT INTO assessment (id, uid, organisation_id, title, status, sharing, expected_groups, "
+            "comments_named, created_at) VALUES (1, 'u-1', 1, 'Round', 'open', 'private', '[]', false, :at)"),
+            {"at": at})
+        for version_id, definition in definitions.items():
+            connection.execute(text(
+                "INSERT INTO questionnaire_version (id, questionnaire_id, version, title, content_hash, definition, "
+                "recorded_at, status) VALUES (:id, :qid, 1, 'Q', 'hash', :definition, :at, 'offered')"),
+                {"id": version_id, "qid": definition["id"], "definition": json.dumps(definition), "at": at})
+            connection.execute(text(
+                "INSERT INTO response (id, assessment_id, questionnaire_version_id, kind, status, submitted_at, "
+                "updated_at) VALUES (:id, 1, :id, 'individual', 'submitted', :at, :at)"), {"id": version_id, "at": at})
+            connection.execute(text(
+                "INSERT INTO score (response_id, questionnaire_version_id, section_id, level, answered, applicable, "
+                "explanation, method, scorer_version, computed_at) VALUES (:id, :id, NULL, 3, 2, 2, 'Kept.', "
+                ":method, '2', :at)"), {"id": version_id, "method": definition["scoring"]["method"], "at": at})
+    command.upgrade(config, "head")
+    with scratch.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT response_id, level, explanation, method, scorer_version, scorer_options FROM score "
+            "ORDER BY response_id")).all()
+    assert [(*row[:5], json.loads(row[5]) if isinstance(row[5], str) else row[5]) for row in rows] == [
+        (1, 3, "Kept.", "weighted-mean", "2", {"rounding": "nearest"}), (2, 3, "Kept.", "staged", "2", {})]
+    assert differences(scratch) == []
+
+
 def test_db_revision_writes_the_next_numbered_revision(scratch_url: str, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "migrations"

@@ -21,7 +21,7 @@ ALL_FIXTURES = sorted(QUESTIONNAIRES.rglob("*.yaml"))
 #: Fixtures whose YAML cannot be read at all (so there is nothing to check against the schema).
 UNREADABLE = {"yaml-syntax.yaml", "duplicate-key.yaml"}
 #: Fixtures the schema itself rejects; every other fixture breaks only rules the schema cannot express.
-SCHEMA_LEVEL = {"missing-key.yaml", "unknown-key.yaml", "bad-slug.yaml"}
+SCHEMA_LEVEL = {"missing-key.yaml", "unknown-key.yaml", "bad-slug.yaml", "scorer-tolerance.yaml"}
 
 
 def fixture_id(path: Path) -> str:
@@ -29,7 +29,7 @@ def fixture_id(path: Path) -> str:
 
 
 def test_fixtures_are_found() -> None:
-    assert len(ALL_FIXTURES) == 22
+    assert len(ALL_FIXTURES) == 23
     assert {p.name for p in ALL_FIXTURES} >= UNREADABLE | SCHEMA_LEVEL
 
 
@@ -52,7 +52,8 @@ def test_schema_knows_every_key_of_the_format() -> None:
         "options", "scores", "min", "max", "unit", "max_length", "stage", "label", "critical"}
     assert set(defs["question"]["properties"]["show_if"]["properties"]) == {"question", "equals", "in", "at_least"}
     assert set(defs["option"]["properties"]) == {"value", "label", "score"}
-    assert set(defs["resource"]["properties"]) == {"title", "url", "kind", "applies_to"}
+    assert set(defs["resource"]["properties"]) == {"title", "url", "publisher", "kind", "applies_to"}
+    assert set(SCHEMA["properties"]["scoring"]["properties"]["options"]["properties"]) == {"tolerance"}
     assert set(defs["resource"]["properties"]["applies_to"]["properties"]) == {"section", "max_level"}
 
 

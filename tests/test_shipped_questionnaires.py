@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import combinations
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -48,8 +50,9 @@ def test_size_and_shape(library: Library, questionnaire_id: str) -> None:
     assert 15 <= len(questionnaire.questions) <= 45
     assert 4 <= len(questionnaire.sections) <= 8
     for section in questionnaire.sections:
-        # Scored questions make the level; unscored ones (context, ambitions) may sit beside them.
-        assert 3 <= sum(1 for q in section.questions if q.is_scored) <= 6, section.id
+        # Scored questions with weight make the level; unscored ones (context, ambitions) and weightless
+        # legal checks that only cap it may sit beside them.
+        assert 3 <= sum(1 for q in section.questions if q.is_scored and q.weight > 0) <= 6, section.id
         assert len(section.questions) <= 20, section.id
     scored = [q for q in questionnaire.questions if q.is_scored]
     level_questions = [q for q in scored if q.type == "level"]
@@ -87,8 +90,6 @@ def test_every_section_signposts_help_at_low_levels(library: Library, questionna
     for section in questionnaire.sections:
         targeted = [r for r in questionnaire.resources if r.applies_to and r.applies_to.section == section.id]
         assert any((r.applies_to.max_level or lowest) >= lowest for r in targeted if r.applies_to), section.id
-    for resource in questionnaire.resources:
-        assert resource.url is None or resource.url.startswith("https://"), resource.title
 
 
 def test_the_library_uses_not_applicable_show_if_and_comments(library: Library) -> None:
@@ -105,7 +106,10 @@ def test_procurement_maturity_follows_the_national_procurement_strategy(library:
     assert {"engaging-councillors", "engaging-senior-managers", "working-with-partners",
             "engaging-strategic-suppliers", "managing-contracts", "managing-strategic-risk",
             "obtaining-social-value", "developing-talent", "embedding-change"} <= key_areas
-    assert len(key_areas) == 14
+    # The 2022 strategy's five enablers: adding value joined the four of 2018.
+    assert {"adding-value", "developing-talent", "exploiting-digital-technology", "enabling-innovation",
+            "embedding-change"} == {q.id for q in questionnaire.section("enablers").questions if q.type == "level"}
+    assert len(key_areas) == 15
     # Once placed in every key area, the council sets its ambition key area by key area, Minimum included.
     areas = [q.id for q in questionnaire.questions if q.type == "level"]
     ambitions = questionnaire.sections[-1].questions[-len(areas):]
@@ -226,3 +230,177 @@ def test_explanations_name_questions_in_plain_words(library: Library, questionna
         if question.critical is not None:
             because = question.critical.because
             assert because and because[0].islower() and not because.endswith("."), question.id
+
+
+#: The questions each type of English council answers "not applicable": always (it has no such duty) or
+#: sometimes (it may have none: council housing, a telecare service, a devolution deal to influence).
+ALWAYS, SOMETIMES = "always", "sometimes"
+#: Reorganisation: proposed where county and district councils remain (a unitary may be part of a proposal), not for
+#: metropolitan districts or London boroughs in the current programme.
+REORGANISATION = (
+    "reorganisation-leadership", "reorganisation-finances", "reorganisation-systems", "reorganisation-data")
+COUNCIL_TYPES: dict[str, dict[str, str]] = {
+    # No education, social care or public health duties; council housing and devolution vary.
+    "district": {"high-needs-deficit": ALWAYS, "adult-social-care-markets": ALWAYS, "care-record-sharing": ALWAYS,
+                 "housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
+                 "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
+    # No council housing; telecare, devolution and reorganisation vary.
+    "county": {"housing-revenue-account": ALWAYS, "telecare-switchover": SOMETIMES,
+               "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
+    "unitary": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
+                "devolution-and-region": SOMETIMES, **dict.fromkeys(REORGANISATION, SOMETIMES)},
+    # Every metropolitan district is in a mayoral strategic authority.
+    "metropolitan district": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
+                              **dict.fromkeys(REORGANISATION, ALWAYS)},
+    # London's strategic authority is the Greater London Authority.
+    "London borough": {"housing-revenue-account": SOMETIMES, "telecare-switchover": SOMETIMES,
+                       **dict.fromkeys(REORGANISATION, ALWAYS)},
+}
+
+
+def not_applicable_patterns(questionnaire: Questionnaire, council_type: str) -> list[frozenset[str]]:
+    """Every set of this questionnaire's questions a council of this type could mark not applicable."""
+    pattern = COUNCIL_TYPES[council_type]
+    ids = {q.id for q in questionnaire.questions}
+    always = frozenset(qid for qid, how in pattern.items() if how == ALWAYS and qid in ids)
+    sometimes = sorted(qid for qid, how in pattern.items() if how == SOMETIMES and qid in ids)
+    return [always | frozenset(chosen) for n in range(len(sometimes) + 1) for chosen in combinations(sometimes, n)]
+
+
+def test_every_not_applicable_pattern_names_questions_that_offer_not_applicable(library: Library) -> None:
+    offered = {q.id for f in library for q in f.questionnaire.questions if q.not_applicable}
+    named = {qid for pattern in COUNCIL_TYPES.values() for qid in pattern}
+    assert named == offered
+
+
+@pytest.mark.parametrize("council_type", sorted(COUNCIL_TYPES))
+@pytest.mark.parametrize("questionnaire_id", questionnaires())
+def test_fair_for_every_type_of_council(library: Library, questionnaire_id: str, council_type: str) -> None:
+    """All at the top gives the top; one answer at the bottom costs a level at most, unless critical: then it caps."""
+    questionnaire = library.get(questionnaire_id)
+    scorer = get_scorer(questionnaire.scoring.method)
+    levels = sorted(questionnaire.levels)
+    for not_applicable in not_applicable_patterns(questionnaire, council_type):
+        for scenario in scenarios(questionnaire):
+            answers = {**scenario, **{qid: Answer(not_applicable=True) for qid in not_applicable}}
+            top = scorer.score(questionnaire, answers)
+            assert top.level == levels[-1], (sorted(not_applicable), top.explanation)
+            shown = visible_questions(questionnaire, answers)
+            for question in questionnaire.questions:
+                if question.id not in shown or not question.is_scored or question.id in not_applicable:
+                    continue
+                bottom = {**answers, question.id: extreme(questionnaire, question, top=False)}
+                profile = scorer.score(questionnaire, bottom)
+                assert profile.level is not None
+                where = (question.id, sorted(not_applicable), profile.explanation)
+                if question.critical is None:
+                    assert levels.index(profile.level) >= len(levels) - 2, where
+                    continue
+                cap = question.critical.cap if question.critical.cap is not None else levels[0]
+                assert profile.level <= cap, where
+                assert question.critical.because and question.critical.because in profile.explanation, where
+
+
+def _all_top(questionnaire: Questionnaire) -> dict[str, Answer]:
+    return {q.id: extreme(questionnaire, q, top=True) for q in questionnaire.questions if q.is_scored}
+
+
+@pytest.mark.parametrize("questionnaire_id", ["procurement", "procurement-maturity"])
+@pytest.mark.parametrize("duty", ["exclusion-checks", "conflicts-assessment"])
+def test_an_unmet_procurement_act_duty_holds_either_file_below_the_level_it_calls_compliant(
+    library: Library, questionnaire_id: str, duty: str
+) -> None:
+    questionnaire = library.get(questionnaire_id)
+    compliant = {"procurement": "Compliant", "procurement-maturity": "Developing"}[questionnaire_id]
+    compliant_level = next(s.level for s in questionnaire.scale if s.label == compliant)
+    assert compliant.lower() in questionnaire.description.lower() or "meets its legal duties" in " ".join(
+        s.description or "" for s in questionnaire.scale if s.label == compliant)
+    profile = get_scorer(questionnaire.scoring.method).score(questionnaire, {**_all_top(questionnaire),
+                                                                             duty: Answer("no")})
+    assert profile.level is not None and profile.level < compliant_level, profile.explanation
+    assert "a duty under the Procurement Act 2023" in profile.explanation
+
+
+def test_both_procurement_files_word_the_legal_floor_the_same(library: Library) -> None:
+    files = [library.get("procurement"), library.get("procurement-maturity")]
+    for duty in ("exclusion-checks", "conflicts-assessment"):
+        first, second = (questionnaire.question(duty) for questionnaire in files)
+        assert (first.text, first.critical, first.scores, first.weight) == (
+            second.text, second.critical, second.scores, second.weight)
+    floor = ("an unmet duty under the Procurement Act 2023 holds the result at the lowest level, below the level "
+             "this questionnaire treats as meeting the law")
+    assert all(floor.lower() in " ".join((questionnaire.description or "").lower().split())
+               for questionnaire in files)
+
+
+def test_one_minimum_answer_in_an_otherwise_mature_council_leaves_it_mature(library: Library) -> None:
+    questionnaire = library.get("procurement-maturity")
+    scorer = get_scorer(questionnaire.scoring.method)
+    mature = {q.id: Answer(3) for q in questionnaire.questions if q.type == "level"}
+    mature |= {duty: Answer("yes") for duty in ("exclusion-checks", "conflicts-assessment")}
+    for question in (q for q in questionnaire.questions if q.type == "level"):
+        profile = scorer.score(questionnaire, {**mature, question.id: Answer(1)})
+        assert profile.label == "Mature", (question.id, profile.explanation)
+
+
+@pytest.mark.parametrize("outcome", ["security-monitoring", "exercising"])
+def test_cyber_without_monitoring_or_exercises_is_not_resilient(library: Library, outcome: str) -> None:
+    questionnaire = library.get("cyber")
+    profile = get_scorer("outcomes").score(questionnaire, {**_all_top(questionnaire),
+                                                          outcome: Answer("not-achieved")})
+    assert profile.label == "Managed", profile.explanation
+    assert profile.explanation.startswith("Capped at Managed because ")
+
+
+def test_cyber_states_the_ransomware_payment_ban_as_a_proposal_not_law(library: Library) -> None:
+    hint = " ".join((library.get("cyber").question("response-plan").hint or "").split())
+    assert "government proposal that needs legislation, not yet the law" in hint
+
+
+def test_digital_without_an_ai_policy_does_not_reach_the_top(library: Library) -> None:
+    questionnaire = library.get("digital")
+    profile = get_scorer("staged").score(questionnaire, {**_all_top(questionnaire), "ai-use-policy": Answer("no")})
+    assert profile.level is not None and profile.level < max(questionnaire.levels), profile.explanation
+
+
+def test_digital_accessibility_failures_outstanding_for_a_year_hold_it_at_the_bottom(library: Library) -> None:
+    questionnaire = library.get("digital")
+    hint = " ".join((questionnaire.question("accessibility-statement").hint or "").split())
+    assert "outstanding for more than a year" in hint
+    profile = get_scorer("staged").score(questionnaire, {**_all_top(questionnaire),
+                                                         "accessibility-statement": Answer("no")})
+    assert profile.label == "Starting out", profile.explanation
+    assert "some disabled residents cannot use them" in profile.explanation
+
+
+def resource_url_problem(url: str) -> str | None:
+    """What is wrong with a resource's URL for the shipped library: not https, or a site's home page."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        return "is not an https address"
+    if parts.path.strip("/") == "" and not parts.query:
+        return "points at a site's home page, not a specific page"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://www.local.gov.uk/publications/councillors-workbook-scrutiny", None),
+        ("http://www.local.gov.uk/publications/councillors-workbook-scrutiny", "is not an https address"),
+        ("https://www.ncsc.gov.uk", "points at a site's home page, not a specific page"),
+        ("https://www.ncsc.gov.uk/", "points at a site's home page, not a specific page"),
+    ],
+)
+def test_resource_url_check(url: str, problem: str | None) -> None:
+    assert resource_url_problem(url) == problem
+
+
+@pytest.mark.parametrize("questionnaire_id", questionnaires())
+def test_every_resource_is_a_specific_https_page_or_cited_by_publisher(library: Library, questionnaire_id: str) -> None:
+    for resource in library.get(questionnaire_id).resources:
+        if resource.url is None:
+            # No page could be confirmed: the file cites it by publisher and title instead.
+            assert resource.publisher, f"{resource.title}: give a confirmed url, or a publisher"
+        else:
+            assert resource_url_problem(resource.url) is None, (resource.title, resource_url_problem(resource.url))

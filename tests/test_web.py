@@ -159,9 +159,11 @@ def test_saving_a_section_stores_it_and_moves_on(client: FlaskClient, demo: Demo
     sign_in(client, "member@demo.example")
     url = demo.round_url + "procurement-maturity/showing-leadership"
     page = html(client.get(url))
-    assert page.count('type="radio"') == 4 * 5
+    # Four key areas on the five stages, and the two yes-or-no legal duties under the Procurement Act 2023.
+    assert page.count('type="radio"') == 4 * 5 + 2 * 2
     data = {"engaging-councillors": "3", "engaging-senior-managers": "2", "working-with-partners": "4",
-            "engaging-strategic-suppliers": "1", "engaging-councillors--comment": "Cabinet report, May 2026",
+            "engaging-strategic-suppliers": "1", "exclusion-checks": "yes", "conflicts-assessment": "yes",
+            "engaging-councillors--comment": "Cabinet report, May 2026",
             "lock_version": re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
             "action": "continue"}
     response = client.post(url, data={**data, "csrf_token": csrf_token(page)})
@@ -233,7 +235,7 @@ def test_submit_is_refused_until_complete_then_answers_lock(client: FlaskClient,
     page = html(refused)
     assert refused.status_code == 400
     assert "You cannot submit yet" in page
-    assert page.count("Answer this question:") == 14
+    assert page.count("Answer this question:") == 17
     assert 'href="/councils/DEMO/rounds/' in page and "procurement-maturity/enablers#developing-talent" in page
 
     answers = {
@@ -241,11 +243,14 @@ def test_submit_is_refused_until_complete_then_answers_lock(client: FlaskClient,
                                "engaging-strategic-suppliers"],
         "behaving-commercially": ["creating-commercial-opportunities", "managing-contracts", "managing-strategic-risk"],
         "achieving-community-benefits": ["obtaining-social-value", "engaging-local-smes", "enabling-vcse-engagement"],
-        "enablers": ["developing-talent", "exploiting-digital-technology", "enabling-innovation", "embedding-change"],
+        "enablers": ["adding-value", "developing-talent", "exploiting-digital-technology", "enabling-innovation",
+                     "embedding-change"],
     }
+    duties = {"exclusion-checks": "yes", "conflicts-assessment": "yes"}
     for section, questions in answers.items():
         submit_form(client, demo.round_url + f"procurement-maturity/{section}",
-                    {**{q: "2" for q in questions}, "action": "continue"})
+                    {**{q: "2" for q in questions}, **(duties if section == "showing-leadership" else {}),
+                     "action": "continue"})
     summary = html(client.get(check))
     assert "Change" in summary and "Developing:" in summary
     submitted = submit_form(client, check, {})

@@ -167,7 +167,8 @@ def _export_response(response: Response, people: Mapping[int, User], progress: P
                     for a in sorted(response.answers, key=lambda a: a.question_id)],
         "scores": [{"section_id": s.section_id, "level": s.level, "value": s.value, "answered": s.answered,
                     "applicable": s.applicable, "explanation": s.explanation, "method": s.method,
-                    "scorer_version": s.scorer_version, "computed_at": _when(s.computed_at)}
+                    "scorer_version": s.scorer_version, "scorer_options": s.scorer_options,
+                    "computed_at": _when(s.computed_at)}
                    for s in sorted(response.scores, key=lambda s: (s.section_id is not None, s.section_id or ""))],
     }
     progress()
@@ -418,7 +419,10 @@ def _response(item: Mapping[str, Any], version: QuestionnaireVersion,
 
 
 def _scores(rows: Iterable[Mapping[str, Any]], version: QuestionnaireVersion) -> list[Score]:
+    # Exports made before scores recorded their options were scored with the options their version declares.
+    declared = (version.definition.get("scoring") or {}).get("options") or {}
     return [Score(questionnaire_version_id=version.id, section_id=s["section_id"], level=s["level"], value=s["value"],
                   answered=s["answered"], applicable=s["applicable"], explanation=s["explanation"],
                   method=s["method"], scorer_version=s["scorer_version"],
+                  scorer_options=s.get("scorer_options", declared),
                   computed_at=datetime.fromisoformat(s["computed_at"])) for s in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session, defer, selectinload
 from assess.library import Library, LoadedFile, Problem, build_questionnaire, load_text
 from assess.models import Assessment, AssessmentQuestionnaire, AuditEvent, QuestionnaireVersion, User, VersionStatus
 from assess.policy import Action, require
-from scoring import Questionnaire
+from scoring import Questionnaire, get_scorer, scorer_version
+
+
+def score_provenance(questionnaire: Questionnaire) -> dict[str, Any]:
+    """What makes a questionnaire's scores today: the scorer's name, its version and the file's options for it."""
+    scorer = get_scorer(questionnaire.scoring.method)
+    return {"method": scorer.name, "scorer_version": scorer_version(scorer),
+            "scorer_options": dict(questionnaire.scoring.options or {})}
 
 
 class VersionConflict(Exception):

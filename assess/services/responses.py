@@ -31,9 +31,9 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
-from assess.services.questionnaires import questionnaire_of
+from assess.services.questionnaires import questionnaire_of, score_provenance
 from scoring import Answer as ScoredAnswer
-from scoring import Profile, Questionnaire, SectionResult, get_scorer, scorer_version
+from scoring import Profile, Questionnaire, SectionResult, get_scorer
 from scoring.model import Section
 
 
@@ -294,7 +294,7 @@ def store_scores(session: Session, response: Response) -> Profile:
     scorer = get_scorer(questionnaire.scoring.method)
     profile = scorer.score(questionnaire, answers_of(response))
     common = {"response_id": response.id, "questionnaire_version_id": response.questionnaire_version_id,
-              "method": profile.method, "scorer_version": scorer_version(scorer), "computed_at": utcnow()}
+              **score_provenance(questionnaire), "computed_at": utcnow()}
     session.execute(delete(Score).where(Score.response_id == response.id))
     session.expire(response, ["scores"])
     session.add(Score(section_id=None, level=profile.level, value=profile.value,
@@ -331,10 +331,13 @@ def stored_profile(response: Response) -> Profile:
 
 @dataclass(frozen=True)
 class ScoreChange:
-    """A stored score that rescoring changed."""
+    """A stored score that rescoring changed: its round, response and section, and its level before and after."""
 
+    round_title: str
+    round_uid: str
     response_id: int
     questionnaire_id: str
+    questionnaire_version: int
     section_id: str | None
     before: str
     after: str
@@ -345,30 +348,55 @@ def submitted_responses(session: Session) -> list[Response]:
     return list(session.scalars(
         select(Response).where(Response.status == ResponseStatus.SUBMITTED)
         .options(selectinload(Response.answers), selectinload(Response.scores),
-                 selectinload(Response.questionnaire_version))
+                 selectinload(Response.questionnaire_version), selectinload(Response.assessment))
         .order_by(Response.id)
     ))
 
 
-def rescore(session: Session, responses: Sequence[Response]) -> list[ScoreChange]:
-    """Recompute the stored scores of submitted responses; what changed (level, value or explanation)."""
-    changes: list[ScoreChange] = []
-    for response in responses:
-        if response.status != ResponseStatus.SUBMITTED:
-            continue
-        before = {s.section_id: _describe(s.level, s.value, s.explanation, response) for s in response.scores}
-        store_scores(session, response)
-        for score_row in response.scores:
-            after = _describe(score_row.level, score_row.value, score_row.explanation, response)
-            if before.get(score_row.section_id) != after:
-                changes.append(ScoreChange(response.id, response.questionnaire_version.questionnaire_id,
-                                           score_row.section_id, before.get(score_row.section_id, "none"), after))
-    return changes
+def out_of_date(response: Response) -> bool:
+    """Whether a response's stored scores were made by another scorer, scorer version or options than its file's now."""
+    wanted = score_provenance(questionnaire_for(response))
+    return not response.scores or any(_provenance_of(score) != wanted for score in response.scores)
 
 
 def _describe(level: int | None, value: float | None, explanation: str, response: Response) -> str:
     label = questionnaire_for(response).label(level) or "no level"
     return f"{label}" + (f" ({value:g})" if value is not None else "") + f": {explanation}"
+
+
+def _provenance_of(score: Score) -> dict[str, object]:
+    return {"method": score.method, "scorer_version": score.scorer_version, "scorer_options": score.scorer_options}
+
+
+def rescore(session: Session, responses: Sequence[Response]) -> list[ScoreChange]:
+    """Recompute the stored scores of submitted responses; what changed (level, value or explanation), audited."""
+    changes: list[ScoreChange] = []
+    for response in responses:
+        if response.status != ResponseStatus.SUBMITTED:
+            continue
+        before = {s.section_id: (s.level, _describe(s.level, s.value, s.explanation, response))
+                  for s in response.scores}
+        made_by = [_provenance_of(s) for s in response.scores[:1]]
+        store_scores(session, response)
+        changed = []
+        for score_row in response.scores:
+            old_level, old = before.get(score_row.section_id, (None, "none"))
+            new = _describe(score_row.level, score_row.value, score_row.explanation, response)
+            if old != new:
+                changed.append({"section": score_row.section_id, "before": old, "after": new,
+                                "level_before": old_level, "level_after": score_row.level})
+                version = response.questionnaire_version
+                changes.append(ScoreChange(response.assessment.title, response.assessment.uid, response.id,
+                                           version.questionnaire_id, version.version, score_row.section_id, old, new))
+        if changed:
+            # Nothing is rescored silently: the round's audit trail says what changed and what had made the old scores.
+            session.add(AuditEvent(action="response-rescored", organisation_id=response.assessment.organisation_id,
+                                   subject=f"response:{response.id}",
+                                   detail={"made_by": made_by[0] if made_by else None,
+                                           "now_made_by": score_provenance(questionnaire_for(response)),
+                                           "changes": changed}))
+    session.flush()
+    return changes
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,9 @@ from assess.models import (
     utcnow,
 )
 from assess.services.demo import value_near
-from assess.services.questionnaires import questionnaire_of, record_library
+from assess.services.questionnaires import questionnaire_of, record_library, score_provenance
 from scoring import Answer as ScoredAnswer
-from scoring import Questionnaire, get_scorer, scorer_version, visible_questions
+from scoring import Questionnaire, get_scorer, visible_questions
 
 SIMULATED_DOMAIN = "simulated.invalid"
 SHARING_WEIGHTS = ((Sharing.PRIVATE, 0.3), (Sharing.ANONYMOUS, 0.3), (Sharing.NAMED, 0.4))
@@ -181,7 +181,7 @@ def _write_responses(session: Session, assessment: Assessment, version: Question
          "kind": ResponseKind.INDIVIDUAL if user_id is not None else ResponseKind.CONSENSUS}
         for user_id, group, _answers in answer_sets]).all()
     scorer = get_scorer(questionnaire.scoring.method)
-    method_version = scorer_version(scorer)
+    provenance = score_provenance(questionnaire)
     answers: list[dict[str, Any]] = []
     sections: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []
@@ -192,8 +192,8 @@ def _write_responses(session: Session, assessment: Assessment, version: Question
         sections.extend({"response_id": response_id, "section_id": section.id, "version": 1, "saved_at": submitted,
                          "saved_by_id": user_id} for section in questionnaire.sections)
         profile = scorer.score(questionnaire, given)
-        common = {"response_id": response_id, "questionnaire_version_id": version.id, "method": profile.method,
-                  "scorer_version": method_version, "computed_at": submitted}
+        common = {"response_id": response_id, "questionnaire_version_id": version.id, **provenance,
+                  "computed_at": submitted}
         scores.append({**common, "section_id": None, "level": profile.level, "value": profile.value,
                        "answered": sum(s.answered for s in profile.sections),
                        "applicable": sum(s.applicable for s in profile.sections),

@@ -30,8 +30,13 @@ def comment(page: Page, question_id: str) -> Locator:
 
 
 def answer(page: Page, question: Question, level: int) -> None:
-    """Choose the statement at ``level`` (or the option at that position) and write a comment."""
-    value = level if question.type == "level" else question.options[level - 1].value
+    """Choose the statement at ``level`` (the option at that position, or yes) and write a comment."""
+    if question.type == "level":
+        value: str | int = level
+    elif question.type == "yes-no":
+        value = "yes"  # a legal duty met: it caps nothing and weighs nothing in the mean
+    else:
+        value = question.options[level - 1].value
     radio(page, question.id, value).check()
     comment(page, question.id).fill(f"Evidence for {question.id}: level {level}.")
 
@@ -145,7 +150,8 @@ def test_member_completes_a_questionnaire_leaving_and_resuming_then_changes_an_a
     # Results: the overall level, the chart with its text alternative, and the table.
     expect_heading(page, "Your results")
     expect(page.locator(".govuk-panel")).to_contain_text("Answers submitted")
-    # Section means 3.25, 4, 3 and 2 (the unscored "choice" question does not count): 3.06 rounds down to Mature.
+    # Section means 3.25, 4, 3 and 2 (the unscored "choice" questions and the weightless legal duties do not count):
+    # 3.06 rounds to Mature.
     expect(page.locator("p.govuk-body-l")).to_have_text("Overall level: Mature (level 3 of 5)")
     chart = page.locator("figure.app-chart svg")
     expect(chart).to_have_attribute("role", "img")
@@ -153,10 +159,10 @@ def test_member_completes_a_questionnaire_leaving_and_resuming_then_changes_an_a
     expect(page.get_by_role("img", name=re.compile(rf"^{procurement.title}: level by section"))).to_be_visible()
     table = page.get_by_role("table", name="Your level in each section")
     expected_rows = [
-        (sections[0].title, "Mature (3)", "4 of 4"),
+        (sections[0].title, "Mature (3)", "6 of 6"),
         (sections[1].title, "Leader (4)", "3 of 3"),
         (sections[2].title, "Mature (3)", "3 of 3"),
-        (sections[3].title, "Developing (2)", "4 of 4"),
+        (sections[3].title, "Developing (2)", "5 of 5"),
     ]
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(len(expected_rows))

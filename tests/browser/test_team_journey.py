@@ -39,7 +39,7 @@ def answer_procurement_maturity(page: Page, demo: Demo) -> None:
     for section in questionnaire(demo, PROCUREMENT).sections:
         page.goto(demo.round_url(PROCUREMENT, section.id))
         for question in section.questions:
-            if question.type in ("level", "choice") and question.required:
+            if question.type in ("level", "choice", "yes-no") and question.required:
                 answer(page, question, 2)
         page.get_by_role("button", name="Save and continue").click()
         expect(page.locator(".govuk-error-summary")).to_have_count(0)

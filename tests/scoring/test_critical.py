@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from conftest import Builder
 
 OUTCOMES = {"thresholds": {2: 0.25, 3: 0.5, 4: 0.7, 5: 0.9}}
+#: The options under which each built-in method forgives one answer below the rest (a level, not all).
+FORGIVING: dict[str, dict[str, Any]] = {
+    "outcomes": OUTCOMES,
+    "weakest-link": {"tolerance": "one-level-each"},
+    "staged": {"tolerance": "one-level-each"},
+}
 TOP = {"level": 5, "outcome": "achieved", "yes-no": "yes"}
 BOTTOM = {"level": 1, "outcome": "not-achieved", "yes-no": "no"}
 
@@ -25,8 +31,7 @@ def four_questions(build: Builder, method: str, critical: Critical | None, label
     extra: dict[str, Any] = {"stage": 2} if method == "staged" else {}
     questions = [make("backups", critical=critical, label=label, **extra)]
     questions += [make(f"other-{n}", **extra) for n in range(3)]
-    options = OUTCOMES if method == "outcomes" else None
-    return build.questionnaire(build.section("s", *questions), method=method, options=options)
+    return build.questionnaire(build.section("s", *questions), method=method, options=FORGIVING.get(method))
 
 
 def answers(build: Builder, method: str, backups: str) -> dict[str, Answer]:
@@ -55,6 +60,13 @@ def test_without_critical_the_same_answer_costs_at_most_one_level(build: Builder
     profile = build.score(q, answers(build, method, "bottom"))
     assert profile.level is not None and profile.level >= 4
     assert "Capped" not in profile.explanation
+
+
+@pytest.mark.parametrize("method", ["weakest-link", "staged"])
+def test_under_the_strict_rule_one_answer_at_the_bottom_holds_the_level_there(build: Builder, method: str) -> None:
+    strict = build.questionnaire(*four_questions(build, method, None).sections, method=method)
+    profile = build.score(strict, answers(build, method, "bottom"))
+    assert (profile.level, profile.section("s").level) == (1, 1)
 
 
 @pytest.mark.parametrize("method", sorted(BUILTIN_SCORERS))
@@ -145,6 +157,7 @@ def test_labels_name_questions_in_explanations(build: Builder) -> None:
     q = build.questionnaire(
         build.section("s", build.level("hra", label="council housing finances"), build.level("b"), build.level("c")),
         method="weakest-link",
+        options=FORGIVING["weakest-link"],
     )
     section = build.score(q, build.answers(hra=1, b=5, c=5)).section("s")
     assert section.explanation == "Held at Mature by: council housing finances."
@@ -179,7 +192,7 @@ def test_from_the_top_one_answer_at_the_bottom_costs_one_level_and_a_critical_on
     sections = data.draw(level_sections(method == "staged"))
     questionnaire = Questionnaire(
         id="random", version=1, title="Random", scale=tuple(ScaleLevel(n, f"L{n}") for n in range(1, 6)),
-        scoring=ScoringSpec(method), sections=sections,
+        scoring=ScoringSpec(method, FORGIVING[method]), sections=sections,
     )
     scorer = BUILTIN_SCORERS[method]
     top = {q.id: Answer(5) for q in questionnaire.questions}

@@ -94,7 +94,7 @@ def draw_options(draw: st.DrawFn, method: str, levels: tuple[int, ...]) -> dict[
             draw(st.lists(st.integers(0, 100), min_size=len(levels) - 1, max_size=len(levels) - 1))
         )
         return {"thresholds": {level: share / 100 for level, share in zip(levels[1:], shares, strict=True)}}
-    return {}
+    return draw(st.sampled_from([{}, {"tolerance": "none"}, {"tolerance": "one-level-each"}]))
 
 
 @st.composite
@@ -191,17 +191,20 @@ def test_answering_hidden_questions_changes_nothing(method: str, data: st.DataOb
 
 @SETTINGS
 @given(cases("weakest-link"))
-def test_weakest_link_sections_lie_between_their_lowest_and_highest_answers(
+def test_weakest_link_sections_are_at_their_lowest_answer_or_under_tolerance_between_lowest_and_highest(
     case: tuple[Questionnaire, dict[str, Answer]],
 ) -> None:
     questionnaire, answers = case
     questionnaire = replace(
         questionnaire,
+        scoring=ScoringSpec("weakest-link"),
         sections=tuple(
             replace(s, questions=tuple(replace(q, critical=None) for q in s.questions)) for s in questionnaire.sections
         ),
     )
     profile = BUILTIN_SCORERS["weakest-link"].score(questionnaire, answers)
+    lenient = replace(questionnaire, scoring=ScoringSpec("weakest-link", {"tolerance": "one-level-each"}))
+    tolerant = BUILTIN_SCORERS["weakest-link"].score(lenient, answers)
     visible = visible_questions(questionnaire, answers)
     for section in questionnaire.sections:
         scores = [
@@ -210,10 +213,11 @@ def test_weakest_link_sections_lie_between_their_lowest_and_highest_answers(
             if q.id in visible and (score := question_score(questionnaire, q, answers.get(q.id))) is not None
         ]
         if scores:
-            level = profile.section(section.id).level
+            level = tolerant.section(section.id).level
             assert level is not None
             lowest, highest = (floor_level(questionnaire.levels, score) for score in (min(scores), max(scores)))
             assert lowest <= level <= highest
+            assert profile.section(section.id).level == lowest
 
 
 @SETTINGS
