@@ -228,6 +228,13 @@ def test_an_anonymous_round_of_a_council_named_elsewhere_changes_no_figure(world
     before = _everything_shown(world)
     _publish(world.app, "NAMB", Sharing.ANONYMOUS, date(2026, 5, 1), 5)
     assert _everything_shown(world) == before
+    # In published.csv it is as an anonymous round in a closed place: no type or region (shown, the one anonymous
+    # round of an open place that never counts would be one of its few named councils), and never counted.
+    latest = [r for r in _published(world) if r["published_on"] == "2026-05-01"]
+    assert latest and {(r["council_code"], r["council_type"], r["region"], r["counted"]) for r in latest} == {
+        ("", "", "", "no")}
+    assert {r["counted"] for r in _published(world) if r["council_type"] == "District" and not r["council_code"]} == {
+        "yes"}
 
 
 def test_a_group_under_the_threshold_and_one_more_are_hidden(world: World) -> None:
@@ -278,7 +285,9 @@ def test_the_published_csv_keeps_its_contract_and_never_names_anonymous_councils
     response = world.app.test_client().get("/api/v1/sector/published.csv", headers=_token(world, world.analyst))
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0]) == CONTRACT_COLUMNS
+    # The contracted columns first, in order; new ones only ever after them.
+    assert list(rows[0])[:len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
+    assert list(rows[0]) == [*CONTRACT_COLUMNS, "counted", "counted_in_year"]
     overall = [r for r in rows if r["section"] == ""]
     # Every published, shared round (all of NAMA's), never the private one or the one in review.
     assert sorted((r["council_code"], r["published_on"], r["level"]) for r in overall) == [
