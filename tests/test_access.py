@@ -146,6 +146,10 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("sector.targeting_export", "GET"): ANALYSTS,
     # Neither council shared a published round by name, so analysts see neither benchmark.
     ("sector.benchmark", "GET"): {**NOBODY, "lead": (200, 404)},
+    ("sector.councils", "GET"): ANALYSTS,
+    ("sector.rules", "GET"): ANALYSTS,
+    # Neither council has published a round here (tests/test_sector.py opens one shared by name).
+    ("sector.profile", "GET"): NOBODY,
     ("sector.tokens", "GET"): {**NOBODY, "analyst": (200, 200), "admin": (200, 200)},
     ("sector.tokens", "POST"): {**NOBODY, "analyst": (400, 400), "admin": (400, 400)},  # no name given
     ("sector.revoke_token", "POST"): NOBODY,  # token 1 is nobody's here

@@ -526,6 +526,41 @@ def latest_published_response_id(organisation_id: int, questionnaire_id: str,
     )
 
 
+# Finding a council ---------------------------------------------------------------------------------------------
+
+
+class CouncilFound(NamedTuple):
+    """A council of the register matching a search, and whether it shared a published round by name."""
+
+    code: str
+    name: str
+    type: str
+    region: str
+    shares_by_name: bool
+
+
+#: At most this many councils answer a search: a name narrower than that finds the one wanted.
+MOST_FOUND = 50
+
+
+def find_councils(session: Session, text: str) -> list[CouncilFound]:
+    """Councils of the register whose name or code holds the text (any case), an exact code first, then by name.
+
+    The register is public, and so is sharing by name (published.csv names those councils); nothing here says
+    whether a council published otherwise.
+    """
+    wanted = text.strip().lower()
+    pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (select(Organisation.code, Organisation.name, Organisation.type, Organisation.region,
+                    Organisation.id.in_(named_councils()))
+             .where(or_(func.lower(Organisation.name).like(pattern, escape="\\"),
+                        func.lower(Organisation.code).like(pattern, escape="\\")))
+             .order_by(func.lower(Organisation.code) != wanted, Organisation.name)
+             .limit(MOST_FOUND))
+    return [CouncilFound(code, name, type_, region, bool(named))
+            for code, name, type_, region, named in session.execute(query).tuples()]
+
+
 # Targeting -----------------------------------------------------------------------------------------------------
 
 
