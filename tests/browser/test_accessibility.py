@@ -251,6 +251,12 @@ def analyst_home(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=2, name="The sector")).to_be_visible()
 
 
+def sector_figures_none_yet(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    expect(page.locator("#too-few")).to_contain_text("Figures are hidden until at least")
+
+
 def admin_home(page: Page, demo: Demo) -> None:
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Users and councils").click()
@@ -515,6 +521,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "move a round on": status_change,
     "facilitator's home": facilitator_home,
     "analyst's home": analyst_home,
+    "sector figures, too few councils yet": sector_figures_none_yet,
     "administration": admin_home,
     "invitation: create an account, with errors": invitation_new_account_with_errors,
     "invitation link not valid": invitation_unknown,
