@@ -133,6 +133,7 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("admin.library", "GET"): {**NOBODY, "admin": (200, 200)},
     ("admin.library", "POST"): {**NOBODY, "admin": (400, 400)},  # no file
     ("admin.version_page", "GET"): {**NOBODY, "admin": (200, 200)},
+    ("admin.version_preview", "GET"): {**NOBODY, "admin": (200, 200)},  # the first version's first section
     ("admin.change_version", "POST"): {**NOBODY, "admin": (302, 302)},  # offered already: nothing changes
     ("admin.diff_page", "GET"): {**NOBODY, "admin": (200, 200)},  # nothing chosen yet
     # An invitation link with an unknown token: the same for everyone, signed in or not.
@@ -165,6 +166,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
 WHAT = {"admin.change_user": "sign-out-everywhere", "admin.change_version": "offer"}
 #: Which questionnaire each page is tried with (the respondent submitted full-example).
 QUESTIONNAIRE = {"respond.results": "full-example"}
+#: Which section each page is tried with (the first version recorded is full-example's).
+SECTION = {"admin.version_preview": "strategy"}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -213,7 +216,8 @@ def test_role_by_route_matrix(fixture_app: Flask, places: Places, persona: str, 
                           "response_id": place.response_id, "invitation_id": place.invitation_id,
                           "what": WHAT.get(endpoint, "revoke"), "kind": "csv", "to": "in-review",
                           "token": "not-a-real-token",
-                          "section_id": "controls", "filename": "service.css", "fmt": "csv", "token_id": 1,
+                          "section_id": SECTION.get(endpoint, "controls"), "filename": "service.css", "fmt": "csv",
+                          "token_id": 1,
                           "version_id": version_id,
                           "questionnaire_id": QUESTIONNAIRE.get(endpoint, "staged-example")}
                 url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

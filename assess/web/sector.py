@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -23,7 +22,9 @@ from assess.reports.html import render_report_html
 from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import sector
 from assess.services.tokens import create_token, revoke, tokens_of
+from assess.web import paging
 from assess.web.access import council_or_404, current_user, login_required
+from assess.web.paging import page_number, pages_of
 from scoring import Questionnaire
 
 blueprint = Blueprint("sector", __name__)
@@ -254,20 +255,6 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
 PER_PAGE = 50
 
 
-def _pagination(number: int, pages: int) -> dict[str, object]:
-    """GOV.UK pagination links for page ``number`` of ``pages`` of the current address."""
-    # The address is built once and each page's number added to it: a url_for a page cost more than the list.
-    others: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
-    start = url_for(".targeting", **others) + ("&" if others else "?") + "page="
-
-    def href(n: int) -> str:
-        return f"{start}{n}"
-    return {"items": [{"number": n, "href": href(n), "current": n == number} for n in range(1, pages + 1)],
-            "previous": {"href": href(number - 1)} if number > 1 else None,
-            "next": {"href": href(number + 1)} if number < pages else None,
-            "landmarkLabel": "Pages of the list"}
-
-
 @blueprint.route("/sector/targeting")
 @login_required
 def targeting() -> ResponseReturnValue:
@@ -276,13 +263,11 @@ def targeting() -> ResponseReturnValue:
     table, pagination = None, None
     if report is not None:
         full = report.tables[0]
-        pages = max(1, -(-len(full.rows) // PER_PAGE))
-        number = request.args.get("page", "1")
-        if not number.isdigit() or not 1 <= int(number) <= pages:
-            abort(404)
-        start = (int(number) - 1) * PER_PAGE
+        pages = pages_of(len(full.rows), PER_PAGE)
+        number = page_number(pages)
+        start = (number - 1) * PER_PAGE
         table = replace(full, rows=full.rows[start:start + PER_PAGE])
-        pagination = _pagination(int(number), pages) if pages > 1 else None
+        pagination = paging.pagination(".targeting", number, pages, "Pages of the list")
     page = render_template("sector/targeting.html", report=report, table=table, pagination=pagination, form=form,
                            form_questionnaire=report.filters.get("Questionnaire") if report else None,
                            query=request.query_string.decode())
