@@ -463,6 +463,13 @@ def questionnaire_version(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("button", name="Retire this version")).to_be_visible()
 
 
+def questionnaire_preview(page: Page, demo: Demo) -> None:
+    questionnaire_version(page, demo)
+    page.get_by_role("link", name="Preview the questions as a respondent sees them").click()
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator(".govuk-caption-l")).to_contain_text("section 2 of")
+
+
 def compare_versions(page: Page, demo: Demo) -> None:
     questionnaire_library(page, demo)
     page.get_by_role("link", name="Compare two versions").click()
@@ -550,6 +557,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "questionnaire library": questionnaire_library,
     "questionnaire upload, with errors": questionnaire_upload_with_errors,
     "a questionnaire version": questionnaire_version,
+    "a questionnaire version previewed": questionnaire_preview,
     "compare two questionnaire versions": compare_versions,
     "accessibility statement": public_page("Accessibility statement", "/accessibility"),
     "privacy notice": public_page("Privacy notice", "/privacy"),
