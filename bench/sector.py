@@ -77,13 +77,28 @@ WITH ranked AS (
     AND ({sharing}) AND v.questionnaire_id = :questionnaire{where}
 ), counted AS (SELECT * FROM ranked WHERE rank {rank})
 """
+# Every published level, with whether its round counts in the figures (in the period, and in its year).
 PUBLISHED = """
+WITH eligible AS (
+  SELECT r.id AS response_id,
+         row_number() OVER (PARTITION BY a.organisation_id, v.questionnaire_id
+                            ORDER BY a.published_at DESC, a.id DESC) AS rank,
+         row_number() OVER (PARTITION BY a.organisation_id, v.questionnaire_id, {year}
+                            ORDER BY a.published_at DESC, a.id DESC) AS year_rank
+  FROM response r JOIN assessment a ON a.id = r.assessment_id
+  JOIN questionnaire_version v ON v.id = r.questionnaire_version_id
+  JOIN organisation o ON o.id = a.organisation_id
+  JOIN score s0 ON s0.response_id = r.id AND s0.section_id IS NULL
+  WHERE r.kind = 'consensus' AND a.status IN ('published', 'closed') AND a.published_at IS NOT NULL AND ({shared})
+)
 SELECT CASE WHEN a.sharing = 'named' THEN o.code ELSE '' END, CASE WHEN a.sharing = 'named' THEN o.name ELSE '' END,
-       CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.type ELSE '' END,
-       CASE WHEN a.sharing = 'named' OR p.type IS NOT NULL THEN o.region ELSE '' END,
+       CASE WHEN a.sharing = 'named' OR (p.type IS NOT NULL AND o.id NOT IN ({named})) THEN o.type ELSE '' END,
+       CASE WHEN a.sharing = 'named' OR (p.type IS NOT NULL AND o.id NOT IN ({named})) THEN o.region ELSE '' END,
        CASE WHEN a.sharing = 'named' THEN CAST(a.id AS VARCHAR) ELSE a.uid END, CAST(date(a.published_at) AS VARCHAR),
        v.questionnaire_id, v.version, coalesce(s.section_id, ''), s.level,
-       {labels}
+       {labels},
+       CASE WHEN r.id IN (SELECT response_id FROM eligible WHERE rank = 1) THEN 'yes' ELSE 'no' END,
+       CASE WHEN r.id IN (SELECT response_id FROM eligible WHERE year_rank = 1) THEN 'yes' ELSE 'no' END
 FROM response r JOIN assessment a ON a.id = r.assessment_id
 JOIN questionnaire_version v ON v.id = r.questionnaire_version_id
 JOIN organisation o ON o.id = a.organisation_id
@@ -163,7 +178,8 @@ def raw_queries(dialect: str, labels: str) -> dict[str, str]:
         "benchmark": benchmark,
         "api levels": levels.format(group="region"),
         "api targeting": targeting,
-        "api published.csv": PUBLISHED.format(labels=labels, open_places=OPEN_PLACES),
+        "api published.csv": PUBLISHED.format(labels=labels, open_places=OPEN_PLACES, named=NAMED, year=year,
+                                              shared=shared),
     }
 
 

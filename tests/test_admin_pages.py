@@ -280,3 +280,61 @@ def test_a_new_version_is_checked_staged_offered_retired_and_compared(fixture_ap
     assert re.search(r"Added\s*</strong>\s*Is it reviewed\?", text)
     assert re.search(r"Changed\s*</strong>\s*Section: Controls", text)
     assert admin.get("/admin/questionnaires/diff?from=x&to=99999").status_code == 400
+
+
+def test_users_are_listed_fifty_a_page_and_searched_across_pages(fixture_app: Flask, places: Places) -> None:
+    with fixture_app.app_context():
+        session = db.session()
+        session.add_all(User(email=f"person{n:03d}@example.org", name=f"Person {n:03d}") for n in range(120))
+        session.commit()
+        everyone = session.scalar(select(func.count(User.id)))
+    admin = signed_in_client(fixture_app, "admin")
+    first = admin.get("/admin/").get_data(as_text=True)
+    users = first[first.index('aria-label="Users"'):first.index('aria-label="Councils"')]
+    assert f"{everyone} users, 50 a page" in users and users.count('href="/admin/users/') == 50
+    # GOV.UK pagination: the first pages, then an ellipsis before the last.
+    assert 'class="govuk-pagination"' in first and "govuk-pagination__item--ellipses" not in first
+    last = (everyone + 49) // 50
+    assert f'href="/admin/?page={last}"' in first
+    third = admin.get("/admin/?page=3").get_data(as_text=True)
+    assert third[third.index('aria-label="Users"'):].count('href="/admin/users/') == everyone - 100
+    assert admin.get(f"/admin/?page={last + 1}").status_code == 404
+    assert admin.get("/admin/?page=nope").status_code == 404
+    # A search counts and pages what it finds; the pages keep the search.
+    found = admin.get("/admin/?q=person0").get_data(as_text=True)
+    assert "100 users found for ‘person0’, 50 a page" in found and 'href="/admin/?q=person0&amp;page=2"' in found
+
+
+def test_the_audit_log_names_its_subjects_and_gives_the_reason(fixture_app: Flask, places: Places) -> None:
+    with fixture_app.app_context():
+        session = db.session()
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assessment = session.get(Assessment, places.own.round_id)
+        assert lead is not None and assessment is not None
+        session.add_all([
+            AuditEvent(action="round-in-review", user_id=lead.id, subject=f"assessment:{assessment.id}",
+                       organisation_id=assessment.organisation_id,
+                       detail={"from": "published", "to": "in-review", "reason": "Published by mistake"}),
+            AuditEvent(action="sessions-ended", user_id=lead.id, subject=f"user:{lead.id}"),
+            AuditEvent(action="response-returned", user_id=lead.id, subject="response:999999"),
+        ])
+        session.commit()
+        title, council, name = assessment.title, assessment.organisation.name, lead.name
+    page = unescape(signed_in_client(fixture_app, "admin").get("/admin/audit").get_data(as_text=True))
+    assert f"{title}, {council}" in page and "Published by mistake" in page
+    assert f"{name} (lead@example.org)" in page and "response:999999 (deleted)" in page
+    assert f"assessment:{places.own.round_id}<" not in page
+
+
+def test_a_version_is_previewed_as_a_respondent_sees_it_without_server_paths(fixture_app: Flask,
+                                                                             places: Places) -> None:
+    admin = signed_in_client(fixture_app, "admin")
+    version = _version(fixture_app, "full-example", 1)
+    page = admin.get(f"/admin/questionnaires/versions/{version.id}").get_data(as_text=True)
+    assert "full.yaml" in page and str(VALID) not in page
+    preview = admin.get(f"/admin/questionnaires/versions/{version.id}/preview/strategy").get_data(as_text=True)
+    # The questions with their GOV.UK fields, and the way on to the next section; nothing to save.
+    assert 'name="has-strategy"' in preview and "Save and continue" not in preview
+    assert preview.count('method="post"') == 1  # signing out, in the header
+    assert f'href="/admin/questionnaires/versions/{version.id}/preview/delivery"' in preview
+    assert admin.get(f"/admin/questionnaires/versions/{version.id}/preview/nowhere").status_code == 404

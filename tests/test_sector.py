@@ -228,6 +228,13 @@ def test_an_anonymous_round_of_a_council_named_elsewhere_changes_no_figure(world
     before = _everything_shown(world)
     _publish(world.app, "NAMB", Sharing.ANONYMOUS, date(2026, 5, 1), 5)
     assert _everything_shown(world) == before
+    # In published.csv it is as an anonymous round in a closed place: no type or region (shown, the one anonymous
+    # round of an open place that never counts would be one of its few named councils), and never counted.
+    latest = [r for r in _published(world) if r["published_on"] == "2026-05-01"]
+    assert latest and {(r["council_code"], r["council_type"], r["region"], r["counted"]) for r in latest} == {
+        ("", "", "", "no")}
+    assert {r["counted"] for r in _published(world) if r["council_type"] == "District" and not r["council_code"]} == {
+        "yes"}
 
 
 def test_a_group_under_the_threshold_and_one_more_are_hidden(world: World) -> None:
@@ -278,7 +285,9 @@ def test_the_published_csv_keeps_its_contract_and_never_names_anonymous_councils
     response = world.app.test_client().get("/api/v1/sector/published.csv", headers=_token(world, world.analyst))
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0]) == CONTRACT_COLUMNS
+    # The contracted columns first, in order; new ones only ever after them.
+    assert list(rows[0])[:len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
+    assert list(rows[0]) == [*CONTRACT_COLUMNS, "counted", "counted_in_year"]
     overall = [r for r in rows if r["section"] == ""]
     # Every published, shared round (all of NAMA's), never the private one or the one in review.
     assert sorted((r["council_code"], r["published_on"], r["level"]) for r in overall) == [
@@ -713,3 +722,58 @@ def test_simulated_councils_lean_the_way_they_should(sector_app: Flask) -> None:
     shown = [g.gap for g in gaps if g.gap is not None]
     # Members are simulated as a little more generous than officers.
     assert shown and sum(shown) / len(shown) > 0
+
+
+def test_an_analyst_finds_a_council_by_name_or_code_with_links_only_where_it_shared_by_name(world: World) -> None:
+    client = _client(world, world.analyst)
+    page = client.get("/sector/councils?q=alpha").get_data(as_text=True)
+    assert "Alphaton" in page and 'href="/councils/NAMA/benchmark"' in page and 'href="/councils/NAMA/profile"' in page
+    # A council found by its code, that shared only anonymously: found (the register is public), nothing linked.
+    page = client.get(f"/sector/councils?q={ANONYMOUS_CODE.lower()}").get_data(as_text=True)
+    assert ANONYMOUS_NAME in page and "No round shared by name" in page and "/benchmark" not in page
+    # Wildcards are searched for as characters; an empty search is an error, with the field named.
+    assert "No council in the register" in client.get("/sector/councils?q=%25").get_data(as_text=True)
+    empty = client.get("/sector/councils?q=+")
+    assert empty.status_code == 400 and 'href="#q"' in empty.get_data(as_text=True)
+    # The targeting list links each council to its benchmark and profile.
+    targeting = client.get(f"/sector/targeting?questionnaire={QUESTIONNAIRE}").get_data(as_text=True)
+    assert f'href="/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}"' in targeting
+    assert 'href="/councils/NAMB/profile"' in targeting
+
+
+def test_an_analyst_reads_the_profile_of_a_council_that_shared_by_name_and_no_other(world: World) -> None:
+    client = _client(world, world.analyst)
+    page = client.get("/councils/NAMA/profile")
+    assert page.status_code == 200 and "Alphaton" in page.get_data(as_text=True)
+    for code in (ANONYMOUS_CODE, "PRIV", "NOPE"):
+        assert client.get(f"/councils/{code}/profile").status_code == 404
+    # The member of a council reads its published profile here too.
+    assert _client(world, world.respondent).get("/councils/NAMA/profile").status_code == 200
+
+
+def test_the_benchmark_marks_the_council_in_its_chart_and_table(world: World) -> None:
+    for number in range(3):
+        _add_council(world, f"NEAR{number}", f"Nearby {number}", "District", "North West")
+        _publish(world.app, f"NEAR{number}", Sharing.NAMED, date(2026, 1, 5), 3)
+    page = _client(world, world.analyst).get(f"/councils/NAMB/benchmark?questionnaire={QUESTIONNAIRE}")
+    text = page.get_data(as_text=True)
+    # NAMB's overall level is 2 (Basic): marked in the chart (a triangle named in the legend and the text
+    # alternative) and in the table's row of the overall level, in the column of its level.
+    assert "(This council&#x27;s level: Basic)" in text
+    overall = text[text.index('<th scope="row" class="govuk-table__header">Overall level'):]
+    overall = overall[:overall.index("</tr>")]
+    cells = overall.split("<td")[1:]
+    assert "this council" in cells[4 + 1] and all("this council" not in c for i, c in enumerate(cells) if i != 5)
+
+
+def test_an_empty_sector_says_in_one_sentence_why_figures_are_hidden(sector_app: Flask) -> None:
+    with sector_app.app_context():
+        session = db.session()
+        add_user(session, "analyst@example.org", "Analyst", PLACES_PASSWORD, (SiteRole.ANALYST,))
+        session.commit()
+    client = _client(World(sector_app, "analyst@example.org", ""), "analyst@example.org")
+    page = client.get(f"/sector/?questionnaire={QUESTIONNAIRE}").get_data(as_text=True)
+    assert "Figures are hidden until at least 3 councils have published" in page and "none has so far" in page
+    assert ">hidden<" not in page and "No figure (count" not in page
+    rules = client.get("/sector/rules").get_data(as_text=True)
+    assert "No figure (count" in rules and "counted_in_year" in rules

@@ -317,12 +317,13 @@ def overall_bars_svg(items: list[tuple[str, int | None, int]], *, id_prefix: str
 
 
 def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequence[int] | None]], *,
-               id_prefix: str | None = None) -> str:
+               id_prefix: str | None = None, marks: Sequence[int | None] = (), mark_label: str = "") -> str:
     """Stacked 100% bars: for each row (a group of councils), how many are in each category (levels, say).
 
     A row whose figures are hidden (None) is drawn as the words "Figures hidden (too few councils)".
     Each segment wide enough carries its count as text; the legend names the categories in order,
-    and the text alternative gives every count.
+    and the text alternative gives every count. ``marks`` gives, row by row, a category to point at with
+    a triangle (a council's own level), named ``mark_label`` in the legend.
     """
     prefix = id_prefix or f"shares-{_slug(title)}-{next(_ids)}"
     font, small = 13.0, 11.5
@@ -341,12 +342,20 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
                      f'<text x="{legend_x + 19:.1f}" y="{y + 11.5:.1f}" font-size="{small}" fill="{INK}">'
                      f"{_e(label)}</text>")
         legend_x += 34 + text_w
+    if any(mark is not None for mark in marks):
+        if legend_x + 22 + _text_width(mark_label, small) > width:
+            legend_x, y = 0.0, y + 20
+        parts.append(f'<path d="{_triangle_down(legend_x + 7, y + 7)}" fill="{INK}"/>'
+                     f'<text x="{legend_x + 19:.1f}" y="{y + 11.5:.1f}" font-size="{small}" fill="{INK}">'
+                     f"{_e(mark_label)}</text>")
     y += 30
     described: list[str] = []
-    for name, counts in rows:
+    for number, (name, counts) in enumerate(rows):
+        mark = marks[number] if number < len(marks) else None
         lines = _wrap(name, label_w, font, 3)
-        row_h = max(bar_h + 10, 16 * len(lines) + 8)
-        mid = y + row_h / 2
+        # Room above the bar for a mark.
+        row_h = max(bar_h + (18 if marks else 10), 16 * len(lines) + 8)
+        mid = y + row_h / 2 + (4 if marks else 0)
         parts.append(f'<text x="{label_w:.1f}" text-anchor="end" font-size="{font}" fill="{INK}">'
                      f"{_tspans(lines, label_w, mid - (len(lines) - 1) * 8 + 4.5, 16)}</text>")
         total = sum(counts) if counts is not None else 0
@@ -356,8 +365,10 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
             described.append(f"{name}: figures hidden")
         else:
             x = left
-            for count, colour in zip(counts, colours, strict=True):
+            for category, (count, colour) in enumerate(zip(counts, colours, strict=True)):
                 segment = bar_w * count / total
+                if category == mark:
+                    parts.append(f'<path d="{_triangle_down(x + segment / 2, mid - bar_h / 2 - 5)}" fill="{INK}"/>')
                 if segment > 0:
                     parts.append(f'<rect x="{x:.1f}" y="{mid - bar_h / 2:.1f}" width="{segment:.1f}" '
                                  f'height="{bar_h:.1f}" fill="{colour}" stroke="{INK}" stroke-width="1"/>')
@@ -367,11 +378,17 @@ def shares_svg(title: str, labels: Sequence[str], rows: Sequence[tuple[str, Sequ
                                      f'stroke-width="3" paint-order="stroke">{count}</text>')
                 x += segment
             described.append(f"{name}: " + ", ".join(f"{label} {count}" for label, count
-                                                       in zip(labels, counts, strict=True)))
+                                                       in zip(labels, counts, strict=True))
+                             + (f" ({mark_label}: {labels[mark]})" if mark is not None else ""))
         y += row_h
     height = y + 8
     desc = f"Stacked bar chart of {len(rows)} rows. " + "; ".join(described) + "."
     return _svg("shares", prefix, width, height, title, desc, parts)
+
+
+def _triangle_down(x: float, y: float, size: float = 6.0) -> str:
+    """An SVG path of a triangle pointing down at (x, y + size / 2): a mark above a bar."""
+    return f"M{x - size:.1f} {y - size / 2:.1f}H{x + size:.1f}L{x:.1f} {y + size / 2:.1f}Z"
 
 
 #: How every chart tells the groups apart: by shape as well as colour.

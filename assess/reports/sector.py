@@ -79,6 +79,13 @@ class Table:
     scale: tuple[tuple[int, str], ...] = field(default=())
     #: What an empty cell says on a page: a figure hidden by the rule, or (where nothing is hidden) none to show.
     blank: str = HIDDEN
+    #: Row by row, the column of a cell to mark on a page (a benchmarked council's own level), if any.
+    marks: tuple[int | None, ...] = field(default=())
+
+    @property
+    def summary_columns(self) -> list[int]:
+        """The columns a page or the PDF shows: the shares are the chart's proportions, and are in the exports."""
+        return [i for i, column in enumerate(self.columns) if not column.startswith("Share ")]
 
     def cells(self) -> list[list[str]]:
         """Every row as text for a page: empty cells say why, shares as percentages, means to two places."""
@@ -105,6 +112,13 @@ class Report:
     tables: list[Table]
     #: Whether the database holds a simulated sector (`assess simulate`), which every copy of the figures says.
     simulated: bool = False
+    #: Councils counted in all (None when the rule hides how many): the dashboard says when there are too few.
+    counted: int | None = None
+
+    @property
+    def too_few(self) -> bool:
+        """Whether too few councils count for any figure to show (straight after set-up, say)."""
+        return not self.counted
 
     @property
     def simulated_note(self) -> str | None:
@@ -165,7 +179,7 @@ def dashboard(session: Session, filters: Filters, questionnaire: Questionnaire, 
     tables.append(_distribution_table("years", f"{questionnaire.title}, {section_title}: levels by year", "Year",
                                       sector.by_year(session, filters, questionnaire, threshold), questionnaire))
     return Report(f"Sector figures: {questionnaire.title}", threshold, describe(filters), today, tables,
-                  sector.holds_simulated(session))
+                  sector.holds_simulated(session), counted=tables[0].rows[0][2])
 
 
 def describe(filters: Filters) -> dict[str, str]:
@@ -193,11 +207,19 @@ def benchmark_table(result: sector.Benchmark, questionnaire: Questionnaire) -> T
              questionnaire.label(d.median), questionnaire.label(d.lower_quartile),
              questionnaire.label(d.upper_quartile), *(d.levels[level] for level in questionnaire.levels))
             for section, d in result.group]
+    # Where the council's own level sits among the group's, row by row (the column of its level's count).
+    marks = tuple(questionnaire.levels.index(own) if (own := result.own.get(section)) in questionnaire.levels
+                  else None for section, _d in result.group)
     chart = shares_svg(f"{questionnaire.title}: levels of similar councils", labels,
                        [(titles.get(section, str(section)), [d.levels[lv] or 0 for lv in questionnaire.levels])
-                        for section, d in result.group])
+                        for section, d in result.group], marks=marks, mark_label="This council's level")
     return Table("benchmark", f"{questionnaire.title}: this council and {result.councils} similar councils",
-                 ("Section", "This council", "Median", "Lower quartile", "Upper quartile", *labels), rows, chart)
+                 ("Section", "This council", "Median", "Lower quartile", "Upper quartile", *labels), rows, chart,
+                 marks=tuple(None if mark is None else BENCHMARK_LEVELS_FROM + mark for mark in marks))
+
+
+#: The benchmark table's first column of counts at each level (after section, this council, median and quartiles).
+BENCHMARK_LEVELS_FROM = 5
 
 
 # Exports -------------------------------------------------------------------------------------------------------

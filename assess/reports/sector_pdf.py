@@ -63,8 +63,8 @@ def _table_part(table: Table) -> list[Flowable]:
     chart = _chart(table)
     if chart is not None:
         part += [chart, Spacer(1, 6)]
-    # The shares are the chart's proportions; an A4 page has no room for them beside the counts.
-    kept = [i for i, column in enumerate(table.columns) if not column.startswith("Share ")]
+    # An A4 page has no room for the shares beside the counts.
+    kept = table.summary_columns
     first = min(0.3, 2 / len(kept))
     rest = (1 - first) / max(1, len(kept) - 1)
     rows: list[list[Paragraph]] = [[_p(table.columns[i], "cell-head") for i in kept]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from assess.models import AuditEvent, Membership, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
@@ -86,13 +86,27 @@ def renew_invitation(session: Session, user: User, by: User, minutes: int) -> Is
     return issue_reset(session, user, minutes)
 
 
-def find_users(session: Session, words: str) -> list[User]:
-    """People whose name or email address contains every word typed (everyone, if nothing is), by name."""
-    query = select(User).options(selectinload(User.memberships).selectinload(Membership.organisation))
+def _matching(words: str) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     for word in words.lower().split():
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
-    return list(session.scalars(query.order_by(User.name, User.id)))
+        conditions.append(or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
+    return conditions
+
+
+def find_users(session: Session, words: str, offset: int = 0, limit: int | None = None) -> list[User]:
+    """People whose name or email address contains every word typed (everyone, if nothing is), by name.
+
+    ``offset`` and ``limit`` give one page of them (see :func:`count_users`).
+    """
+    query = (select(User).options(selectinload(User.memberships).selectinload(Membership.organisation))
+             .where(*_matching(words)).order_by(User.name, User.id).offset(offset).limit(limit))
+    return list(session.scalars(query))
+
+
+def count_users(session: Session, words: str) -> int:
+    """How many people :func:`find_users` finds for the words."""
+    return session.scalar(select(func.count(User.id)).where(*_matching(words))) or 0
 
 
 def _membership_detail(membership: Membership | None) -> dict[str, str] | None:

@@ -73,9 +73,10 @@ SUPPRESSION_RULE = (
     "that shared anonymously are never named. A round shared anonymously counts only if its council shared no "
     "published round by name and at least {threshold} councils of its type and region are named nowhere in the "
     "published levels, so that a figure could be any of them; otherwise it counts as private. Benchmarks compare "
-    "councils that shared by name only. In the published levels (the API's published.csv), a council that shared "
-    "anonymously also has its type and region left empty, unless at least {threshold} councils of that type in that "
-    "region are named nowhere in them, so that the type and region never narrow it down to fewer councils."
+    "councils that shared by name only. In the published levels (the API's published.csv), a round shared "
+    "anonymously also has its type and region left empty unless it may count (its council is named nowhere and at "
+    "least {threshold} councils of that type in that region are named nowhere in them), so that the type and region "
+    "never narrow it down to fewer councils; the column counted says which rows make the figures."
 )
 
 
@@ -525,6 +526,41 @@ def latest_published_response_id(organisation_id: int, questionnaire_id: str,
     )
 
 
+# Finding a council ---------------------------------------------------------------------------------------------
+
+
+class CouncilFound(NamedTuple):
+    """A council of the register matching a search, and whether it shared a published round by name."""
+
+    code: str
+    name: str
+    type: str
+    region: str
+    shares_by_name: bool
+
+
+#: At most this many councils answer a search: a name narrower than that finds the one wanted.
+MOST_FOUND = 50
+
+
+def find_councils(session: Session, text: str) -> list[CouncilFound]:
+    """Councils of the register whose name or code holds the text (any case), an exact code first, then by name.
+
+    The register is public, and so is sharing by name (published.csv names those councils); nothing here says
+    whether a council published otherwise.
+    """
+    wanted = text.strip().lower()
+    pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (select(Organisation.code, Organisation.name, Organisation.type, Organisation.region,
+                    Organisation.id.in_(named_councils()))
+             .where(or_(func.lower(Organisation.name).like(pattern, escape="\\"),
+                        func.lower(Organisation.code).like(pattern, escape="\\")))
+             .order_by(func.lower(Organisation.code) != wanted, Organisation.name)
+             .limit(MOST_FOUND))
+    return [CouncilFound(code, name, type_, region, bool(named))
+            for code, name, type_, region, named in session.execute(query).tuples()]
+
+
 # Targeting -----------------------------------------------------------------------------------------------------
 
 
@@ -624,7 +660,31 @@ def _targeting_query(filters: Filters, questionnaire_id: str, today: date, sort:
 # The published levels (one row per section and overall level) ---------------------------------------------------
 
 PUBLISHED_COLUMNS = ("council_code", "council_name", "council_type", "region", "round_id", "published_on",
-                     "questionnaire", "version", "section", "level", "label")
+                     "questionnaire", "version", "section", "level", "label", "counted", "counted_in_year")
+#: What each column of published.csv means: its data dictionary (README, OpenAPI description). New columns go at the
+#: end, and a column never changes its meaning, so scripts written against the file keep working.
+PUBLISHED_MEANINGS = {
+    "council_code": "The council's code in the register; empty for a round shared anonymously.",
+    "council_name": "The council's name; empty for a round shared anonymously.",
+    "council_type": "The council's type; empty for a round shared anonymously that counts as private in sector "
+                    "figures (ADR 0008, 0010): its council shared another round by name, or fewer than the threshold "
+                    "of councils of its type in its region are named nowhere in this file.",
+    "region": "The council's region; empty exactly when council_type is.",
+    "round_id": "The round's number; for a round shared anonymously, its random uid.",
+    "published_on": "The day the round was published (YYYY-MM-DD).",
+    "questionnaire": "The questionnaire's id.",
+    "version": "The questionnaire's version the round answered.",
+    "section": "The section's id; empty for the overall level.",
+    "level": "The agreed level (empty: none could be worked out).",
+    "label": "The level's label in that version of the questionnaire.",
+    "counted": "yes if the round counts in the sector figures asked for with the same filters (the dashboard, its "
+               "exports, the sector PDF and the API's levels): its council's latest round that counts in the period. "
+               "Every other row (an earlier round, or a round shared anonymously with its type and region empty) is "
+               "no. Counting the rows with yes by level, for one questionnaire and section (empty: overall), gives "
+               "each figure, before groups are hidden by the disclosure rule.",
+    "counted_in_year": "yes if the round counts in the levels by year: its council's latest round that counts "
+                       "published that year (in the period asked for).",
+}
 
 
 def named_councils() -> Select[tuple[int]]:
@@ -660,13 +720,18 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
     """The query for every published section and overall level of shared rounds, in PUBLISHED_COLUMNS.
 
     Councils that shared anonymously are unnamed, and their type and region are left empty (and never
-    match a type or region filter) where fewer than ``threshold`` councils of that type and region are
-    named nowhere (see :func:`open_places`).
+    match a type or region filter) where the round counts as private in figures: fewer than ``threshold``
+    councils of that type and region are named nowhere (see :func:`open_places`), or the council itself is
+    named somewhere. The last two columns say whether each row counts in the figures for the same filters.
     """
     named = Assessment.sharing == Sharing.NAMED
     places = open_places(threshold)
-    shown = or_(named, places.c.type.is_not(None))
-    conditions = _published_shared(replace(filters, type=None, region=None))
+    # An anonymous round's type and region are shown exactly where it may count in figures (ADR 0010): shown for a
+    # council named elsewhere, they would single it out among the few named councils of its place, since it would
+    # be the one anonymous round there that never counts.
+    shown = or_(named, and_(places.c.type.is_not(None), Organisation.id.not_in(named_councils())))
+    everywhere = replace(filters, section=None, type=None, region=None)
+    conditions = _published_shared(everywhere)
     if filters.type is not None:
         conditions += [Organisation.type == filters.type, shown]
     if filters.region is not None:
@@ -679,7 +744,9 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
                case((named, cast(Assessment.id, String)), else_=Assessment.uid),
                # The day as text in SQL (sessions run in UTC), rather than a timestamp per row in Python.
                cast(func.date(Assessment.published_at), String), QuestionnaireVersion.questionnaire_id,
-               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, level_labels(session))
+               QuestionnaireVersion.version, func.coalesce(Score.section_id, ""), Score.level, level_labels(session),
+               _counted_flag(counted(everywhere, threshold)),
+               _counted_flag(counted(everywhere, threshold, per_year=True)))
         .select_from(Response)
         .join(Assessment, Response.assessment_id == Assessment.id)
         .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
@@ -691,6 +758,11 @@ def published_levels(session: Session, filters: Filters, threshold: int) -> Sele
                   Score.section_id.is_not(None), Score.section_id)
     )
     return query
+
+
+def _counted_flag(shown: Subquery) -> ColumnElement[str]:
+    """yes for a row of a response that counts in figures (``shown``), no for any other: a column of published.csv."""
+    return case((Response.id.in_(select(shown.c.response_id)), "yes"), else_="no")
 
 
 SIMULATED_NOTE = ("These figures come from a simulated sector, made by the command assess simulate for demonstration "

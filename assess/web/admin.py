@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import PurePath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -31,6 +32,7 @@ from assess.policy import Action, require
 from assess.services import audit
 from assess.services.accounts import (
     AccountRefused,
+    count_users,
     find_users,
     invite_account,
     remove_membership,
@@ -70,10 +72,12 @@ from assess.web.forms import (
     QuestionnaireUploadForm,
     SiteRolesForm,
     UploadForm,
+    section_form_class,
     sentence,
     without_control_characters,
 )
-from assess.web.sections import parse_version
+from assess.web.paging import page_number, pages_of, pagination
+from assess.web.sections import parse_version, section_context
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -89,7 +93,15 @@ def home() -> str:
         Membership.organisation_id)).tuples().all())
     councils = [(council, members.get(council.id, 0))
                 for council in session.scalars(select(Organisation).order_by(Organisation.name))]
-    return render_template("admin/home.html", users=find_users(session, search), search=search, councils=councils)
+    found = count_users(session, search)
+    number = page_number(pages_of(found, USERS_PER_PAGE))
+    return render_template("admin/home.html", found=found, search=search, councils=councils,
+                           users=find_users(session, search, (number - 1) * USERS_PER_PAGE, USERS_PER_PAGE),
+                           pagination=pagination(".home", number, pages_of(found, USERS_PER_PAGE), "Pages of users"))
+
+
+#: People listed a page at a time (a simulated sector makes thousands of accounts).
+USERS_PER_PAGE = 50
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -270,7 +282,7 @@ def audit_page() -> str:
     """The audit log, newest first, filtered by person, council, action and date."""
     require(db.session(), current_user(), Action.ADMINISTER)
     audit_filter = _audit_filter()
-    rows = audit.events(db.session(), audit_filter)
+    rows = audit.readable(db.session(), audit.events(db.session(), audit_filter))
     return render_template("admin/audit.html", rows=rows, audit_filter=audit_filter,
                            actions=audit.actions(db.session()), page_size=audit.PAGE_SIZE, form=ConfirmForm())
 
@@ -446,7 +458,27 @@ def version_page(version_id: int) -> str:
     questionnaire = questionnaire_of(version)
     return render_template("admin/version.html", version=version, questionnaire=questionnaire,
                            questions=sum(len(section.questions) for section in questionnaire.sections),
+                           # The file's name only: where the server keeps it is no one's business here.
+                           source=PurePath(version.source).name if version.source else None,
                            rounds=rounds_using(session).get(version.id, []), others=others, confirm=ConfirmForm())
+
+
+@blueprint.route("/questionnaires/versions/<id:version_id>/preview/<section_id>")
+@login_required
+def version_preview(version_id: int, section_id: str) -> str:
+    """One section of a version as a respondent would see its questions (nothing can be saved)."""
+    version = _version_or_404(version_id)
+    questionnaire = questionnaire_of(version)
+    ids = [section.id for section in questionnaire.sections]
+    if section_id not in ids:
+        abort(404)
+    section = questionnaire.section(section_id)
+    number = ids.index(section_id)
+    return render_template("admin/preview.html", version=version,
+                           **{**section_context(questionnaire, section, {}), "hidden": set()},
+                           form=section_form_class(section)(formdata=None),
+                           previous=ids[number - 1] if number else None,
+                           next=ids[number + 1] if number + 1 < len(ids) else None)
 
 
 @blueprint.route("/questionnaires/versions/<id:version_id>/<any(offer, retire):what>", methods=["POST"])

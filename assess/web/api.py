@@ -13,19 +13,19 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, request, url_for
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db
-from assess.models import Assessment, AssessmentStatus, Organisation, Response, ResponseKind, User
-from assess.policy import Action, NotAllowed, allowed, require
+from assess.models import Assessment, Organisation, Response, ResponseKind, User
+from assess.policy import Action, NotAllowed, require
 from assess.services import sector
 from assess.services.responses import NotScored, stored_profile
 from assess.services.tokens import live_token, note_use
 from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
-from assess.web.sector import FilterError, read_filters, threshold
+from assess.web.sector import FilterError, published_round_for, read_filters, threshold
 from scoring import Questionnaire
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -178,13 +178,7 @@ def council_profile(code: str) -> HttpResponse:
     organisation = session.scalar(select(Organisation).filter_by(code=code))
     if organisation is None:
         raise NotAllowed(code)
-    rounds = session.scalars(
-        select(Assessment)
-        .where(and_(Assessment.organisation_id == organisation.id, Assessment.published_at.is_not(None),
-                    Assessment.status.in_((AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED))))
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc())
-    )
-    assessment = next((a for a in rounds if allowed(session, _user(), Action.VIEW_PUBLISHED_PROFILE, a)), None)
+    assessment = published_round_for(session, _user(), organisation)
     if assessment is None:
         raise NotAllowed(code)
     return _json({

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from assess.services.sector import PUBLISHED_MEANINGS
+
 _FILTERS: list[dict[str, Any]] = [
     {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "Only councils of this type."},
     {"name": "region", "in": "query", "schema": {"type": "string"}, "description": "Only councils in this region."},
@@ -61,13 +63,17 @@ def openapi_document(server: str) -> dict[str, Any]:
                 "parameters": [{"name": "questionnaire", "in": "query", "schema": {"type": "string"}}, *_FILTERS],
                 "responses": {"200": {
                     "description": "CSV with the columns council_code, council_name, council_type, region, round_id, "
-                                   "published_on, questionnaire, version, section, level, label; section is empty "
+                                   "published_on, questionnaire, version, section, level, label, counted, "
+                                   "counted_in_year (new columns are only ever added at the end); section is empty "
                                    "for the overall level, council_code and council_name for councils that shared "
                                    "anonymously. A council that shared anonymously also has council_type and region "
                                    "empty unless at least `threshold` councils (the same threshold as the levels) of "
-                                   "its type in its region are named nowhere in this file; such rows never match "
+                                   "its type in its region are named nowhere in this file and it is itself named "
+                                   "nowhere (else the round counts as private in the figures); such rows never match "
                                    "a type or region filter, and their round_id is the round's random uid rather "
-                                   "than its number.",
+                                   "than its number. The rows with counted = yes, counted by level, are the levels' "
+                                   "figures for the same filters before groups are hidden. Each column: "
+                                   + " ".join(f"{column}: {meaning}" for column, meaning in PUBLISHED_MEANINGS.items()),
                     "content": {"text/csv": {"schema": {"type": "string"}}}}, **_ERRORS},
             }},
             "/councils/{code}/profile": {"get": {

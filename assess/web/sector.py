@@ -6,21 +6,25 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db, questionnaire_library
-from assess.models import ApiToken, Assessment, Organisation, Sharing
+from assess.models import ApiToken, Assessment, AssessmentStatus, Organisation, Sharing, User
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
+from assess.reports.data import NoSubmittedResponse, build_report, respondent_chooser
+from assess.reports.html import render_report_html
 from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import sector
 from assess.services.tokens import create_token, revoke, tokens_of
+from assess.web import paging
 from assess.web.access import council_or_404, current_user, login_required
+from assess.web.paging import page_number, pages_of
 from scoring import Questionnaire
 
 blueprint = Blueprint("sector", __name__)
@@ -202,7 +206,7 @@ def dashboard() -> ResponseReturnValue:
     report = (tables.dashboard(db.session(), filters, questionnaire, threshold(), date.today())
               if questionnaire is not None else None)
     page = render_template("sector/dashboard.html", report=report, form=_form(questionnaire, filters, error),
-                           rule=sector.suppression_rule(threshold()), query=request.query_string.decode())
+                           threshold=threshold(), query=request.query_string.decode())
     return (page, 400) if error else page
 
 
@@ -251,20 +255,6 @@ def _targeting() -> tuple[tables.Report | None, FilterForm, FilterError | None]:
 PER_PAGE = 50
 
 
-def _pagination(number: int, pages: int) -> dict[str, object]:
-    """GOV.UK pagination links for page ``number`` of ``pages`` of the current address."""
-    # The address is built once and each page's number added to it: a url_for a page cost more than the list.
-    others: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
-    start = url_for(".targeting", **others) + ("&" if others else "?") + "page="
-
-    def href(n: int) -> str:
-        return f"{start}{n}"
-    return {"items": [{"number": n, "href": href(n), "current": n == number} for n in range(1, pages + 1)],
-            "previous": {"href": href(number - 1)} if number > 1 else None,
-            "next": {"href": href(number + 1)} if number < pages else None,
-            "landmarkLabel": "Pages of the list"}
-
-
 @blueprint.route("/sector/targeting")
 @login_required
 def targeting() -> ResponseReturnValue:
@@ -273,14 +263,13 @@ def targeting() -> ResponseReturnValue:
     table, pagination = None, None
     if report is not None:
         full = report.tables[0]
-        pages = max(1, -(-len(full.rows) // PER_PAGE))
-        number = request.args.get("page", "1")
-        if not number.isdigit() or not 1 <= int(number) <= pages:
-            abort(404)
-        start = (int(number) - 1) * PER_PAGE
+        pages = pages_of(len(full.rows), PER_PAGE)
+        number = page_number(pages)
+        start = (number - 1) * PER_PAGE
         table = replace(full, rows=full.rows[start:start + PER_PAGE])
-        pagination = _pagination(int(number), pages) if pages > 1 else None
+        pagination = paging.pagination(".targeting", number, pages, "Pages of the list")
     page = render_template("sector/targeting.html", report=report, table=table, pagination=pagination, form=form,
+                           form_questionnaire=report.filters.get("Questionnaire") if report else None,
                            query=request.query_string.decode())
     return (page, 400) if error else page
 
@@ -297,7 +286,7 @@ def targeting_export(fmt: str) -> ResponseReturnValue:
 
 #: A benchmarked council's rounds come with it, with only what the policy reads to tell whether it shares by name.
 COUNCIL_ROUNDS = joinedload(Organisation.assessments).load_only(Assessment.status, Assessment.published_at,
-                                                                 Assessment.sharing)
+                                                                 Assessment.sharing, Assessment.organisation_id)
 
 
 @blueprint.route("/councils/<code>/benchmark")
@@ -316,7 +305,75 @@ def benchmark(code: str) -> ResponseReturnValue:
     return render_template("sector/benchmark.html", organisation=organisation, questionnaire=questionnaire,
                            simulated_note=sector.SIMULATED_NOTE if sector.holds_simulated(session) else None,
                            result=result, table=tables.benchmark_table(result, questionnaire) if result.shown else None,
-                           own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id))
+                           own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id),
+                           # From the rounds loaded with the council, without asking the database again.
+                           profile_url=url_for(".profile", code=code) if any(
+                               a.published_at is not None and a.status in PUBLISHED
+                               and allowed(session, current_user(), Action.VIEW_PUBLISHED_PROFILE, a)
+                               for a in organisation.assessments) else None)
+
+
+def published_round_for(session: Session, user: User, organisation: Organisation) -> Assessment | None:
+    """The council's latest published round whose agreed profile the person may read (the page's and the API's)."""
+    rounds = session.scalars(
+        select(Assessment)
+        .where(Assessment.organisation_id == organisation.id, Assessment.published_at.is_not(None),
+               Assessment.status.in_(PUBLISHED))
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc())
+    )
+    return next((a for a in rounds if allowed(session, user, Action.VIEW_PUBLISHED_PROFILE, a)), None)
+
+
+PUBLISHED = (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)
+
+
+@blueprint.route("/councils/<code>/profile")
+@login_required
+def profile(code: str) -> ResponseReturnValue:
+    """A council's agreed profile in its latest published round the person may read (analysts: shared by name)."""
+    session = db.session()
+    organisation = session.scalar(select(Organisation).filter_by(code=code))
+    assessment = published_round_for(session, current_user(), organisation) if organisation is not None else None
+    if assessment is None:
+        abort(404)
+    try:
+        report = build_report(session, assessment, choose=respondent_chooser(current_user()))
+    except NoSubmittedResponse:
+        abort(404)
+    # Only the agreed answers, as every council member sees them: never who answered.
+    report = replace(report, respondents=(), respondents_hidden=True)
+    back = (url_for(".benchmark", code=code) if allowed(session, current_user(), Action.VIEW_BENCHMARK, organisation)
+            else None)
+    return render_report_html(report, back_url=back)
+
+
+@blueprint.route("/sector/councils")
+@login_required
+def councils() -> ResponseReturnValue:
+    """Find a council of the register by name or code, with its benchmark and profile when it shared by name."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    text = request.args.get("q")
+    error, found = None, None
+    if text is not None:
+        wanted = text.strip()
+        if not wanted:
+            error = "Enter part of a council's name or its code"
+        elif len(wanted) > 100 or not wanted.isprintable():
+            error = "Enter at most 100 characters of a council's name or code, with no control characters"
+        else:
+            found = sector.find_councils(db.session(), wanted)
+    page = render_template("sector/councils.html", text=text or "", found=found, error=error,
+                           most=sector.MOST_FOUND)
+    return (page, 400) if error else page
+
+
+@blueprint.route("/sector/rules")
+@login_required
+def rules() -> ResponseReturnValue:
+    """What counts in sector figures and which are hidden, on a page of its own."""
+    require(db.session(), current_user(), Action.VIEW_SECTOR)
+    return render_template("sector/rules.html", rule=sector.suppression_rule(threshold()), threshold=threshold(),
+                           meanings=sector.PUBLISHED_MEANINGS)
 
 
 @blueprint.route("/tokens/", methods=["GET", "POST"])

@@ -255,6 +255,12 @@ def analyst_home(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=2, name="The sector")).to_be_visible()
 
 
+def sector_figures_none_yet(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    expect(page.locator("#too-few")).to_contain_text("Figures are hidden until at least")
+
+
 def admin_home(page: Page, demo: Demo) -> None:
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Users and councils").click()
@@ -481,6 +487,13 @@ def questionnaire_version(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("button", name="Retire this version")).to_be_visible()
 
 
+def questionnaire_preview(page: Page, demo: Demo) -> None:
+    questionnaire_version(page, demo)
+    page.get_by_role("link", name="Preview the questions as a respondent sees them").click()
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator(".govuk-caption-l")).to_contain_text("section 2 of")
+
+
 def compare_versions(page: Page, demo: Demo) -> None:
     questionnaire_library(page, demo)
     page.get_by_role("link", name="Compare two versions").click()
@@ -539,6 +552,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "move a round on": status_change,
     "facilitator's home": facilitator_home,
     "analyst's home": analyst_home,
+    "sector figures, too few councils yet": sector_figures_none_yet,
     "administration": admin_home,
     "invitation: create an account, with errors": invitation_new_account_with_errors,
     "invitation link not valid": invitation_unknown,
@@ -570,6 +584,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "questionnaire library": questionnaire_library,
     "questionnaire upload, with errors": questionnaire_upload_with_errors,
     "a questionnaire version": questionnaire_version,
+    "a questionnaire version previewed": questionnaire_preview,
     "compare two questionnaire versions": compare_versions,
     "accessibility statement": public_page("Accessibility statement", "/accessibility"),
     "privacy notice": public_page("Privacy notice", "/privacy"),

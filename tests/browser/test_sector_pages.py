@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from assess import db, questionnaire_library
+from assess.models import Organisation
+from assess.services import sector
 from assess.services.organisations import import_register, organisation_by_code, read_register
 from assess.services.simulate import simulate
 from tests.browser.conftest import LEAD, Demo, LiveServer, PhonePage, demo_database, sign_in
@@ -96,7 +100,57 @@ def tokens_with_error(page: Page, demo: Demo) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def _named_council(demo: Demo) -> tuple[str, str]:
+    """The code and name of a simulated council that shared by name, with at least five of its type that did too."""
+    with demo.server.app.app_context():
+        session = db.session()
+        named = session.execute(select(Organisation.code, Organisation.name, Organisation.type)
+                                .where(Organisation.id.in_(sector.named_councils()))
+                                .order_by(Organisation.code)).tuples().all()
+    return next((code, name) for code, name, kind in named if sum(k == kind for _c, _n, k in named) > 6)
+
+
+def council_search(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    page.get_by_label("Find a council").fill("Simshire 1")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_role("heading", level=2)).to_contain_text("found")
+
+
+def council_search_with_error(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/councils?q=")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def rules(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    page.get_by_role("link", name="How sector figures are counted and hidden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How sector figures are counted and hidden")
+
+
+def analysts_benchmark(page: Page, demo: Demo) -> None:
+    code, _name = _named_council(demo)
+    sign_in(page, ANALYST)
+    page.goto(f"/councils/{code}/benchmark?questionnaire=cyber")
+    expect(page.get_by_text("This council's level", exact=True)).to_be_visible()
+
+
+def analysts_profile(page: Page, demo: Demo) -> None:
+    code, name = _named_council(demo)
+    sign_in(page, ANALYST)
+    page.goto(f"/councils/{code}/profile")
+    expect(page).to_have_title(re.compile(name))
+
+
 PAGES: dict[str, Callable[[Page, Demo], None]] = {
+    "find a council": council_search,
+    "find a council, with an error": council_search_with_error,
+    "how figures are counted and hidden": rules,
+    "benchmark, for an analyst": analysts_benchmark,
+    "a council's agreed profile, for an analyst": analysts_profile,
     "sector dashboard": dashboard,
     "sector dashboard with hidden groups": dashboard_filtered,
     "sector dashboard with a filter error": dashboard_with_error,
@@ -111,6 +165,27 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
 def test_sector_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
     visit(page, demo)
     assert_no_axe_violations(page)
+
+
+def test_an_analyst_finds_a_council_by_name_and_opens_its_benchmark_which_marks_it(page: Page, demo: Demo) -> None:
+    code, name = _named_council(demo)
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    page.get_by_label("Find a council").fill(name.lower())
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=f"Benchmark of {name}", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compared with similar councils")
+    expect(page.locator(".govuk-caption-l")).to_contain_text(name)
+    # Marked in the chart (a triangle, named in the legend and in the chart's text alternative) and in the table.
+    chart = page.locator("figure svg[role=img]")
+    expect(chart.get_by_text("This council's level", exact=True)).to_be_visible()
+    expect(chart.locator("desc")).to_contain_text("(This council's level: ")
+    overall = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Overall level"))
+    expect(overall.locator("strong")).to_have_count(1)
+    expect(overall.locator("strong")).to_contain_text("this council's level")
+    # Its agreed profile is a link away.
+    page.get_by_role("link", name=f"Agreed profile of {name}").click()
+    expect(page).to_have_title(re.compile(name))
 
 
 @pytest.mark.parametrize(("visit", "width"), phone_cases(PAGES, ("sector dashboard", "benchmark")))
