@@ -378,21 +378,32 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     assert "respondent@example.org" in signed_in_client(fixture_app, "admin").get("/admin/").get_data(as_text=True)
 
 
-def test_the_section_page_checks_a_required_comment_and_says_where_it_is(fixture_app: Flask,
-                                                                         places: Places) -> None:
+def test_save_later_keeps_an_answer_whose_required_comment_is_missing(fixture_app: Flask, places: Places) -> None:
     lead = signed_in_client(fixture_app, "lead")
     url = round_url(places, "full-example", "delivery")
     page = lead.get(url).get_data(as_text=True)
-    assert "Full example: section 2 of 2" in page and "Needed before you can submit." in page
-    missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": ""})
+    assert "Full example: section 2 of 2" in page and "Needed beside your answer to complete this section." in page
+    later = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "", "action": "later"})
+    assert later.status_code == 302 and later.headers["Location"] == round_url(places, "")
+    assert 'value="in-house" checked' in lead.get(url).get_data(as_text=True)  # the answer was kept
+    tasks = lead.get(round_url(places, "")).get_data(as_text=True)
+    assert re.search(r"Delivery</a>.*?In progress", tasks, re.S)
+
+
+def test_completing_a_section_saves_it_then_names_the_missing_comment_in_full(fixture_app: Flask,
+                                                                            places: Places) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    url = round_url(places, "full-example", "delivery")
+    missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "", "action": "continue"})
     html = missing.get_data(as_text=True)
     assert missing.status_code == 400 and "govuk-error-summary" in html
+    assert "Your answers have been saved. Before this section is complete:" in html
     assert "Add a comment or evidence for your answer to ‘How are services mainly delivered?’" in html
-    assert 'value="in-house" checked' in html  # what was chosen is kept
-    saved = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "The 2026 review.",
-                             "action": "later"})
-    assert saved.status_code == 302
-    assert "Your answers have been saved" in lead.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'value="in-house" checked' in html and 'value="in-house" checked' in lead.get(url).get_data(as_text=True)
+    # The page shown again carries the section's new version: saving it again is no conflict.
+    done = lead.post(url, data={**hidden_fields(html), "delivery-model": "in-house",
+                                "delivery-model--comment": "The 2026 review.", "action": "continue"})
+    assert done.status_code == 302
 
 
 def test_submitting_shows_a_panel_that_says_what_happens_next(fixture_app: Flask, places: Places) -> None:

@@ -282,6 +282,18 @@ def return_response(session: Session, response: Response, by: User, message: str
     session.flush()
 
 
+def missing_in_section(response: Response, section_id: str) -> list[tuple[str, str]]:
+    """What stops one section of a response being complete: each question (id) missing an answer or its comment.
+
+    Saving never asks this (an answer given is always kept, whatever else is missing); completing a section and
+    submitting do.
+    """
+    questionnaire = questionnaire_for(response)
+    in_section = {q.id for q in _section(questionnaire, section_id).questions}
+    return [(question.id, reason) for question, reason in missing_answers(questionnaire, answers_of(response))
+            if question.id in in_section]
+
+
 def _raise_if_incomplete(questionnaire: Questionnaire, response: Response) -> None:
     missing = missing_answers(questionnaire, answers_of(response))
     if missing:

@@ -59,6 +59,7 @@ from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import (
     AGREEING,
     hidden_by_earlier_pages,
+    incomplete_section,
     missing_answer_errors,
     parse_version,
     section_context,
@@ -181,6 +182,8 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
         session.rollback()
         flash(f"{sentence(str(locked))}.")
         return redirect(url_for(".overview", code=code, round_id=round_id))
+    if request.form.get("action") != "later" and incomplete_section(form, section, target):
+        return render_template("section.html", form=form, saved=True, **page), 400
     ids = [s.id for s in questionnaire.sections]
     following = ids[ids.index(section.id) + 1:]
     if following and request.form.get("action") != "later":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,7 +43,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from assess.answers import NOT_APPLICABLE, AnswerError, coerce_value
+from assess.answers import COMMENT_MISSING, NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
 from assess.services.users import email_problem
 from scoring import Answer
@@ -558,8 +558,9 @@ def _not_applicable(form: SectionForm, question: Question) -> bool:
 def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -> dict[str, Answer]:
     """The section's answers from a posted form; bad values become field errors (nothing is dropped).
 
-    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had. A
-    required comment missing beside an answer is an error here, not first when submitting.
+    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had. What is
+    missing (an answer, a required comment) is no error here: it is saved as it is, and `mark_missing` says so
+    when the section is completed.
     """
     answers: dict[str, Answer] = {}
     for question in section.questions:
@@ -572,11 +573,19 @@ def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -
         except AnswerError as error:
             field.errors = [*field.errors, sentence(str(error))]
             continue
-        if question.comment == "required" and answer.is_given and not (comment or "").strip():
-            form[question.id + COMMENT_SUFFIX].errors = [
-                f"Add a comment or evidence for your answer to ‘{_short(question.text)}’"]
         answers[question.id] = answer
     return answers
+
+
+def mark_missing(form: SectionForm, section: Section, missing: Sequence[tuple[str, str]]) -> None:
+    """Put each missing answer or comment (from services.responses.missing_in_section) on its field, in full."""
+    questions = {q.id: q for q in section.questions}
+    for question_id, reason in missing:
+        text = questions[question_id].text
+        if reason == COMMENT_MISSING and question_id + COMMENT_SUFFIX in form:
+            form[question_id + COMMENT_SUFFIX].errors = [f"Add a comment or evidence for your answer to ‘{text}’"]
+        else:
+            form[question_id].errors = [f"Answer ‘{text}’"]
 
 
 def _read_answer(form: SectionForm, question: Question, raw: Any, comment: str | None) -> Answer:
@@ -585,10 +594,6 @@ def _read_answer(form: SectionForm, question: Question, raw: Any, comment: str |
     if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
         return Answer(None, comment=comment)
     return Answer(coerce_value(question, raw), comment=comment)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
 
 def sentence(message: str) -> str:

@@ -53,6 +53,7 @@ from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import (
     RESPONDING,
     hidden_by_earlier_pages,
+    incomplete_section,
     missing_answer_errors,
     parse_version,
     section_context,
@@ -225,8 +226,8 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     try:
         if shown_at is None:  # a page whose version cannot be read is treated as out of date
             raise EditConflict(section.id)
-        save_section(session, page.response_for_saving(), section.id, changes, current_user(),
-                     expected_version=shown_at)
+        response = page.response_for_saving()
+        save_section(session, response, section.id, changes, current_user(), expected_version=shown_at)
         session.commit()
     except EditConflict:
         session.rollback()
@@ -237,6 +238,8 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     except ResponseLocked:
         session.rollback()
         return _locked(page)
+    if request.form.get("action") != "later" and incomplete_section(form, section, response):
+        return render_template("section.html", **_section_page(page, section, form, stored, saved=True)), 400
     return redirect(_after_save(code, round_id, questionnaire, section.id))
 
 
@@ -252,7 +255,7 @@ def _locked(page: _Page) -> ResponseReturnValue:
 
 
 def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
-                  conflict: str | None = None) -> dict[str, object]:
+                  conflict: str | None = None, saved: bool = False) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
     code, round_id = page.organisation.code, page.assessment.id
     previous = page.previous if request.method == "GET" \
@@ -262,6 +265,7 @@ def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapp
         {"href": url_for(".round_tasks", code=code, round_id=round_id), "text": "Back to your task list"}
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
             "wording": RESPONDING, "back": back, "last_time": last_time(previous, page.questionnaire, section),
+            "saved": saved,
             **section_context(page.questionnaire, section, stored)}
 
 
