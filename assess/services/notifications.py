@@ -8,6 +8,7 @@ from assess.mail import Email, compose, external_url
 from assess.models import Assessment, InvitedAs, Response, User
 from assess.services.invitations import Issued
 from assess.services.passwords import IssuedReset
+from assess.services.rounds import SHARING_NAMES
 
 
 def invitation_email(issued: Issued, inviter: User) -> Email:
@@ -32,6 +33,16 @@ def reminder_email(user: User, assessment: Assessment) -> Email:
         "reminder", user.email, f"Reminder: {assessment.organisation.name}’s self-assessment", name=user.name,
         council=assessment.organisation.name, round=assessment.title, closes_on=assessment.closes_on,
         link=external_url("respond.round_tasks", code=assessment.organisation.code, round_id=assessment.id),
+    )
+
+
+def published_email(user: User, assessment: Assessment) -> Email:
+    """Telling a participant that the council's agreed results are published, with a link to its agreed profile."""
+    return compose(
+        "published", user.email, f"{assessment.organisation.name}’s self-assessment results are published",
+        name=user.name, council=assessment.organisation.name, round=assessment.title,
+        sharing=SHARING_NAMES[assessment.sharing],
+        link=external_url("respond.profile", code=assessment.organisation.code, round_id=assessment.id),
     )
 
 
