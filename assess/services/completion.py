@@ -1,4 +1,4 @@
-"""Completion: who has answered what in a round, counts by group, and reminders to those who have not."""
+"""Completion: who of the people asked has answered what in a round, counts by group, and reminders to the rest."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from assess.models import (
     AssessmentQuestionnaire,
     AssessmentStatus,
     AuditEvent,
-    Membership,
     OrganisationRole,
     Reminder,
     RespondentGroup,
@@ -25,6 +24,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
+from assess.services.participants import asked
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of, section_progress
 from scoring import Questionnaire
@@ -54,7 +54,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class PersonProgress:
-    """A member of the council and their progress with each questionnaire of the round."""
+    """A person asked in the round and their progress with each questionnaire of it."""
 
     user: User
     group: RespondentGroup
@@ -122,10 +122,10 @@ STATES: dict[str, Callable[[PersonProgress], bool]] = {
 def completion(session: Session, assessment: Assessment, by: User) -> Completion:
     """Who has answered what in a round (the lead and the round's facilitators may see it)."""
     require(session, by, Action.VIEW_RESPONSES, assessment)
+    who = asked([assessment.id]).subquery()
     members = session.execute(
-        select(Membership, User).join(User).where(Membership.organisation_id == assessment.organisation_id,
-                                                  User.active.is_(True)).order_by(User.name)
-    ).all()
+        select(User, who.c.group, who.c.role).join(who, who.c.user_id == User.id).order_by(User.name, User.id)
+    ).tuples().all()
     responses = session.scalars(
         select(Response).where(Response.assessment_id == assessment.id, Response.kind == ResponseKind.INDIVIDUAL)
         .options(selectinload(Response.answers))
@@ -134,17 +134,17 @@ def completion(session: Session, assessment: Assessment, by: User) -> Completion
     links = list(assessment.questionnaires)
     questionnaires = tuple(questionnaire_of(link.questionnaire_version) for link in links)
     people = []
-    for membership, user in members:
+    for user, group, role in members:
         progress = []
         for link, questionnaire in zip(links, questionnaires, strict=True):
             response = by_person.get((user.id, link.questionnaire_version_id))
             progress.append(_progress(questionnaire, response))
-        people.append(PersonProgress(user, membership.group, membership.role, tuple(progress)))
+        people.append(PersonProgress(user, group, role, tuple(progress)))
     return Completion(questionnaires, tuple(people))
 
 
 def finished_counts(session: Session, assessments: Sequence[Assessment], by: User) -> dict[int, tuple[int, int]]:
-    """For each round: how many of its council's active members have submitted every questionnaire, of how many.
+    """For each round: how many of the people asked in it have submitted every questionnaire, of how many.
 
     The figure a home page shows beside each round it lists, for all of them in one statement
     (``completion`` works out everyone's progress section by section: for the round's own page).
@@ -152,10 +152,8 @@ def finished_counts(session: Session, assessments: Sequence[Assessment], by: Use
     for assessment in assessments:
         require(session, by, Action.VIEW_RESPONSES, assessment)
     ids = [a.id for a in assessments]
-    members = (select(Assessment.id.label("round_id"), Membership.user_id)
-               .join(Membership, Membership.organisation_id == Assessment.organisation_id)
-               .join(User, User.id == Membership.user_id)
-               .where(Assessment.id.in_(ids), User.active.is_(True)).subquery())
+    who = asked(ids).subquery()
+    members = select(who.c.assessment_id.label("round_id"), who.c.user_id).subquery()
     offered = (select(AssessmentQuestionnaire.assessment_id, func.count().label("count"))
                .where(AssessmentQuestionnaire.assessment_id.in_(ids))
                .group_by(AssessmentQuestionnaire.assessment_id).subquery())
