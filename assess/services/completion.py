@@ -186,25 +186,43 @@ def _progress(questionnaire: Questionnaire, response: Response | None) -> Progre
                     response.id if response else None)
 
 
-def people_to_remind(session: Session, assessment: Assessment, by: User) -> tuple[list[User], int]:
-    """Record a reminder for everyone who has not submitted everything and was not reminded in the last day.
+@dataclass(frozen=True)
+class ReminderDue:
+    """A participant with something unfinished: what they still have to do, and whether one went out today."""
 
-    Returns the people to email, and how many were left out because they had a reminder recently.
-    """
+    user: User
+    unfinished: tuple[str, ...]  # the titles of their questionnaires not yet submitted
+    reminded_recently: bool  # reminded within REMINDER_GAP, so not emailed again now
+
+
+def reminder_plan(session: Session, assessment: Assessment, by: User) -> list[ReminderDue]:
+    """Who a reminder would go to now: the round's participants with something unfinished (the sender only if asked)."""
     require(session, by, Action.MANAGE_ROUND, assessment)
     if assessment.status != AssessmentStatus.OPEN:
         raise ValueError("this round is no longer taking answers, so there is nobody to remind")
     since = utcnow() - REMINDER_GAP
     recent = set(session.scalars(select(Reminder.user_id).where(Reminder.assessment_id == assessment.id,
                                                                Reminder.sent_at > since)))
-    unfinished = [p.user for p in completion(session, assessment, by).people if not p.finished]
-    due = [user for user in unfinished if user.id not in recent]
-    session.add_all(Reminder(assessment_id=assessment.id, user_id=user.id) for user in due)
+    result = completion(session, assessment, by)
+    return [ReminderDue(person.user, tuple(q.title for q, p in zip(result.questionnaires, person.progress, strict=True)
+                                           if p.status != "submitted"), person.user.id in recent)
+            for person in result.people if not person.finished]
+
+
+def people_to_remind(session: Session, assessment: Assessment, by: User) -> tuple[list[ReminderDue], int]:
+    """Record a reminder for every participant with something unfinished who was not reminded in the last day.
+
+    Returns those to email (each with what they still have to do), and how many were left out because
+    they had a reminder recently.
+    """
+    plan = reminder_plan(session, assessment, by)
+    due = [item for item in plan if not item.reminded_recently]
+    session.add_all(Reminder(assessment_id=assessment.id, user_id=item.user.id) for item in due)
     if due:
         session.add(AuditEvent(action="reminders-sent", user_id=by.id, organisation_id=assessment.organisation_id,
-                               subject=f"assessment:{assessment.id}", detail={"to": [u.email for u in due]}))
+                               subject=f"assessment:{assessment.id}", detail={"to": [d.user.email for d in due]}))
     session.flush()
-    return due, len(unfinished) - len(due)
+    return due, len(plan) - len(due)
 
 
 def completion_csv_rows(result: Completion, people: Sequence[PersonProgress]) -> list[list[str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, delete, exists, select
+from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from assess.db import insert_unless_exists
@@ -135,22 +135,22 @@ def carry_over(session: Session, assessment: Assessment, previous: Assessment, b
     return added
 
 
-def has_answered(session: Session, assessment: Assessment, user: User) -> bool:
-    """Whether a person has saved any answer (or submitted anything) in the round."""
-    own = select(Response.id).where(Response.assessment_id == assessment.id, Response.respondent_id == user.id,
-                                    Response.kind == ResponseKind.INDIVIDUAL)
-    return bool(session.scalar(select(
-        exists(own.where(Response.status != ResponseStatus.NOT_STARTED))
-        | exists(select(Answer.id).where(Answer.response_id.in_(own))))))
+def who_answered(session: Session, assessment: Assessment) -> set[int]:
+    """The people who have saved any answer (or submitted anything) in the round: they cannot be removed."""
+    individual = (Response.assessment_id == assessment.id, Response.kind == ResponseKind.INDIVIDUAL)
+    saved = select(Response.respondent_id).join(Answer, Answer.response_id == Response.id).where(*individual)
+    moved_on = select(Response.respondent_id).where(*individual, Response.status != ResponseStatus.NOT_STARTED)
+    return {user_id for user_id in session.scalars(saved.union(moved_on)) if user_id is not None}
 
 
 def remove(session: Session, assessment: Assessment, user: User, by: User) -> None:
     """Stop asking a person who has not answered anything in the round (their empty responses go too)."""
     require(session, by, Action.MANAGE_ROUND, assessment)
+    _require_open(assessment, "removed from it")
     participant = session.scalar(select(Participant).filter_by(assessment_id=assessment.id, user_id=user.id))
     if participant is None:
         raise ParticipantRefused(f"{user.name} is not asked in this round")
-    if has_answered(session, assessment, user):
+    if user.id in who_answered(session, assessment):
         raise ParticipantRefused(f"{user.name} has already answered, so they stay in the round")
     session.execute(delete(Response).where(Response.assessment_id == assessment.id, Response.respondent_id == user.id,
                                            Response.kind == ResponseKind.INDIVIDUAL))
