@@ -19,8 +19,8 @@ from werkzeug.security import generate_password_hash
 from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
 from assess.migrations import rebuild
-from assess.models import Assessment, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
-from assess.services import users
+from assess.models import Assessment, JoinedBy, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
+from assess.services import participants, users
 from assess.services.agreement import agreed_response
 from assess.services.demo import demo_answers
 from assess.services.invitations import Invitee, invite
@@ -195,6 +195,7 @@ def places(fixture_app: Flask) -> Places:
         for assessment, respondent, lead in ((own_round, people["respondent"], people["lead"]),
                                              (other_round, people["other-lead"], people["other-lead"])):
             full = assessment.questionnaires[0].questionnaire_version
+            participants.join(session, assessment, respondent, RespondentGroup.MEMBER, JoinedBy.ADDED, lead)
             response = individual_response(session, assessment, full, respondent, "member")
             answers = {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All of it.")}
             save_answers(session, response, answers, respondent)

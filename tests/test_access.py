@@ -35,7 +35,8 @@ PERSONAS = ("anonymous", "respondent", "lead", "facilitator", "analyst", "admin"
 ALL = dict.fromkeys(PERSONAS)
 MEMBERS_AND_FACILITATOR = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
                            "facilitator": (200, 404), "analyst": (404, 404), "admin": (404, 404)}
-ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
+# Only the round's participants answer it: the respondent is asked in the own round, its lead is not.
+ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (404, 404),
              "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
 NOBODY = {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)}
 LEAD_ONLY = {**NOBODY, "lead": (200, 404)}
@@ -71,14 +72,13 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302),
                               "respondent": (302, 302)},
     ("respond.council", "GET"): MEMBERS_AND_FACILITATOR,
-    # A facilitator does not answer: the round's page for them is the management page.
-    ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404)},
+    # Nor does a facilitator, nor a lead not asked: the round's page for them is the management page.
+    ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404), "lead": (302, 404)},
     ("respond.section", "GET"): ANSWERING,
-    ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404), "lead": (302, 404)},  # saved, onwards
+    ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404)},  # saved, onwards
     ("respond.check", "GET"): ANSWERING,
-    ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404), "lead": (400, 404)},  # not complete yet
-    # The respondent submitted full-example; the lead has not, so goes to check their answers first.
-    ("respond.results", "GET"): {**ANSWERING, "lead": (302, 404)},
+    ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404)},  # not complete yet
+    ("respond.results", "GET"): ANSWERING,  # the respondent submitted full-example
     ("respond.profile", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf_status", "GET"): MEMBERS_AND_FACILITATOR,

@@ -204,10 +204,24 @@ class FacilitatorForm(Form):
     """A facilitator to invite (or assign, if they already have an account) by email."""
 
     email = StringField("Facilitator’s email address", widget=GovTextInput(), filters=[_stripped],
+                        description="Someone who already facilitates here is assigned straight away and told by "
+                                    "email; anyone else is sent an invitation",
                         validators=[InputRequired("Enter the facilitator’s email address"), _usable_email])
     name = StringField("Their name (optional)", widget=GovTextInput(), filters=[_stripped],
                        validators=[Length(max=200)])
     submit = SubmitField("Invite the facilitator", widget=GovSubmitInput())
+
+
+class AddParticipantsForm(Form):
+    """Council members to ask in a round: chosen by name, or everyone in some groups."""
+
+    people = SelectMultipleField("Choose people by name", widget=GovCheckboxesInput(),
+                                 description="Members of the council who are not asked in this round yet",
+                                 validators=[Optional()])
+    groups = SelectMultipleField("Or add everyone in a group", widget=GovCheckboxesInput(), choices=GROUP_CHOICES,
+                                 description="Every member of the council in the group who is not asked yet",
+                                 validators=[Optional()])
+    submit = SubmitField("Add to the round", widget=GovSubmitInput())
 
 
 class StatusForm(Form):

@@ -35,6 +35,7 @@ from assess.reports.html import render_report_body, render_report_page
 from assess.reports.profile_cache import cached_body, content_key
 from assess.services.agreement import EarlierAnswers, last_time, own_answers, previous_agreed
 from assess.services.completion import finished_counts
+from assess.services.participants import group_of
 from assess.services.responses import (
     EditConflict,
     Incomplete,
@@ -150,7 +151,9 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
     session = db.session()
     user = current_user()
     if not allowed(session, user, Action.ANSWER, assessment):
-        return redirect(url_for("manage.round_page", code=code, round_id=round_id))
+        # Someone not asked in the round: whoever runs it to its page, a colleague to its published profile.
+        overseer = allowed(session, user, Action.VIEW_RESPONSES, assessment)
+        return redirect(url_for("manage.round_page" if overseer else ".profile", code=code, round_id=round_id))
     progress = tasks(session, assessment, user)
     return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
                            tasks=progress, open=assessment.status == AssessmentStatus.OPEN,
@@ -181,10 +184,9 @@ class _Page:
         """The person's own response, created by their first save (never by showing a page: only read for saving)."""
         if self.response is not None:
             return self.response
-        membership = next((m for m in current_user().memberships
-                           if m.organisation_id == self.assessment.organisation_id), None)
+        group = group_of(db.session(), self.assessment, current_user())
         return individual_response(db.session(), self.assessment, self.link.questionnaire_version, current_user(),
-                                   membership.group if membership else None)
+                                   group.value if group else None)
 
 
 def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | None = None,
