@@ -75,7 +75,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     # Nor does a facilitator, nor a lead not asked: the round's page for them is the management page.
     ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404), "lead": (302, 404)},
     ("respond.section", "GET"): ANSWERING,
-    ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404)},  # saved, onwards
+    # Saved, but the section is not complete: the page again, saying what is missing.
+    ("respond.section", "POST"): {**ANSWERING, "respondent": (400, 404)},
     ("respond.check", "GET"): ANSWERING,
     ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404)},  # not complete yet
     ("respond.results", "GET"): ANSWERING,  # the respondent submitted full-example
@@ -100,6 +101,9 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("manage.remind", "POST"): {**NOBODY, "lead": (302, 404)},
     ("manage.status_page", "GET"): LEAD_ONLY,
     ("manage.status_page", "POST"): {**NOBODY, "lead": (302, 404)},
+    # Only a published round's sharing changes on its own: the lead is sent back to the (open) round's page.
+    ("publication.sharing_page", "GET"): {**NOBODY, "lead": (302, 404)},
+    ("publication.sharing_page", "POST"): {**NOBODY, "lead": (302, 404)},
     # An admin may assign a facilitator to any council's round, as the council's lead may to its own.
     ("manage.facilitators_page", "GET"): {**LEAD_ONLY, "admin": (200, 200)},
     ("manage.facilitators_page", "POST"): {**NOBODY, "lead": (302, 404), "admin": (302, 302)},  # invites the email
@@ -107,7 +111,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.overview", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.divergence_page", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.agree_section", "GET"): LEAD_AND_FACILITATOR,
-    ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # saved
+    # Saved, but the section is not complete: the page again, saying what is missing.
+    ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},
     ("facilitate.confirm", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.confirm", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},  # not complete
     ("facilitate.targets", "GET"): LEAD_AND_FACILITATOR,

@@ -38,6 +38,7 @@ from assess.web import (
     manage,
     pages,
     participants,
+    publication,
     respond,
     sector,
 )
@@ -177,6 +178,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(participants.blueprint)
+    app.register_blueprint(publication.blueprint)
     app.register_blueprint(invitations.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(facilitate.blueprint)

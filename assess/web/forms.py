@@ -224,19 +224,28 @@ class AddParticipantsForm(Form):
     submit = SubmitField("Add to the round", widget=GovSubmitInput())
 
 
+#: The ways a published round can be shared, as radios.
+SHARING_CHOICES = [SelectChoice("private", "Not shared: only the council sees them"),
+                   SelectChoice("anonymous", "Shared with the sector without the council’s name"),
+                   SelectChoice("named", "Shared with the sector by name")]
+
+
 class StatusForm(Form):
     """Moving a round on or back: why (when undoing a step), and how it is shared (when publishing)."""
 
     reason = TextAreaField("Why is this step being undone?", widget=GovTextArea(),
                            validators=[Length(max=2000, message="Use 2,000 characters or fewer")])
-    sharing = RadioField(
-        "How should the published results be shared?", widget=GovRadioInput(),
-        choices=[SelectChoice("private", "Not shared: only the council sees them"),
-                 SelectChoice("anonymous", "Shared with the sector without the council’s name"),
-                 SelectChoice("named", "Shared with the sector by name")],
-        validators=[Optional()],
-    )
+    sharing = RadioField("How should the published results be shared?", widget=GovRadioInput(),
+                         choices=SHARING_CHOICES, validators=[Optional()])
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SharingForm(Form):
+    """How a published round is shared with the sector, changed on its own."""
+
+    sharing = RadioField("How should the published results be shared?", widget=GovRadioInput(),
+                         choices=SHARING_CHOICES, validators=[InputRequired("Choose how the results are shared")])
+    submit = SubmitField("Change how the results are shared", widget=GovSubmitInput())
 
 
 class ReturnForm(Form):

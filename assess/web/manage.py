@@ -49,18 +49,22 @@ from assess.services.invitations import (
 from assess.services.notifications import (
     facilitator_assigned_email,
     invitation_email,
+    published_email,
     reminder_email,
     returned_email,
 )
 from assess.services.questionnaires import offered, questionnaire_of
 from assess.services.responses import ResponseLocked, answers_of, return_response
 from assess.services.rounds import (
+    PUBLISHED_STATES,
+    SHARING_NAMES,
     STEPS,
     RoundDetails,
     RoundRefused,
     assign_facilitator,
     change_status,
     next_steps,
+    shared_since,
     start_round,
     update_round,
 )
@@ -73,12 +77,30 @@ from scoring import visible_questions
 
 blueprint = Blueprint("manage", __name__)
 
-#: What each step of a round's life is called on its button and its confirmation page.
+#: What each step of a round's life is called on its button and its confirmation page, and what it does.
 STEP_NAMES = {
-    AssessmentStatus.IN_REVIEW: "Close answering and start the review",
-    AssessmentStatus.OPEN: "Reopen the round for answers",
-    AssessmentStatus.PUBLISHED: "Publish the agreed results",
-    AssessmentStatus.CLOSED: "Close the round",
+    (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW): "Close answering and start the review",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.OPEN): "Reopen the round for answers",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED): "Publish the agreed results",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): "Withdraw the published results and return to review",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): "Close the round",
+    (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): "Reopen the closed round as published",
+}
+STEP_EXPLANATIONS = {
+    (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW): "Nobody will be able to change or submit their own answers. "
+    "You and the facilitator can then agree the council’s answers.",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.OPEN): "Respondents will be able to change and submit their "
+    "answers again.",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED): "The agreed results become the council’s published "
+    "profile, and can no longer change. Everyone asked in the round is emailed a link to it; the sector sees it too "
+    "if you share it. Respondents’ own answers stay theirs.",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): "The results stop being published: they leave the "
+    "council’s published profile and the sector’s figures, and the agreed answers can be changed again. Do this "
+    "only to correct them. To change only how the results are shared, change the sharing instead.",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): "The round is finished: its published results stay as "
+    "they are.",
+    (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): "The round is published again; its results stay as they "
+    "are.",
 }
 
 
@@ -188,18 +210,42 @@ def round_page(code: str, round_id: int) -> str:
                                   .order_by(Invitation.created_at.desc())).all()
     return render_template(
         "manage/round.html", organisation=assessment.organisation, assessment=assessment, manages=manages,
-        details=_details_rows(assessment, url_for(".edit_round", code=code, round_id=round_id) if manages else None),
-        completion=progress, groups=progress.by_group(), steps=[(to, STEP_NAMES[to]) for to in next_steps(assessment)]
-        if manages else [], pending=sum(link_state(i).value == "valid" for i in invitations),
+        details=_details_rows(assessment, manages), completion=progress, groups=progress.by_group(),
+        steps=_step_buttons(assessment) if manages else [],
+        pending=sum(link_state(i).value == "valid" for i in invitations),
         facilitators=[a.user for a in assessment.assignments],
         answering=allowed(session, user, Action.ANSWER, assessment),
     )
 
 
-def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[str, object]]:
-    """The round's details as summary list rows, each with a Change link for whoever may change it."""
-    rows: list[tuple[str, str | Markup]] = [
-        ("Stage", assessment.status.value.replace("-", " ").capitalize()),
+def _step_buttons(assessment: Assessment) -> list[dict[str, str]]:
+    """A button for each step the round can take; withdrawing publication is a warning button of its own."""
+    code = assessment.organisation.code
+    return [{"text": STEP_NAMES[(assessment.status, to)],
+             "href": url_for(".status_page", code=code, round_id=assessment.id, to=to.value),
+             "classes": "govuk-button--warning" if STEPS[(assessment.status, to)] and assessment.status
+             in PUBLISHED_STATES else "govuk-button--secondary" if index else ""}
+            for index, to in enumerate(next_steps(assessment))]
+
+
+def _details_rows(assessment: Assessment, manages: bool) -> list[dict[str, object]]:
+    """The round's details as summary list rows, each with a Change link for whoever may change it.
+
+    A published round's details are fixed: only how it is shared has a Change link.
+    """
+    code, round_id = assessment.organisation.code, assessment.id
+    published = assessment.status in PUBLISHED_STATES
+    changes = {key: url_for(".edit_round", code=code, round_id=round_id) for key in (
+        "Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team")} if manages and not published \
+        else {}
+    rows: list[tuple[str, str | Markup]] = [("Stage", assessment.status.value.replace("-", " ").capitalize())]
+    if published:
+        since = shared_since(db.session(), assessment)
+        rows.append(("Shared", sentence(SHARING_NAMES[assessment.sharing])
+                     + (f", since {long_date(since.date())}" if since else "")))
+        if manages:
+            changes["Shared"] = url_for("publication.sharing_page", code=code, round_id=round_id)
+    rows += [
         # One a line: Markup.join escapes each title.
         ("Questionnaires", Markup("<br>").join(link.questionnaire_version.title for link in assessment.questionnaires)),
         ("Opens", long_date(assessment.opens_on) or "No opening date"),
@@ -208,10 +254,9 @@ def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[s
         ("Comments shown to the team", "With names" if assessment.comments_named else "Without names"),
         ("Facilitators", ", ".join(a.user.name for a in assessment.assignments) or "None yet"),
     ]
-    changeable = {"Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team"}
     return [{"key": {"text": key}, "value": {"html": escape(value)},
-             **({"actions": {"items": [{"href": change_url, "text": "Change", "visuallyHiddenText": key.lower()}]}}
-                if change_url and key in changeable else {})} for key, value in rows]
+             **({"actions": {"items": [{"href": changes[key], "text": "Change", "visuallyHiddenText": key.lower()}]}}
+                if key in changes else {})} for key, value in rows]
 
 
 def _filters() -> tuple[str | None, str | None]:
@@ -526,11 +571,21 @@ def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
         else:
             session.commit()
             flash(f"The round is now {target.value.replace('-', ' ')}.", "success")
+            if publishing:
+                tell_participants_of_publication(assessment)
             return redirect(url_for(".round_page", code=code, round_id=round_id))
     page = render_template("manage/status.html", organisation=assessment.organisation, assessment=assessment,
-                           form=form, target=target, name=STEP_NAMES[target], undoing=undoing, publishing=publishing,
-                           unfinished=_unfinished(assessment) if target == AssessmentStatus.IN_REVIEW else None)
+                           form=form, target=target, name=STEP_NAMES[step], explanation=STEP_EXPLANATIONS[step],
+                           undoing=undoing, publishing=publishing,
+                           unfinished=_unfinished(assessment)
+                           if step == (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW) else None)
     return (page, 400) if form.errors else page
+
+
+def tell_participants_of_publication(assessment: Assessment) -> int:
+    """Email each of the round's participants a link to the council's agreed profile; how many were sent."""
+    return sum(_send_or_warn(published_email(participant.user, assessment))
+               for participant in participants.participants_of(db.session(), assessment))
 
 
 def _unfinished(assessment: Assessment) -> str | None:
