@@ -54,7 +54,7 @@ from assess.services.notifications import (
     returned_email,
 )
 from assess.services.questionnaires import offered, questionnaire_of
-from assess.services.responses import ResponseLocked, answers_of, return_response
+from assess.services.responses import ResponseLocked, answers_of, anything_submitted, return_response
 from assess.services.rounds import (
     PUBLISHED_STATES,
     SHARING_NAMES,
@@ -215,6 +215,7 @@ def round_page(code: str, round_id: int) -> str:
         pending=sum(link_state(i).value == "valid" for i in invitations),
         facilitators=[a.user for a in assessment.assignments],
         answering=allowed(session, user, Action.ANSWER, assessment),
+        profile=anything_submitted(session, assessment),
     )
 
 
