@@ -107,7 +107,7 @@ def test_the_published_round_page_says_how_it_is_shared_and_changes_it_in_one_st
 
 
 def test_publishing_emails_each_participant_a_link_to_the_agreed_profile(fixture_app: Flask, places: Places,
-                                                                         inbox: Inbox) -> None:
+                                                                         inbox: Inbox) -> None:  # noqa: F811
     agree_everything(fixture_app, places.own.round_id)
     lead = signed_in_client(fixture_app, "lead")
     assert post(lead, round_url(places, "status", "in-review"), {}).status_code == 302

@@ -12,7 +12,6 @@ from assess.reports.data import ReportData
 from assess.reports.downloads import pdf_file
 from assess.reports.pack import Pack
 
-
 #: Without JavaScript, how often the "being prepared" page asks for its PDF again.
 REFRESH_SECONDS = 5
 
