@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
+import socket
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from assess import create_app, db
 from assess.cli import main
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.db import Base, make_engine
+from assess.mail import external_url
 from assess.migrations import alembic_config, head
 from assess.models import (
     Assessment,
@@ -32,7 +37,7 @@ from assess.models import (
 )
 from assess.policy import Action, allowed
 from assess.services.demo import DEMO_ROUND
-from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, Places, empty_tables
+from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, ROOT, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
 REGISTERS = FIXTURES / "registers"
@@ -697,3 +702,49 @@ def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: 
         assert allowed(db.session(), facilitator, Action.FACILITATE, assessment)
     missing = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, "99999999999", "x", "--by", "y"])
     assert missing.exit_code == 1 and f"{code} has no round with id 99999999999" in missing.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_doctor_warns_when_the_base_address_does_not_answer_and_says_when_it_does(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {"ASSESS_QUESTIONNAIRES": str(VALID), "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "ASSESS_INSTANCE_PATH": str(tmp_path), "ASSESS_BASE_URL": f"http://127.0.0.1:{port}"}
+    silent = CliRunner().invoke(main, ["doctor"], env=env)
+    assert f"Base address       http://127.0.0.1:{port} — warning: http://127.0.0.1:{port}/healthz does not " \
+           "answer" in silent.stdout
+    assert "set ASSESS_BASE_URL to the address people reach the service at" in silent.stdout
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", port), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answering = CliRunner().invoke(main, ["doctor"], env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert f"Base address       http://127.0.0.1:{port} (answers)\n" in answering.stdout
+
+
+def test_make_run_links_emails_to_the_port_it_serves_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = subprocess.run(["make", "-n", "run", "PORT=5151"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout
+    assert "export ASSESS_RUN_PORT=5151;" in recipe and "assess run --port 5151" in recipe
+    monkeypatch.setenv("ASSESS_RUN_PORT", "5151")
+    monkeypatch.delenv("ASSESS_BASE_URL", raising=False)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        assert external_url("auth.reset_request_page").startswith("http://127.0.0.1:5151/")
