@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -235,8 +236,15 @@ def test_last_time_and_the_change_since_come_from_the_last_published_round(fixtu
     base = f"/councils/DEMO/rounds/{round_id}"
     agree = client.get(f"{base}/agree/full-example/strategy").get_data(as_text=True)
     assert f"Last time ({LAST_YEAR}), the council agreed: " in agree
-    assert f"Last time ({LAST_YEAR}), the council agreed: " in client.get(f"{base}/full-example/strategy").get_data(
-        as_text=True)
+    own = client.get(f"{base}/full-example/strategy").get_data(as_text=True)
+    # Shown only when the person opens it, after the question (never above it, to anchor the answer).
+    earlier = re.search(r'<details class="govuk-details app-last-time">\s*<summary class="govuk-details__summary">\s*'
+                        r'<span class="govuk-details__summary-text">\s*See what the council agreed last time\s*'
+                        r'</span>\s*</summary>\s*<div class="govuk-details__text">\s*Last time \('
+                        + re.escape(LAST_YEAR) + r'\), the council agreed: ', own)
+    assert earlier is not None
+    first_question = own.index('class="app-question"')
+    assert own.index("govuk-fieldset", first_question) < earlier.start()
     # Confirm this year's agreed answers, then the table shows last year's level and the change.
     with fixture_app.app_context():
         from assess.services.agreement import agreed_response

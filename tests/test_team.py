@@ -26,12 +26,15 @@ from assess.models import (
     AssessmentStatus,
     AuditEvent,
     Invitation,
+    JoinedBy,
     Membership,
+    RespondentGroup,
     Response,
     ResponseStatus,
     SiteRole,
     User,
 )
+from assess.services import participants
 from assess.services.invitations import hash_token, parse_addresses, parse_csv
 from assess.services.users import new_password_problem
 from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
@@ -378,7 +381,19 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     assert "respondent@example.org" in signed_in_client(fixture_app, "admin").get("/admin/").get_data(as_text=True)
 
 
+def ask_the_lead(app: Flask, places: Places) -> None:
+    """Make the own council's lead a participant of its round, so that they answer it too."""
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        participants.join(session, assessment, lead, RespondentGroup.OFFICER, JoinedBy.ADDED, lead)
+        session.commit()
+
+
 def test_save_later_keeps_an_answer_whose_required_comment_is_missing(fixture_app: Flask, places: Places) -> None:
+    ask_the_lead(fixture_app, places)
     lead = signed_in_client(fixture_app, "lead")
     url = round_url(places, "full-example", "delivery")
     page = lead.get(url).get_data(as_text=True)
@@ -390,8 +405,26 @@ def test_save_later_keeps_an_answer_whose_required_comment_is_missing(fixture_ap
     assert re.search(r"Delivery</a>.*?In progress", tasks, re.S)
 
 
+def test_the_task_list_says_who_sees_the_answers_before_the_first_question(fixture_app: Flask,
+                                                                          places: Places) -> None:
+    respondent = signed_in_client(fixture_app, "respondent")
+    tasks = respondent.get(round_url(places, "")).get_data(as_text=True)
+    who = tasks.index("Who sees your answers")
+    assert who < tasks.index("govuk-task-list")
+    with fixture_app.app_context():
+        lead = db.session().scalar(select(User).filter_by(email="lead@example.org"))
+        assessment = db.session().get(Assessment, places.own.round_id)
+        assert lead is not None and assessment is not None
+        named = assessment.comments_named
+    assert f"The council’s lead ({lead.name})" in tasks
+    assert "can read your answers and comments, with your name" in tasks
+    assert ("with your name." if named else "without your name.") in tasks
+    assert "your own answers are never published" in tasks and "you will be emailed a link to them" in tasks
+
+
 def test_completing_a_section_saves_it_then_names_the_missing_comment_in_full(fixture_app: Flask,
                                                                             places: Places) -> None:
+    ask_the_lead(fixture_app, places)
     lead = signed_in_client(fixture_app, "lead")
     url = round_url(places, "full-example", "delivery")
     missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "", "action": "continue"})

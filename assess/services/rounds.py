@@ -17,6 +17,7 @@ from assess.models import (
     Assignment,
     AuditEvent,
     Organisation,
+    OrganisationRole,
     RespondentGroup,
     Response,
     ResponseKind,
@@ -213,6 +214,27 @@ def change_status(session: Session, assessment: Assessment, to: AssessmentStatus
                            detail={"from": before.value, "to": to.value, "reason": (reason or "").strip() or None,
                                    "sharing": assessment.sharing.value}))
     session.flush()
+
+
+def who_sees_answers(assessment: Assessment) -> list[str]:
+    """What a respondent is told before the first question: who sees their answers and comments, and how."""
+    leads = [m.user.name for m in assessment.organisation.memberships if m.role == OrganisationRole.LEAD]
+    facilitators = [a.user.name for a in assessment.assignments]
+    readers = (f"The council’s lead ({_names(leads)})" if leads else "The council’s lead") + (
+        f" and the round’s facilitator{'s' if len(facilitators) > 1 else ''} ({_names(facilitators)})"
+        if facilitators else " and any facilitator the lead assigns")
+    return [
+        f"{readers} can read your answers and comments, with your name.",
+        "When the team discusses where its views differ, your comments are shown "
+        + ("with your name." if assessment.comments_named else "without your name."),
+        "The council publishes only the answers the team agrees: your own answers are never published, nor shared "
+        "with other councils or the sector.",
+        "When the council publishes its agreed results, you will be emailed a link to them.",
+    ]
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class NotAFacilitator(ValueError):

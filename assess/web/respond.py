@@ -47,7 +47,7 @@ from assess.services.responses import (
     stored_profile,
     submit_response,
 )
-from assess.services.rounds import tasks
+from assess.services.rounds import tasks, who_sees_answers
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
 from assess.web.pdfs import pdf_download, pdf_status
@@ -159,7 +159,8 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
                            tasks=progress, open=assessment.status == AssessmentStatus.OPEN,
                            all_submitted=all(t.status == "submitted" for t in progress),
                            submitted=sum(t.status == "submitted" for t in progress),
-                           manages=allowed(session, user, Action.VIEW_RESPONSES, assessment))
+                           manages=allowed(session, user, Action.VIEW_RESPONSES, assessment),
+                           who_sees=who_sees_answers(assessment))
 
 
 @dataclass(frozen=True)
