@@ -104,6 +104,7 @@ def test_the_published_round_page_says_how_it_is_shared_and_changes_it_in_one_st
     assert edit.status_code == 400 and "This round is published, so its questionnaires" in edit.get_data(as_text=True)
     withdraw = lead.get(round_url(places, "status", "in-review")).get_data(as_text=True)
     assert "Withdraw the published results and return to review" in withdraw and "Why is this step" in withdraw
+    assert round_url(places, "sharing") in withdraw  # changing only the sharing is offered instead
 
 
 def test_publishing_emails_each_participant_a_link_to_the_agreed_profile(fixture_app: Flask, places: Places,

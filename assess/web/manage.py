@@ -96,7 +96,7 @@ STEP_EXPLANATIONS = {
     "if you share it. Respondents’ own answers stay theirs.",
     (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): "The results stop being published: they leave the "
     "council’s published profile and the sector’s figures, and the agreed answers can be changed again. Do this "
-    "only to correct them. To change only how the results are shared, change the sharing instead.",
+    "only to correct them.",
     (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): "The round is finished: its published results stay as "
     "they are.",
     (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): "The round is published again; its results stay as they "
@@ -578,6 +578,7 @@ def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
     page = render_template("manage/status.html", organisation=assessment.organisation, assessment=assessment,
                            form=form, target=target, name=STEP_NAMES[step], explanation=STEP_EXPLANATIONS[step],
                            undoing=undoing, publishing=publishing,
+                           withdrawing=step == (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW),
                            unfinished=_unfinished(assessment)
                            if step == (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW) else None)
     return (page, 400) if form.errors else page
