@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess import db
+from assess.answers import COMMENT_MISSING
 from assess.cli import main
 from assess.models import (
     Assessment,
@@ -36,7 +37,18 @@ from assess.models import (
 )
 from assess.services import participants
 from assess.services.invitations import hash_token, parse_addresses, parse_csv
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import (
+    Incomplete,
+    answers_of,
+    individual_response,
+    missing_in_section,
+    save_section,
+    section_progress,
+    submit_response,
+)
 from assess.services.users import new_password_problem
+from scoring import Answer as ScoredAnswer
 from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
 
 
@@ -403,6 +415,28 @@ def test_save_later_keeps_an_answer_whose_required_comment_is_missing(fixture_ap
     assert 'value="in-house" checked' in lead.get(url).get_data(as_text=True)  # the answer was kept
     tasks = lead.get(round_url(places, "")).get_data(as_text=True)
     assert re.search(r"Delivery</a>.*?In progress", tasks, re.S)
+
+
+def test_saving_keeps_an_answer_without_its_required_comment_and_completing_names_what_is_missing(
+        fixture_app: Flask, places: Places) -> None:
+    ask_the_lead(fixture_app, places)
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        version = next(link.questionnaire_version for link in assessment.questionnaires
+                       if link.questionnaire_version.questionnaire_id == "full-example")
+        response = individual_response(session, assessment, version, lead, "officer")
+        save_section(session, response, "delivery", {"delivery-model": ScoredAnswer("in-house", comment="  ")}, lead)
+        session.commit()
+        assert answers_of(response)["delivery-model"].value == "in-house"  # kept, the comment missing or not
+        assert missing_in_section(response, "delivery") == [("delivery-model", COMMENT_MISSING)]
+        progress = {p.section.id: p.status for p in section_progress(questionnaire_of(version), answers_of(response))}
+        assert progress["delivery"] == "in-progress"
+        with pytest.raises(Incomplete) as refused:
+            submit_response(session, response, lead)
+        assert ("delivery-model", COMMENT_MISSING) in refused.value.missing
 
 
 def test_the_task_list_says_who_sees_the_answers_before_the_first_question(fixture_app: Flask,
