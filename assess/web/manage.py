@@ -572,7 +572,7 @@ def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
         else:
             session.commit()
             flash(f"The round is now {target.value.replace('-', ' ')}.", "success")
-            if publishing:
+            if step == (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED):  # not a closed round reopened
                 tell_participants_of_publication(assessment)
             return redirect(url_for(".round_page", code=code, round_id=round_id))
     page = render_template("manage/status.html", organisation=assessment.organisation, assessment=assessment,
