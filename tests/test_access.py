@@ -98,7 +98,12 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("manage.invitations_page", "GET"): LEAD_ONLY,
     # The view needs the round to be visible; revoking is the lead's (the service refuses the facilitator).
     ("manage.change_invitation", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("manage.remind", "GET"): LEAD_ONLY,  # the preview: who would get a reminder
     ("manage.remind", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("participants.participants_page", "GET"): LEAD_ONLY,
+    ("participants.participants_page", "POST"): LEAD_ONLY_FORM,  # nobody chosen: the form again
+    # The person tried (the respondent) has answered, so is not removed: back to the list with why.
+    ("participants.remove_participant", "POST"): {**NOBODY, "lead": (302, 404)},
     ("manage.status_page", "GET"): LEAD_ONLY,
     ("manage.status_page", "POST"): {**NOBODY, "lead": (302, 404)},
     # Only a published round's sharing changes on its own: the lead is sent back to the (open) round's page.

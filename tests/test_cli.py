@@ -36,7 +36,8 @@ from assess.models import (
     User,
 )
 from assess.policy import Action, allowed
-from assess.services.demo import DEMO_ROUND
+from assess.services.demo import DEMO_ROUND, LAST_YEAR
+from assess.services.participants import participants_of
 from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, ROOT, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
@@ -487,7 +488,8 @@ def demo_counts(app: Flask) -> tuple[int, ...]:
 
 def check_demo_output(output: str, password: str) -> None:
     lines = output.splitlines()
-    assert lines[:3] == ["Demo council: Demo Borough (code DEMO), round 'Before the 2027 peer challenge'", "",
+    assert lines[:3] == ["Demo council: Demo Borough (code DEMO), rounds 'Before the 2027 peer challenge' (open: every "
+                         "respondent is asked) and 'Self-assessment 2025-26' (published: asked 5 of them)", "",
                          "Demo accounts:"]
     accounts = lines[3:3 + len(DEMO_EMAILS)]
     assert [line.split()[0] for line in accounts] == DEMO_EMAILS
@@ -520,6 +522,19 @@ def check_officer_submitted(app: Flask, questionnaires: int) -> None:
         assert started.status == ResponseStatus.IN_PROGRESS
 
 
+def check_demo_participants(app: Flask) -> None:
+    """The demo's two rounds ask different people: every respondent now, five of them last year (not the lead)."""
+    with app.app_context():
+        session = db.session()
+        asked = {title: {p.user.email for p in participants_of(session, assessment)}
+                 for title, assessment in ((a.title, a) for a in session.scalars(select(Assessment)))}
+    respondents = {email for email in DEMO_EMAILS if email.startswith(("officer", "member", "finance", "digital",
+                                                                       "ceo", "cllr."))}
+    assert asked[DEMO_ROUND] == respondents and len(respondents) == 8
+    assert asked[LAST_YEAR] == {"officer@demo.example", "finance@demo.example", "cllr.khan@demo.example",
+                                "cllr.lewis@demo.example", "ceo@demo.example"}
+
+
 def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
     result = fixture_runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert result.exit_code == 0, result.output
@@ -532,6 +547,7 @@ def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCl
     outbox = sorted((Path(fixture_app.instance_path) / "outbox").glob("*.eml"))
     assert [p.name.split("-", 1)[1] for p in outbox] == ["new.officer@demo.example.eml", "cllr.new@demo.example.eml"]
     check_officer_submitted(fixture_app, 2)
+    check_demo_participants(fixture_app)
     again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
     assert again.exit_code == 0, again.output
     check_demo_output(again.stdout, "demo password 2")

@@ -16,8 +16,8 @@ from assess.models import Assessment, AssessmentStatus, AuditEvent, Sharing, Use
 from assess.policy import NotAllowed
 from assess.services.rounds import RoundDetails, RoundRefused, change_sharing, change_status, update_round
 from assess.services.sector import named_councils
-from tests.conftest import Places, agree_everything, signed_in_client
-from tests.test_team import Inbox, inbox, path_of, post, round_url  # noqa: F401 (inbox: the fixture)
+from tests.conftest import Inbox, Places, agree_everything, signed_in_client
+from tests.test_team import path_of, post, round_url
 
 
 def _published(app: Flask, places: Places, sharing: Sharing = Sharing.NAMED) -> None:
@@ -108,7 +108,7 @@ def test_the_published_round_page_says_how_it_is_shared_and_changes_it_in_one_st
 
 
 def test_publishing_emails_each_participant_a_link_to_the_agreed_profile(fixture_app: Flask, places: Places,
-                                                                         inbox: Inbox) -> None:  # noqa: F811
+                                                                         inbox: Inbox) -> None:
     agree_everything(fixture_app, places.own.round_id)
     lead = signed_in_client(fixture_app, "lead")
     assert post(lead, round_url(places, "status", "in-review"), {}).status_code == 302

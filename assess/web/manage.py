@@ -524,27 +524,27 @@ def remind(code: str, round_id: int) -> ResponseReturnValue:
     assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
     session = db.session()
     form = ConfirmForm()
-    back = url_for(".round_page", code=code, round_id=round_id)
+    round_page = url_for(".round_page", code=code, round_id=round_id)
     if request.method == "POST" and not form.validate_on_submit():
         abort(400)
     try:
         if request.method == "GET":
             plan = reminder_plan(session, assessment, current_user())
             return render_template("manage/remind.html", organisation=assessment.organisation,
-                                   assessment=assessment, form=form, back=back,
+                                   assessment=assessment, form=form, round_page=round_page,
                                    sending=[item for item in plan if not item.reminded_recently],
                                    held=[item for item in plan if item.reminded_recently])
         due, skipped = people_to_remind(session, assessment, current_user())
     except ValueError as refused:
         session.rollback()
         flash(sentence(str(refused)) + ".", "error")
-        return redirect(back)
+        return redirect(round_page)
     session.commit()
     sent = sum(_send_or_warn(reminder_email(item, assessment)) for item in due)
     flash(f"{sent} reminder{'s' if sent != 1 else ''} sent"
           + (f"; {skipped} {'person was' if skipped == 1 else 'people were'} reminded in the last day, so not again"
              if skipped else "") + ".", "success")
-    return redirect(back)
+    return redirect(round_page)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/status/<any('open', 'in-review', 'published', 'closed'):to>",
