@@ -16,12 +16,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## Set up, create the database and the demo council, and serve the app on http://127.0.0.1:$(PORT), with the
-## worker that draws PDFs beside it (stopped with the app)
+## worker that draws PDFs beside it (stopped with the app); links in emails start with that address too
+## (ASSESS_RUN_PORT), unless BASE_URL is set
 run: setup
 	$(BIN)/assess db upgrade
 	$(BIN)/assess demo $(if $(DEMO_PASSWORD),--password '$(DEMO_PASSWORD)')
 	@echo "Open http://127.0.0.1:$(PORT) and sign in with one of the accounts above."
-	$(BIN)/assess worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/assess run --port $(PORT)
+	export ASSESS_RUN_PORT=$(PORT); $(BIN)/assess worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/assess run --port $(PORT)
 
 ## Set up and run everything CI checks: lint, types and the whole test suite (browser tests included)
 test: setup system-packages lint typecheck pytest

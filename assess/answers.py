@@ -114,8 +114,13 @@ def from_stored(value: Any, not_applicable: bool = False, comment: str | None = 
     return Answer(tuple(value) if isinstance(value, list) else value, not_applicable, comment)
 
 
+#: What missing_answers says is missing from a question: its answer, or the comment its answer needs.
+ANSWER_MISSING = "Answer this question"
+COMMENT_MISSING = "Add a comment or evidence note"
+
+
 def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> list[tuple[Question, str]]:
-    """The shown questions that block submission, each with what is missing."""
+    """The shown questions that block submission, each with what is missing (ANSWER_MISSING or COMMENT_MISSING)."""
     visible = visible_questions(questionnaire, answers)
     missing: list[tuple[Question, str]] = []
     for question in questionnaire.questions:
@@ -123,9 +128,10 @@ def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer])
             continue
         answer = answers.get(question.id)
         if question.required and (answer is None or not answer.is_given):
-            missing.append((question, "Answer this question"))
-        elif question.comment == "required" and answer is not None and not (answer.comment or "").strip():
-            missing.append((question, "Add a comment or evidence note"))
+            missing.append((question, ANSWER_MISSING))
+        elif question.comment == "required" and answer is not None and answer.is_given \
+                and not (answer.comment or "").strip():
+            missing.append((question, COMMENT_MISSING))
     return missing
 
 

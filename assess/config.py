@@ -64,8 +64,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         # (None: kept). The agreed response is always kept.
         INDIVIDUAL_ANSWERS_RETENTION_DAYS=None,
         INVITATION_DAYS=14,
-        # Links in emails start with this, never with a request's Host header (which anyone can forge).
-        BASE_URL="http://127.0.0.1:5000",
+        # Links in emails start with this, never with a request's Host header (which anyone can forge). Unset, it is
+        # the address `make run` serves on (ASSESS_RUN_PORT, which it sets from its PORT).
+        BASE_URL=f"http://127.0.0.1:{os.environ.get('ASSESS_RUN_PORT') or 5000}",
         MAIL_BACKEND="outbox",  # or "smtp"
         MAIL_OUTBOX=None,  # default: instance/outbox
         MAIL_SERVER="localhost",

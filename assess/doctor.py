@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from flask import Flask
@@ -33,6 +35,25 @@ def _encryption_key_source(app: Flask) -> str:
             "readable)")
 
 
+def _base_address(base_url: str) -> str:
+    """Whether the address links in emails start with answers (its health check), as a line of the report.
+
+    A warning only, never a failure: `assess doctor` is run before the service starts, when nothing answers yet.
+    """
+    health = base_url.rstrip("/") + "/healthz"
+    try:
+        with urllib.request.urlopen(health, timeout=3) as answer:  # noqa: S310 (the service's own configured address)
+            if answer.status == 200:
+                return f"{base_url} (answers)"
+            problem = f"answered {answer.status}"
+    except urllib.error.HTTPError as error:
+        problem = f"answered {error.code}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        problem = f"does not answer ({getattr(error, 'reason', error)})"
+    return (f"{base_url} — warning: {health} {problem}. Links in emails start with this address: once the service "
+            "is running, it must answer there (set ASSESS_BASE_URL to the address people reach the service at)")
+
+
 def checks(app: Flask) -> list[tuple[str, str, bool]]:
     """Each setting or check as (name, what was found, whether it is ready)."""
     instance = Path(app.instance_path)
@@ -46,6 +67,7 @@ def checks(app: Flask) -> list[tuple[str, str, bool]]:
         ("Secret key", _secret_key_source(app), True),
         ("Encryption key", _encryption_key_source(app), True),
         ("Service name", app.config["SERVICE_NAME"], True),
+        ("Base address", _base_address(app.config["BASE_URL"]), True),
         ("Database", make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True), True),
     ]
     with app.app_context():

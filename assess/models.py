@@ -225,6 +225,7 @@ class Assessment(Base):
     )
     responses: Mapped[list[Response]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    participants: Mapped[list[Participant]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
 
 
 class Assignment(Base):
@@ -240,6 +241,41 @@ class Assignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class JoinedBy(enum.StrEnum):
+    """How a person came to be asked in a round."""
+
+    INVITED = "invited"  # accepted an invitation to the round
+    ADDED = "added"  # added by the lead from the council's members
+    CARRIED_OVER = "carried-over"  # asked in the round this one started from
+
+    @property
+    def label(self) -> str:
+        """How they joined, in words."""
+        return {"invited": "Invited", "added": "Added by the lead", "carried-over": "From the last round"}[self.value]
+
+
+class Participant(Base):
+    """A person asked to answer in one round, with the group they answer for.
+
+    Completion, reminders, participation, the divergence view and a respondent's home page read
+    these rows, never the council's whole membership.
+    """
+
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("assessment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    group: Mapped[RespondentGroup] = mapped_column(_enum(RespondentGroup))
+    how: Mapped[JoinedBy] = mapped_column(_enum(JoinedBy))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="participants")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 

@@ -26,6 +26,7 @@ from assess.models import (
     Membership,
     Organisation,
     OrganisationRole,
+    Participant,
     Response,
     ResponseKind,
     Sharing,
@@ -59,6 +60,7 @@ class Relation(enum.StrEnum):
 
     LEAD = "lead"
     RESPONDENT = "respondent"
+    PARTICIPANT = "participant"  # a member of the council asked to answer the round
     FACILITATOR = "facilitator"  # assigned to the round (or, for a council, to one of its rounds)
     OWNER = "owner"  # the respondent whose own response it is
     ANALYST = "analyst"
@@ -114,8 +116,10 @@ MEMBERS = (Relation.LEAD, Relation.RESPONDENT)
 RULES: dict[Action, tuple[Grant, ...]] = {
     Action.VIEW_COUNCIL: (_grant(*MEMBERS, Relation.FACILITATOR),),
     Action.START_ROUND: (_grant(Relation.LEAD),),
-    Action.VIEW_ROUND: (_grant(*MEMBERS, Relation.FACILITATOR),),
-    Action.ANSWER: (_grant(*MEMBERS),),
+    # A respondent sees the rounds they are asked in, and their council's published rounds.
+    Action.VIEW_ROUND: (_grant(Relation.LEAD, Relation.PARTICIPANT, Relation.FACILITATOR),
+                        _grant(Relation.RESPONDENT, when=_published)),
+    Action.ANSWER: (_grant(Relation.PARTICIPANT),),
     Action.MANAGE_ROUND: (_grant(Relation.LEAD),),
     Action.ASSIGN_FACILITATOR: (_grant(Relation.LEAD, Relation.ADMIN),),
     Action.VIEW_RESPONSES: (_grant(Relation.LEAD, Relation.FACILITATOR),),
@@ -153,6 +157,8 @@ def relations(session: Session, user: User | None, target: Target = None) -> fro
     role = next((m.role for m in user.memberships if m.organisation_id == organisation_id), None)
     if role is not None:
         found.add(Relation.LEAD if role == OrganisationRole.LEAD else Relation.RESPONDENT)
+    if role is not None and assessment is not None and _asked(session, user, assessment):
+        found.add(Relation.PARTICIPANT)
     if user.has_role(SiteRole.FACILITATOR) and _assigned(session, user, organisation_id, assessment):
         found.add(Relation.FACILITATOR)
     if (response is not None and response.kind == ResponseKind.INDIVIDUAL and response.respondent_id == user.id
@@ -179,12 +185,27 @@ def _assigned(session: Session, user: User, organisation_id: int, assessment: As
     return memo[key]
 
 
+#: The session.info key of the participants looked up in a session since it last wrote anything.
+_ASKED = "assess.policy.asked"
+
+
+def _asked(session: Session, user: User, assessment: Assessment) -> bool:
+    # Like assignments: a page asks about one round several times; look the participant up once.
+    memo: dict[tuple[int, int], bool] = session.info.setdefault(_ASKED, {})
+    key = (user.id, assessment.id)
+    if key not in memo:
+        memo[key] = bool(session.scalar(select(exists().where(Participant.assessment_id == assessment.id,
+                                                              Participant.user_id == user.id))))
+    return memo[key]
+
+
 @event.listens_for(Session, "after_flush")
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_assignments(session: Session, *_args: object) -> None:
-    """Whatever a session writes (or another transaction wrote meanwhile) may change who is assigned."""
+def forget_lookups(session: Session, *_args: object) -> None:
+    """Whatever a session writes (or another transaction wrote meanwhile) may change who is assigned or asked."""
     session.info.pop(_ASSIGNED, None)
+    session.info.pop(_ASKED, None)
 
 
 def allowed(session: Session, user: User | None, action: Action, target: Target = None) -> bool:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, select, text
@@ -19,8 +23,8 @@ from werkzeug.security import generate_password_hash
 from assess import create_app, db, questionnaire_library
 from assess.db import Base, make_engine
 from assess.migrations import rebuild
-from assess.models import Assessment, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
-from assess.services import users
+from assess.models import Assessment, JoinedBy, Organisation, OrganisationRole, RespondentGroup, SiteRole, User
+from assess.services import participants, users
 from assess.services.agreement import agreed_response
 from assess.services.demo import demo_answers
 from assess.services.invitations import Invitee, invite
@@ -195,6 +199,7 @@ def places(fixture_app: Flask) -> Places:
         for assessment, respondent, lead in ((own_round, people["respondent"], people["lead"]),
                                              (other_round, people["other-lead"], people["other-lead"])):
             full = assessment.questionnaires[0].questionnaire_version
+            participants.join(session, assessment, respondent, RespondentGroup.MEMBER, JoinedBy.ADDED, lead)
             response = individual_response(session, assessment, full, respondent, "member")
             answers = {"has-strategy": Answer("no"), "delivery-model": Answer("in-house", comment="All of it.")}
             save_answers(session, response, answers, respondent)
@@ -218,6 +223,17 @@ def signed_in_client(app: Flask, persona: str) -> FlaskClient:
     return client
 
 
+def ask(app: Flask, round_id: int, email: str, group: RespondentGroup = RespondentGroup.OFFICER) -> None:
+    """Make a person a participant of a round (asked to answer it), as the lead adding them would."""
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, round_id)
+        person = session.scalar(select(User).filter_by(email=email))
+        assert assessment is not None and person is not None
+        participants.join(session, assessment, person, group, JoinedBy.ADDED, None)
+        session.commit()
+
+
 def agree_everything(app: Flask, round_id: int, seed: str = "agreed") -> None:
     """Confirmed agreed answers to every questionnaire of a round, recorded by its lead."""
     with app.app_context():
@@ -230,3 +246,39 @@ def agree_everything(app: Flask, round_id: int, seed: str = "agreed") -> None:
             save_answers(session, agreed, demo_answers(questionnaire_of(link.questionnaire_version), seed), lead)
             submit_response(session, agreed, lead)
         session.commit()
+
+
+class Inbox:
+    """Messages a real SMTP server on this machine received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def links(self, to: str) -> list[str]:
+        """The links in the plain-text part of every message to an address."""
+        found = []
+        for message in self.messages:
+            if message["To"] == to:
+                body = message.get_body(("plain",))
+                assert body is not None
+                found += re.findall(r"https?://\S+", body.get_content())
+        return found
+
+
+@pytest.fixture
+def inbox(fixture_app: Flask) -> Iterator[Inbox]:
+    """An aiosmtpd server on a free port, and the app set to send through it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received = Inbox()
+    server = Controller(received, hostname="127.0.0.1", port=port)
+    server.start()
+    fixture_app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SECURITY="none",
+                              MAIL_SENDER="assess@council.example", BASE_URL="https://assess.council.example")
+    yield received
+    server.stop()

@@ -35,7 +35,8 @@ PERSONAS = ("anonymous", "respondent", "lead", "facilitator", "analyst", "admin"
 ALL = dict.fromkeys(PERSONAS)
 MEMBERS_AND_FACILITATOR = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
                            "facilitator": (200, 404), "analyst": (404, 404), "admin": (404, 404)}
-ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (200, 404),
+# Only the round's participants answer it: the respondent is asked in the own round, its lead is not.
+ANSWERING = {"anonymous": (302, 302), "respondent": (200, 404), "lead": (404, 404),
              "facilitator": (404, 404), "analyst": (404, 404), "admin": (404, 404)}
 NOBODY = {**dict.fromkeys(PERSONAS, (404, 404)), "anonymous": (302, 302)}
 LEAD_ONLY = {**NOBODY, "lead": (200, 404)}
@@ -71,14 +72,14 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("respond.home", "GET"): {**dict.fromkeys(PERSONAS, (200, 200)), "anonymous": (302, 302),
                               "respondent": (302, 302)},
     ("respond.council", "GET"): MEMBERS_AND_FACILITATOR,
-    # A facilitator does not answer: the round's page for them is the management page.
-    ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404)},
+    # Nor does a facilitator, nor a lead not asked: the round's page for them is the management page.
+    ("respond.round_tasks", "GET"): {**MEMBERS_AND_FACILITATOR, "facilitator": (302, 404), "lead": (302, 404)},
     ("respond.section", "GET"): ANSWERING,
-    ("respond.section", "POST"): {**ANSWERING, "respondent": (302, 404), "lead": (302, 404)},  # saved, onwards
+    # Saved, but the section is not complete: the page again, saying what is missing.
+    ("respond.section", "POST"): {**ANSWERING, "respondent": (400, 404)},
     ("respond.check", "GET"): ANSWERING,
-    ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404), "lead": (400, 404)},  # not complete yet
-    # The respondent submitted full-example; the lead has not, so goes to check their answers first.
-    ("respond.results", "GET"): {**ANSWERING, "lead": (302, 404)},
+    ("respond.check", "POST"): {**ANSWERING, "respondent": (400, 404)},  # not complete yet
+    ("respond.results", "GET"): ANSWERING,  # the respondent submitted full-example
     ("respond.profile", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf", "GET"): MEMBERS_AND_FACILITATOR,
     ("respond.profile_pdf_status", "GET"): MEMBERS_AND_FACILITATOR,
@@ -97,9 +98,17 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("manage.invitations_page", "GET"): LEAD_ONLY,
     # The view needs the round to be visible; revoking is the lead's (the service refuses the facilitator).
     ("manage.change_invitation", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("manage.remind", "GET"): LEAD_ONLY,  # the preview: who would get a reminder
     ("manage.remind", "POST"): {**NOBODY, "lead": (302, 404)},
+    ("participants.participants_page", "GET"): LEAD_ONLY,
+    ("participants.participants_page", "POST"): LEAD_ONLY_FORM,  # nobody chosen: the form again
+    # The person tried (the respondent) has answered, so is not removed: back to the list with why.
+    ("participants.remove_participant", "POST"): {**NOBODY, "lead": (302, 404)},
     ("manage.status_page", "GET"): LEAD_ONLY,
     ("manage.status_page", "POST"): {**NOBODY, "lead": (302, 404)},
+    # Only a published round's sharing changes on its own: the lead is sent back to the (open) round's page.
+    ("publication.sharing_page", "GET"): {**NOBODY, "lead": (302, 404)},
+    ("publication.sharing_page", "POST"): {**NOBODY, "lead": (302, 404)},
     # An admin may assign a facilitator to any council's round, as the council's lead may to its own.
     ("manage.facilitators_page", "GET"): {**LEAD_ONLY, "admin": (200, 200)},
     ("manage.facilitators_page", "POST"): {**NOBODY, "lead": (302, 404), "admin": (302, 302)},  # invites the email
@@ -107,7 +116,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple[int, int]]] = {
     ("facilitate.overview", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.divergence_page", "GET"): LEAD_AND_FACILITATOR,
     ("facilitate.agree_section", "GET"): LEAD_AND_FACILITATOR,
-    ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (302, 404), "facilitator": (302, 404)},  # saved
+    # Saved, but the section is not complete: the page again, saying what is missing.
+    ("facilitate.agree_section", "POST"): {**NOBODY, "lead": (400, 404), "facilitator": (400, 404)},
     ("facilitate.session_question", "GET"): LEAD_AND_FACILITATOR,
     # Posted with the page's lock at 0, after agree_section's POST saved the same section: a conflict, refused.
     ("facilitate.session_question", "POST"): {**NOBODY, "lead": (409, 404), "facilitator": (409, 404)},

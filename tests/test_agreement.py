@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
+    JoinedBy,
     OrganisationRole,
     RespondentGroup,
     Response,
@@ -21,6 +23,7 @@ from assess.models import (
     User,
 )
 from assess.policy import NotAllowed
+from assess.services import participants
 from assess.services.agreement import TargetsRefused, divergence, set_targets, targets_of
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import individual_response, save_answers, submit_response
@@ -50,6 +53,7 @@ def team(fixture_app: Flask, places: Places) -> Assessment:
         for name, (group, has, years, level, model, comment) in TEAM.items():
             person = add_user(session, f"{name.lower()}@example.org", name, "a long enough password")
             add_membership(session, person, assessment.organisation, OrganisationRole.RESPONDENT, group)
+            participants.join(session, assessment, person, group, JoinedBy.ADDED, None)
             response = individual_response(session, assessment, version, person, group.value)
             answers = {"has-strategy": Answer(has), "strategy-age": Answer(years),
                        "strategy-use": Answer(level, comment=comment),
@@ -245,8 +249,18 @@ def test_last_time_and_the_change_since_come_from_the_last_published_round(fixtu
     base = f"/councils/DEMO/rounds/{round_id}"
     agree = client.get(f"{base}/agree/full-example/strategy").get_data(as_text=True)
     assert f"Last time ({LAST_YEAR}), the council agreed: " in agree
-    assert f"Last time ({LAST_YEAR}), the council agreed: " in client.get(f"{base}/full-example/strategy").get_data(
-        as_text=True)
+    member = fixture_app.test_client()  # asked in the round (its lead is not)
+    page = member.get("/sign-in").get_data(as_text=True)
+    member.post("/sign-in", data={**hidden_fields(page), "email": "member@demo.example", "password": "demo-password-1"})
+    own = member.get(f"{base}/full-example/strategy").get_data(as_text=True)
+    # Shown only when the person opens it, after the question (never above it, to anchor the answer).
+    earlier = re.search(r'<details class="govuk-details app-last-time">\s*<summary class="govuk-details__summary">\s*'
+                        r'<span class="govuk-details__summary-text">\s*See what the council agreed last time\s*'
+                        r'</span>\s*</summary>\s*<div class="govuk-details__text">\s*Last time \('
+                        + re.escape(LAST_YEAR) + r'\), the council agreed: ', own)
+    assert earlier is not None
+    first_question = own.index('class="app-question"')
+    assert own.index("govuk-fieldset", first_question) < earlier.start()
     # Confirm this year's agreed answers, then the table shows last year's level and the change.
     with fixture_app.app_context():
         from assess.services.agreement import agreed_response

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
+import socket
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from assess import create_app, db
 from assess.cli import main
 from assess.config import SHIPPED_QUESTIONNAIRES
 from assess.db import Base, make_engine
+from assess.mail import external_url
 from assess.migrations import alembic_config, head
 from assess.models import (
     Assessment,
@@ -31,10 +36,11 @@ from assess.models import (
     User,
 )
 from assess.policy import Action, allowed
-from assess.services.demo import DEMO_ROUND
+from assess.services.demo import DEMO_ROUND, LAST_YEAR
+from assess.services.participants import participants_of
 from assess.services.responses import individual_response, save_answers, submit_response
 from scoring import Answer
-from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, VALID, Places, empty_tables
+from tests.conftest import FIXTURES, FULL, INVALID, REGISTER, ROOT, VALID, Places, empty_tables
 
 ANSWERS = FIXTURES / "answers"
 REGISTERS = FIXTURES / "registers"
@@ -484,7 +490,8 @@ def demo_counts(app: Flask) -> tuple[int, ...]:
 
 def check_demo_output(output: str, password: str) -> None:
     lines = output.splitlines()
-    assert lines[:3] == ["Demo council: Demo Borough (code DEMO), round 'Before the 2027 peer challenge'", "",
+    assert lines[:3] == ["Demo council: Demo Borough (code DEMO), rounds 'Before the 2027 peer challenge' (open: every "
+                         "respondent is asked) and 'Self-assessment 2025-26' (published: asked 5 of them)", "",
                          "Demo accounts:"]
     accounts = lines[3:3 + len(DEMO_EMAILS)]
     assert [line.split()[0] for line in accounts] == DEMO_EMAILS
@@ -517,6 +524,19 @@ def check_officer_submitted(app: Flask, questionnaires: int) -> None:
         assert started.status == ResponseStatus.IN_PROGRESS
 
 
+def check_demo_participants(app: Flask) -> None:
+    """The demo's two rounds ask different people: every respondent now, five of them last year (not the lead)."""
+    with app.app_context():
+        session = db.session()
+        asked = {title: {p.user.email for p in participants_of(session, assessment)}
+                 for title, assessment in ((a.title, a) for a in session.scalars(select(Assessment)))}
+    respondents = {email for email in DEMO_EMAILS if email.startswith(("officer", "member", "finance", "digital",
+                                                                       "ceo", "cllr."))}
+    assert asked[DEMO_ROUND] == respondents and len(respondents) == 8
+    assert asked[LAST_YEAR] == {"officer@demo.example", "finance@demo.example", "cllr.khan@demo.example",
+                                "cllr.lewis@demo.example", "ceo@demo.example"}
+
+
 def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCliRunner) -> None:
     result = fixture_runner.invoke(main, ["demo", "--password", "demo password 1"])
     assert result.exit_code == 0, result.output
@@ -529,6 +549,7 @@ def test_demo_on_the_fixture_library(fixture_app: Flask, fixture_runner: FlaskCl
     outbox = sorted((Path(fixture_app.instance_path) / "outbox").glob("*.eml"))
     assert [p.name.split("-", 1)[1] for p in outbox] == ["new.officer@demo.example.eml", "cllr.new@demo.example.eml"]
     check_officer_submitted(fixture_app, 2)
+    check_demo_participants(fixture_app)
     again = fixture_runner.invoke(main, ["demo", "--password", "demo password 2"])
     assert again.exit_code == 0, again.output
     check_demo_output(again.stdout, "demo password 2")
@@ -754,3 +775,49 @@ def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: 
         assert allowed(db.session(), facilitator, Action.FACILITATE, assessment)
     missing = fixture_runner.invoke(main, ["rounds", "assign-facilitator", code, "99999999999", "x", "--by", "y"])
     assert missing.exit_code == 1 and f"{code} has no round with id 99999999999" in missing.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_doctor_warns_when_the_base_address_does_not_answer_and_says_when_it_does(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {"ASSESS_QUESTIONNAIRES": str(VALID), "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "ASSESS_INSTANCE_PATH": str(tmp_path), "ASSESS_BASE_URL": f"http://127.0.0.1:{port}"}
+    silent = CliRunner().invoke(main, ["doctor"], env=env)
+    assert f"Base address       http://127.0.0.1:{port} — warning: http://127.0.0.1:{port}/healthz does not " \
+           "answer" in silent.stdout
+    assert "set ASSESS_BASE_URL to the address people reach the service at" in silent.stdout
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", port), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answering = CliRunner().invoke(main, ["doctor"], env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert f"Base address       http://127.0.0.1:{port} (answers)\n" in answering.stdout
+
+
+def test_make_run_links_emails_to_the_port_it_serves_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = subprocess.run(["make", "-n", "run", "PORT=5151"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout
+    assert "export ASSESS_RUN_PORT=5151;" in recipe and "assess run --port 5151" in recipe
+    monkeypatch.setenv("ASSESS_RUN_PORT", "5151")
+    monkeypatch.delenv("ASSESS_BASE_URL", raising=False)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        assert external_url("auth.reset_request_page").startswith("http://127.0.0.1:5151/")

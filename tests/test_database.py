@@ -19,6 +19,7 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
+    JoinedBy,
     Organisation,
     OrganisationRole,
     RespondentGroup,
@@ -27,6 +28,7 @@ from assess.models import (
     User,
 )
 from assess.policy import NotAllowed
+from assess.services import participants
 from assess.services.questionnaires import record_library
 from assess.services.responses import (
     EditConflict,
@@ -61,6 +63,7 @@ def make_response(sessions: sessionmaker[Session], library_folder: Path = VALID)
         session.add_all([council, user, assessment])
         session.flush()
         add_membership(session, user, council, OrganisationRole.RESPONDENT, RespondentGroup.OFFICER)
+        participants.join(session, assessment, user, RespondentGroup.OFFICER, JoinedBy.ADDED, None)
         response = individual_response(session, assessment, versions["full-example"], user, "officer")
         session.commit()
         return response.id

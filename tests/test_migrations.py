@@ -177,3 +177,52 @@ def test_db_revision_writes_the_next_numbered_revision(scratch_url: str, tmp_pat
         assert runner.invoke(main, ["db", "current"]).output == f"{REVISIONS[-1]}; newest is {number}\n"
     finally:
         app.extensions["assess.engine"].dispose()
+
+
+def test_participants_migration_asks_everyone_a_round_has_today(scratch: Engine) -> None:
+    """Rounds answered before participants existed keep everyone who answered, or accepted an invitation, in them."""
+    config = alembic_config(scratch)
+    command.upgrade(config, "0007")
+    at = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    with scratch.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO organisation (id, code, name, type, region) VALUES (1, 'T', 'Test', 'County', 'London')"))
+        for user_id, name in ((1, "officer"), (2, "member"), (3, "invited"), (4, "silent"), (5, "lead")):
+            connection.execute(text(
+                "INSERT INTO user_account (id, email, name, site_roles, active, created_at, simulated, "
+                "session_generation) VALUES (:id, :email, :name, '[]', true, :at, false, 0)"),
+                {"id": user_id, "email": f"{name}@example.org", "name": name, "at": at})
+        for user_id, role, group in ((1, "respondent", "officer"), (2, "respondent", "member"),
+                                     (3, "respondent", "other"), (4, "respondent", "officer"), (5, "lead", "officer")):
+            connection.execute(text(
+                "INSERT INTO membership (user_id, organisation_id, role, \"group\") VALUES (:id, 1, :role, :group)"),
+                {"id": user_id, "role": role, "group": group})
+        connection.execute(text(
+            "INSERT INTO questionnaire_version (id, questionnaire_id, version, title, content_hash, definition, "
+            "recorded_at, status) VALUES (1, 'q', 1, 'Q', 'hash', '{}', :at, 'offered')"), {"at": at})
+        for round_id in (1, 2):
+            connection.execute(text(
+                "INSERT INTO assessment (id, uid, organisation_id, title, status, sharing, expected_groups, "
+                "comments_named, created_at, simulated) VALUES (:id, :uid, 1, 'Round', 'open', 'private', '[]', "
+                "false, :at, false)"), {"id": round_id, "uid": f"uid-{round_id}", "at": at})
+        # Round 1: the officer submitted, the member (no group on the response) started, and the agreed response.
+        for response_id, respondent, group, kind in ((1, 1, "officer", "individual"), (2, 2, None, "individual"),
+                                                     (3, None, None, "consensus")):
+            connection.execute(text(
+                "INSERT INTO response (id, assessment_id, questionnaire_version_id, respondent_id, respondent_group, "
+                "kind, status, updated_at) VALUES (:id, 1, 1, :who, :group, :kind, 'in-progress', :at)"),
+                {"id": response_id, "who": respondent, "group": group, "kind": kind, "at": at})
+        # The invited person accepted an invitation to round 1 and has answered nothing yet.
+        connection.execute(text(
+            "INSERT INTO invitation (token_hash, assessment_id, email, invited_as, \"group\", invited_by_id, "
+            "created_at, expires_at, used_at, used_by_id) VALUES ('h', 1, 'invited@example.org', 'respondent', "
+            "'other', 5, :at, :at, :at, 3)"), {"at": at})
+    command.upgrade(config, "head")
+    with scratch.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT assessment_id, user_id, \"group\", how, added_by_id FROM participant "
+            "ORDER BY assessment_id, user_id")).all()
+    # Nobody who never answered (the silent member, the lead) is asked; round 2 had nobody.
+    assert [tuple(row) for row in rows] == [(1, 1, "officer", "added", None), (1, 2, "member", "added", None),
+                                            (1, 3, "other", "invited", 5)]
+    assert differences(scratch) == []

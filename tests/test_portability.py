@@ -23,13 +23,16 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
+    JoinedBy,
     Organisation,
     QuestionnaireVersion,
+    RespondentGroup,
     Response,
     Sharing,
     User,
     VersionStatus,
 )
+from assess.services import participants
 from assess.services.agreement import ActionDetails, agreed_response, save_action, set_targets
 from assess.services.demo import demo_answers
 from assess.services.portability import FORMAT_VERSION, ImportRefused, read_export
@@ -61,6 +64,7 @@ def rich_round(fixture_app: Flask, places: Places) -> int:
         assert assessment is not None
         lead, facilitator = _user(session, "lead"), _user(session, "facilitator")
         full, staged = (link.questionnaire_version for link in assessment.questionnaires)
+        participants.join(session, assessment, lead, RespondentGroup.OFFICER, JoinedBy.ADDED, lead)
         started = individual_response(session, assessment, staged, lead, "officer")
         save_answers(session, started, {"has-policy": Answer("yes", comment="Since 2024.")}, lead)
         returned = individual_response(session, assessment, full, lead, "officer")

@@ -144,7 +144,9 @@ def test_typing_posted_after_the_session_ended_is_saved_after_signing_in_again(
     held = client.get("/session/held-form").get_data(as_text=True)
     assert "Save what you typed" in held and 'name="has-policy" value="yes"' in held
     saved = client.post(_url(places), data=hidden_fields(held))  # what the button sends
-    assert saved.status_code == 302
+    # Saved; the section is not complete yet ("Save and continue" was pressed), so the page says what it needs.
+    assert saved.status_code == 400
+    assert "Your answers have been saved. Before this section is complete:" in saved.get_data(as_text=True)
     assert _answers(fixture_app, places) | {"improved": None} == {"has-policy": "yes", "tested": "no",
                                                                   "improved": None}
     with fixture_app.app_context():

@@ -6,20 +6,18 @@ import csv
 import io
 import re
 import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess import db
+from assess.answers import COMMENT_MISSING
 from assess.cli import main
 from assess.models import (
     Assessment,
@@ -27,50 +25,26 @@ from assess.models import (
     AuditEvent,
     Invitation,
     Membership,
+    RespondentGroup,
     Response,
     ResponseStatus,
     SiteRole,
     User,
 )
 from assess.services.invitations import hash_token, parse_addresses, parse_csv
+from assess.services.questionnaires import questionnaire_of
+from assess.services.responses import (
+    Incomplete,
+    answers_of,
+    individual_response,
+    missing_in_section,
+    save_section,
+    section_progress,
+    submit_response,
+)
 from assess.services.users import new_password_problem
-from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
-
-
-class Inbox:
-    """Messages a real SMTP server on this machine received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-    def links(self, to: str) -> list[str]:
-        """The links in the plain-text part of every message to an address."""
-        found = []
-        for message in self.messages:
-            if message["To"] == to:
-                body = message.get_body(("plain",))
-                assert body is not None
-                found += re.findall(r"https?://\S+", body.get_content())
-        return found
-
-
-@pytest.fixture
-def inbox(fixture_app: Flask) -> Iterator[Inbox]:
-    """An aiosmtpd server on a free port, and the app set to send through it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    received = Inbox()
-    server = Controller(received, hostname="127.0.0.1", port=port)
-    server.start()
-    fixture_app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SECURITY="none",
-                              MAIL_SENDER="assess@council.example", BASE_URL="https://assess.council.example")
-    yield received
-    server.stop()
+from scoring import Answer as ScoredAnswer
+from tests.conftest import Inbox, Places, agree_everything, ask, hidden_fields, signed_in_client
 
 
 def post(client: FlaskClient, url: str, data: dict[str, Any], page_url: str | None = None) -> Any:
@@ -200,7 +174,8 @@ def test_completion_shows_each_person_by_questionnaire_with_filters_and_csv(fixt
     assert "Respondent" in page and "Submitted" in page and "Not started" in page
     # The respondent (an elected member) has submitted one of the two questionnaires: part-way.
     members = lead.get(round_url(places, "completion") + "?group=member&state=in-progress").get_data(as_text=True)
-    assert "1 of 2 people" in members and "respondent@example.org" not in members
+    # The lead is not asked in the round, so is not counted.
+    assert "1 of the 1 people asked" in members and "respondent@example.org" not in members
     finished = lead.get(round_url(places, "completion") + "?state=finished").get_data(as_text=True)
     assert "Nobody matches these choices" in finished
     download = lead.get(round_url(places, "completion.csv"))
@@ -241,12 +216,19 @@ def test_returning_a_response_lets_the_respondent_change_and_resubmit(fixture_ap
 def test_reminders_go_to_those_not_finished_at_most_once_a_day(fixture_app: Flask, places: Places,
                                                                inbox: Inbox) -> None:
     lead = signed_in_client(fixture_app, "lead")
-    manage = round_url(places, "manage")
-    assert post(lead, round_url(places, "remind"), {}, page_url=manage).status_code == 302
-    assert sorted(m["To"] for m in inbox.messages) == ["lead@example.org", "respondent@example.org"]
-    again = post(lead, round_url(places, "remind"), {}, page_url=manage)
-    assert again.status_code == 302 and len(inbox.messages) == 2
-    assert "2 people were reminded in the last day, so not again" in lead.get(manage).get_data(as_text=True)
+    manage, remind = round_url(places, "manage"), round_url(places, "remind")
+    # The preview names who will get one and what each still has to do: the respondent, not the lead (not asked).
+    preview = lead.get(remind).get_data(as_text=True)
+    assert "respondent@example.org" in preview and "Staged example" in preview and "lead@example.org" not in preview
+    assert inbox.messages == []  # looking sends nothing
+    assert post(lead, remind, {}).status_code == 302
+    [message] = inbox.messages
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert message["To"] == "respondent@example.org" and "- Staged example" in text and "Full example" not in text
+    again = post(lead, remind, {})
+    assert again.status_code == 302 and len(inbox.messages) == 1
+    assert "1 person was reminded in the last day, so not again" in lead.get(manage).get_data(as_text=True)
+    assert "Reminded in the last day" in lead.get(remind).get_data(as_text=True)
 
 
 def test_a_round_moves_on_and_back_with_reasons_and_publishing_asks_how_it_is_shared(fixture_app: Flask,
@@ -273,8 +255,8 @@ def test_a_round_moves_on_and_back_with_reasons_and_publishing_asks_how_it_is_sh
         reasons = db.session().scalars(select(AuditEvent.detail).filter(AuditEvent.action.like("round-%"))
                                        .order_by(AuditEvent.id)).all()
         assert reasons[-1]["reason"] == "The agreed cyber answers need another look."  # type: ignore[index]
-    # In review, nobody can change their own answers.
-    section = signed_in_client(fixture_app, "lead").get(round_url(places, "staged-example", "controls"))
+    # In review, nobody (here the respondent, who is asked in the round) can change their own answers.
+    section = signed_in_client(fixture_app, "respondent").get(round_url(places, "staged-example", "controls"))
     assert section.status_code == 302
 
 
@@ -298,7 +280,6 @@ def test_a_questionnaire_with_answers_cannot_be_taken_out_of_a_round(fixture_app
 
 
 def test_pasted_addresses_and_csv_files_are_read_with_every_problem_named() -> None:
-    from assess.models import RespondentGroup
 
     people, problems = parse_addresses("a@x.org\n\n  Jo Bloggs <JO@X.ORG>,\nnot an address\nb@x.org c@x.org",
                                        RespondentGroup.OFFICER)
@@ -351,7 +332,7 @@ def test_a_mail_server_that_is_down_is_a_clear_message_not_an_error(fixture_app:
     sent = post(lead, round_url(places, "invite"), {"group": "officer", "addresses": "a@x.org"})
     assert sent.status_code == 302
     page = lead.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "The email to a@x.org could not be sent" in page and "(email not sent)" in page
+    assert "The email to a@x.org could not be sent" in page and "Not sent" in page
     result = fixture_app.test_cli_runner().invoke(main, ["mail", "test", "a@x.org"])
     assert result.exit_code == 1 and f"could not send the email to a@x.org through 127.0.0.1:{closed}" in result.stderr
 
@@ -369,7 +350,7 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     pages = {persona: signed_in_client(fixture_app, persona).get("/") for persona in
              ("lead", "facilitator", "analyst", "admin", "respondent")}
     assert "Rounds you run" in pages["lead"].get_data(as_text=True)
-    assert "Open: 0 of 2 people have submitted everything" in pages["lead"].get_data(as_text=True)
+    assert "Open: 0 of 1 people have submitted everything" in pages["lead"].get_data(as_text=True)
     assert "Rounds you facilitate" in pages["facilitator"].get_data(as_text=True)
     assert "Sector figures" in pages["analyst"].get_data(as_text=True)
     assert "Users and councils" in pages["admin"].get_data(as_text=True)
@@ -378,24 +359,77 @@ def test_home_pages_by_role(fixture_app: Flask, places: Places) -> None:
     assert "respondent@example.org" in signed_in_client(fixture_app, "admin").get("/admin/").get_data(as_text=True)
 
 
-def test_the_section_page_checks_a_required_comment_and_says_where_it_is(fixture_app: Flask,
-                                                                         places: Places) -> None:
+def test_save_later_keeps_an_answer_whose_required_comment_is_missing(fixture_app: Flask, places: Places) -> None:
+    ask(fixture_app, places.own.round_id, "lead@example.org")
     lead = signed_in_client(fixture_app, "lead")
     url = round_url(places, "full-example", "delivery")
     page = lead.get(url).get_data(as_text=True)
-    assert "Full example: section 2 of 2" in page and "Needed before you can submit." in page
-    missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": ""})
+    assert "Full example: section 2 of 2" in page and "Needed beside your answer to complete this section." in page
+    later = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "", "action": "later"})
+    assert later.status_code == 302 and later.headers["Location"] == round_url(places, "")
+    assert 'value="in-house" checked' in lead.get(url).get_data(as_text=True)  # the answer was kept
+    tasks = lead.get(round_url(places, "")).get_data(as_text=True)
+    assert re.search(r"Delivery</a>.*?In progress", tasks, re.S)
+
+
+def test_saving_keeps_an_answer_without_its_required_comment_and_completing_names_what_is_missing(
+        fixture_app: Flask, places: Places) -> None:
+    ask(fixture_app, places.own.round_id, "lead@example.org")
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        lead = session.scalar(select(User).filter_by(email="lead@example.org"))
+        assert assessment is not None and lead is not None
+        version = next(link.questionnaire_version for link in assessment.questionnaires
+                       if link.questionnaire_version.questionnaire_id == "full-example")
+        response = individual_response(session, assessment, version, lead, "officer")
+        save_section(session, response, "delivery", {"delivery-model": ScoredAnswer("in-house", comment="  ")}, lead)
+        session.commit()
+        assert answers_of(response)["delivery-model"].value == "in-house"  # kept, the comment missing or not
+        assert missing_in_section(response, "delivery") == [("delivery-model", COMMENT_MISSING)]
+        progress = {p.section.id: p.status for p in section_progress(questionnaire_of(version), answers_of(response))}
+        assert progress["delivery"] == "in-progress"
+        with pytest.raises(Incomplete) as refused:
+            submit_response(session, response, lead)
+        assert ("delivery-model", COMMENT_MISSING) in refused.value.missing
+
+
+def test_the_task_list_says_who_sees_the_answers_before_the_first_question(fixture_app: Flask,
+                                                                          places: Places) -> None:
+    respondent = signed_in_client(fixture_app, "respondent")
+    tasks = respondent.get(round_url(places, "")).get_data(as_text=True)
+    who = tasks.index("Who sees your answers")
+    assert who < tasks.index("govuk-task-list")
+    with fixture_app.app_context():
+        lead = db.session().scalar(select(User).filter_by(email="lead@example.org"))
+        assessment = db.session().get(Assessment, places.own.round_id)
+        assert lead is not None and assessment is not None
+        named = assessment.comments_named
+    assert f"The council’s lead ({lead.name})" in tasks
+    assert "can read your answers and comments, with your name" in tasks
+    assert ("with your name." if named else "without your name.") in tasks
+    assert "your own answers are never published" in tasks and "you will be emailed a link to them" in tasks
+
+
+def test_completing_a_section_saves_it_then_names_the_missing_comment_in_full(fixture_app: Flask,
+                                                                            places: Places) -> None:
+    ask(fixture_app, places.own.round_id, "lead@example.org")
+    lead = signed_in_client(fixture_app, "lead")
+    url = round_url(places, "full-example", "delivery")
+    missing = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "", "action": "continue"})
     html = missing.get_data(as_text=True)
     assert missing.status_code == 400 and "govuk-error-summary" in html
+    assert "Your answers have been saved. Before this section is complete:" in html
     assert "Add a comment or evidence for your answer to ‘How are services mainly delivered?’" in html
-    assert 'value="in-house" checked' in html  # what was chosen is kept
-    saved = post(lead, url, {"delivery-model": "in-house", "delivery-model--comment": "The 2026 review.",
-                             "action": "later"})
-    assert saved.status_code == 302
-    assert "Your answers have been saved" in lead.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'value="in-house" checked' in html and 'value="in-house" checked' in lead.get(url).get_data(as_text=True)
+    # The page shown again carries the section's new version: saving it again is no conflict.
+    done = lead.post(url, data={**hidden_fields(html), "delivery-model": "in-house",
+                                "delivery-model--comment": "The 2026 review.", "action": "continue"})
+    assert done.status_code == 302
 
 
 def test_submitting_shows_a_panel_that_says_what_happens_next(fixture_app: Flask, places: Places) -> None:
+    ask(fixture_app, places.own.round_id, "lead@example.org")
     lead = signed_in_client(fixture_app, "lead")
     post(lead, round_url(places, "full-example", "strategy"), {"has-strategy": "no"})
     post(lead, round_url(places, "full-example", "delivery"),

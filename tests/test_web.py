@@ -310,7 +310,12 @@ def test_a_change_from_check_your_answers_returns_there(client: FlaskClient, dem
     assert change, "each Change link says it came from Check your answers"
     page = html(client.get(change.group(1)))
     assert "Back to check your answers" in page
-    saved = submit_form(client, change.group(1), {"developing-talent": "3", "action": "continue"})
+    enablers = questionnaire_library(client.application).get("procurement-maturity").section("enablers")
+    # The whole page as a browser posts it (a section completed), with the one answer changed.
+    answers = {question.id: "3" for question in enablers.questions if question.type == "level"} | {
+        f"{question.id}--comment": "Our review." for question in enablers.questions if question.comment == "required"}
+    saved = submit_form(client, change.group(1), {**answers, "action": "continue"})
+    assert saved.status_code == 302, re.findall(r"govuk-error-message.*?</p>", html(saved), re.S)
     assert saved.headers["Location"].endswith("procurement-maturity/check")
     with client.application.app_context():
         statement = questionnaire_library(client.application).get("procurement-maturity").question(

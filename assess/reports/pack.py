@@ -17,18 +17,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from assess.models import (
     Assessment,
-    Membership,
     QuestionnaireVersion,
     RespondentGroup,
     Response,
     ResponseKind,
     ResponseStatus,
-    User,
 )
 from assess.reports.charts import level_text
 from assess.reports.data import NoSubmittedResponse, QuestionnaireReport, ReportData, _submitted, build_report
 from assess.services import sector
 from assess.services.agreement import SpreadRule, actions_of, is_overdue, previous_agreed
+from assess.services.participants import asked
 from assess.services.responses import stored_profile
 
 GROUPS = (RespondentGroup.OFFICER, RespondentGroup.MEMBER)
@@ -234,10 +233,10 @@ def _participation(session: Session, assessment: Assessment) -> tuple[GroupParti
                  .where(Response.assessment_id == assessment.id, Response.kind == ResponseKind.INDIVIDUAL,
                         Response.status == ResponseStatus.SUBMITTED)
                  .group_by(Response.respondent_id).subquery())
+    who = asked([assessment.id]).subquery()
     rows = session.execute(
-        select(Membership.group, submitted.c.done).join(User, User.id == Membership.user_id)
-        .outerjoin(submitted, submitted.c.respondent_id == Membership.user_id)
-        .where(Membership.organisation_id == assessment.organisation_id, User.active.is_(True))).tuples().all()
+        select(who.c.group, submitted.c.done).select_from(who)
+        .outerjoin(submitted, submitted.c.respondent_id == who.c.user_id)).tuples().all()
     every = len(assessment.questionnaires)
     return tuple(GroupParticipation(group.label, sum(g == group for g, _done in rows),
                                     sum(g == group and bool(done) for g, done in rows),

@@ -1,4 +1,4 @@
-"""Completion: who has answered what in a round, counts by group, and reminders to those who have not."""
+"""Completion: who of the people asked has answered what in a round, counts by group, and reminders to the rest."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from assess.models import (
     AssessmentQuestionnaire,
     AssessmentStatus,
     AuditEvent,
-    Membership,
     OrganisationRole,
     Reminder,
     RespondentGroup,
@@ -25,6 +24,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
+from assess.services.participants import asked
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of, section_progress
 from scoring import Questionnaire
@@ -54,7 +54,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class PersonProgress:
-    """A member of the council and their progress with each questionnaire of the round."""
+    """A person asked in the round and their progress with each questionnaire of it."""
 
     user: User
     group: RespondentGroup
@@ -122,10 +122,10 @@ STATES: dict[str, Callable[[PersonProgress], bool]] = {
 def completion(session: Session, assessment: Assessment, by: User) -> Completion:
     """Who has answered what in a round (the lead and the round's facilitators may see it)."""
     require(session, by, Action.VIEW_RESPONSES, assessment)
+    who = asked([assessment.id]).subquery()
     members = session.execute(
-        select(Membership, User).join(User).where(Membership.organisation_id == assessment.organisation_id,
-                                                  User.active.is_(True)).order_by(User.name)
-    ).all()
+        select(User, who.c.group, who.c.role).join(who, who.c.user_id == User.id).order_by(User.name, User.id)
+    ).tuples().all()
     responses = session.scalars(
         select(Response).where(Response.assessment_id == assessment.id, Response.kind == ResponseKind.INDIVIDUAL)
         .options(selectinload(Response.answers))
@@ -134,17 +134,17 @@ def completion(session: Session, assessment: Assessment, by: User) -> Completion
     links = list(assessment.questionnaires)
     questionnaires = tuple(questionnaire_of(link.questionnaire_version) for link in links)
     people = []
-    for membership, user in members:
+    for user, group, role in members:
         progress = []
         for link, questionnaire in zip(links, questionnaires, strict=True):
             response = by_person.get((user.id, link.questionnaire_version_id))
             progress.append(_progress(questionnaire, response))
-        people.append(PersonProgress(user, membership.group, membership.role, tuple(progress)))
+        people.append(PersonProgress(user, group, role, tuple(progress)))
     return Completion(questionnaires, tuple(people))
 
 
 def finished_counts(session: Session, assessments: Sequence[Assessment], by: User) -> dict[int, tuple[int, int]]:
-    """For each round: how many of its council's active members have submitted every questionnaire, of how many.
+    """For each round: how many of the people asked in it have submitted every questionnaire, of how many.
 
     The figure a home page shows beside each round it lists, for all of them in one statement
     (``completion`` works out everyone's progress section by section: for the round's own page).
@@ -152,10 +152,8 @@ def finished_counts(session: Session, assessments: Sequence[Assessment], by: Use
     for assessment in assessments:
         require(session, by, Action.VIEW_RESPONSES, assessment)
     ids = [a.id for a in assessments]
-    members = (select(Assessment.id.label("round_id"), Membership.user_id)
-               .join(Membership, Membership.organisation_id == Assessment.organisation_id)
-               .join(User, User.id == Membership.user_id)
-               .where(Assessment.id.in_(ids), User.active.is_(True)).subquery())
+    who = asked(ids).subquery()
+    members = select(who.c.assessment_id.label("round_id"), who.c.user_id).subquery()
     offered = (select(AssessmentQuestionnaire.assessment_id, func.count().label("count"))
                .where(AssessmentQuestionnaire.assessment_id.in_(ids))
                .group_by(AssessmentQuestionnaire.assessment_id).subquery())
@@ -188,25 +186,43 @@ def _progress(questionnaire: Questionnaire, response: Response | None) -> Progre
                     response.id if response else None)
 
 
-def people_to_remind(session: Session, assessment: Assessment, by: User) -> tuple[list[User], int]:
-    """Record a reminder for everyone who has not submitted everything and was not reminded in the last day.
+@dataclass(frozen=True)
+class ReminderDue:
+    """A participant with something unfinished: what they still have to do, and whether one went out today."""
 
-    Returns the people to email, and how many were left out because they had a reminder recently.
-    """
+    user: User
+    unfinished: tuple[str, ...]  # the titles of their questionnaires not yet submitted
+    reminded_recently: bool  # reminded within REMINDER_GAP, so not emailed again now
+
+
+def reminder_plan(session: Session, assessment: Assessment, by: User) -> list[ReminderDue]:
+    """Who a reminder would go to now: the round's participants with something unfinished (the sender only if asked)."""
     require(session, by, Action.MANAGE_ROUND, assessment)
     if assessment.status != AssessmentStatus.OPEN:
         raise ValueError("this round is no longer taking answers, so there is nobody to remind")
     since = utcnow() - REMINDER_GAP
     recent = set(session.scalars(select(Reminder.user_id).where(Reminder.assessment_id == assessment.id,
                                                                Reminder.sent_at > since)))
-    unfinished = [p.user for p in completion(session, assessment, by).people if not p.finished]
-    due = [user for user in unfinished if user.id not in recent]
-    session.add_all(Reminder(assessment_id=assessment.id, user_id=user.id) for user in due)
+    result = completion(session, assessment, by)
+    return [ReminderDue(person.user, tuple(q.title for q, p in zip(result.questionnaires, person.progress, strict=True)
+                                           if p.status != "submitted"), person.user.id in recent)
+            for person in result.people if not person.finished]
+
+
+def people_to_remind(session: Session, assessment: Assessment, by: User) -> tuple[list[ReminderDue], int]:
+    """Record a reminder for every participant with something unfinished who was not reminded in the last day.
+
+    Returns those to email (each with what they still have to do), and how many were left out because
+    they had a reminder recently.
+    """
+    plan = reminder_plan(session, assessment, by)
+    due = [item for item in plan if not item.reminded_recently]
+    session.add_all(Reminder(assessment_id=assessment.id, user_id=item.user.id) for item in due)
     if due:
         session.add(AuditEvent(action="reminders-sent", user_id=by.id, organisation_id=assessment.organisation_id,
-                               subject=f"assessment:{assessment.id}", detail={"to": [u.email for u in due]}))
+                               subject=f"assessment:{assessment.id}", detail={"to": [d.user.email for d in due]}))
     session.flush()
-    return due, len(unfinished) - len(due)
+    return due, len(plan) - len(due)
 
 
 def completion_csv_rows(result: Completion, people: Sequence[PersonProgress]) -> list[list[str]]:

@@ -16,6 +16,7 @@ from assess.models import (
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
+    JoinedBy,
     Organisation,
     OrganisationRole,
     QuestionnaireVersion,
@@ -26,6 +27,7 @@ from assess.models import (
     User,
     utcnow,
 )
+from assess.services import participants
 from assess.services.agreement import ActionDetails, agreed_response, save_action, section_levels, set_targets
 from assess.services.invitations import Invitee, Issued, invite
 from assess.services.questionnaires import questionnaire_of, record_library
@@ -76,6 +78,11 @@ ACCOUNTS = (
     ("analyst@demo.example", "Alex Morgan", None, None, (SiteRole.ANALYST,), "sector analyst", (0, 0)),
     ("admin@demo.example", "Admin User", None, None, (SiteRole.ADMIN,), "site administrator", (0, 0)),
 )
+
+#: Who answered last year's round: those who have submitted everything this year too.
+LAST_YEAR_TEAM = tuple(email for email, _n, _r, _g, _s, _w, (done, _p) in ACCOUNTS if done == 99)
+#: Asked in last year's round but never answered it (so its pack says how many of those asked took part).
+LAST_YEAR_SILENT = ("cllr.lewis@demo.example", "ceo@demo.example")
 
 #: People invited but not yet joined, so the lead has invitations to look at (their emails go to the outbox).
 INVITED = (
@@ -129,21 +136,24 @@ def create_demo(session: Session, library: Library, password: str | None = None)
         session.add(assessment)
         session.flush()
 
-    for email, _name, _role, group, _site, _what, (submitted, partial) in ACCOUNTS:
-        if group is not None:
+    # This round asks every respondent (not the lead, who runs it); last year's asked fewer people.
+    for email, _name, role, group, _site, _what, (submitted, partial) in ACCOUNTS:
+        if group is not None and role == OrganisationRole.RESPONDENT:
+            participants.join(session, assessment, users[email], group, JoinedBy.ADDED, lead)
             _answer(session, assessment, users[email], group, submitted, partial)
     assign_facilitator(session, assessment, users["facilitator@demo.example"], lead)
+    groups = {email: group for email, _n, _r, group, _s, _w, _p in ACCOUNTS if group is not None}
     _last_year(session, council, list(versions.values()), lead,
-               [(users[email], group) for email, _n, _r, group, _s, _w, (done, _p) in ACCOUNTS
-                if group is not None and done == 99])
+               [(users[email], groups[email]) for email in LAST_YEAR_TEAM],
+               [(users[email], groups[email]) for email in LAST_YEAR_SILENT])
     _draft_agreement(session, assessment, lead)
     issued = invite(session, assessment, INVITED, lead, days=14)
     return DemoCouncil(accounts, issued, lead)
 
 
 def _last_year(session: Session, council: Organisation, versions: list[QuestionnaireVersion], lead: User,
-               team: list[tuple[User, RespondentGroup]]) -> None:
-    """Last year's round, answered by part of the team, published with agreed answers, targets and an action."""
+               team: list[tuple[User, RespondentGroup]], silent: list[tuple[User, RespondentGroup]]) -> None:
+    """Last year's round: the team answered, the silent were asked but did not; published with agreed answers."""
     if session.scalar(select(Assessment).filter_by(organisation_id=council.id, title=LAST_YEAR)) is not None:
         return
     year_ago = utcnow() - timedelta(days=365)
@@ -153,6 +163,8 @@ def _last_year(session: Session, council: Organisation, versions: list[Questionn
                                          for i, v in enumerate(versions)])
     session.add(earlier)
     session.flush()
+    for person, group in [*team, *silent]:
+        participants.join(session, earlier, person, group, JoinedBy.INVITED, lead)
     for version in versions:
         questionnaire = questionnaire_of(version)
         for person, group in team:
@@ -278,7 +290,9 @@ def value_near(question: Question, level: int, rng: random.Random) -> AnswerValu
 def describe(demo: DemoCouncil) -> str:
     """The demo accounts and invitations as a short table for the terminal."""
     width = max(len(a.email) for a in demo.accounts)
-    lines = [f"Demo council: Demo Borough (code {DEMO_CODE}), round '{DEMO_ROUND}'", "", "Demo accounts:"]
+    lines = [f"Demo council: Demo Borough (code {DEMO_CODE}), rounds '{DEMO_ROUND}' (open: every respondent is "
+             f"asked) and '{LAST_YEAR}' (published: asked {len(LAST_YEAR_TEAM) + len(LAST_YEAR_SILENT)} of them)", "",
+             "Demo accounts:"]
     lines += [f"  {a.email:<{width}}  password: {a.password}  ({a.what})" for a in demo.accounts]
     lines += ["", "Invited, not yet joined (their emails, with the links, are in the outbox):"]
     lines += [f"  {i.invitation.email}" for i in demo.invitations]

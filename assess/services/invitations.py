@@ -26,6 +26,7 @@ from assess.models import (
     AuditEvent,
     Invitation,
     InvitedAs,
+    JoinedBy,
     OrganisationRole,
     RespondentGroup,
     SiteRole,
@@ -33,6 +34,7 @@ from assess.models import (
     utcnow,
 )
 from assess.policy import Action, require
+from assess.services import participants
 from assess.services.users import (
     EMAIL,
     LONGEST_EMAIL,
@@ -214,8 +216,10 @@ def accept(session: Session, invitation: Invitation, user: User) -> None:
         user.site_roles = sorted({*user.site_roles, SiteRole.FACILITATOR.value})
         if session.scalar(select(Assignment).filter_by(assessment_id=assessment.id, user_id=user.id)) is None:
             session.add(Assignment(assessment=assessment, user=user, assigned_by_id=invitation.invited_by_id))
-    elif membership_of(session, user, assessment.organisation_id) is None:
-        add_membership(session, user, assessment.organisation, OrganisationRole.RESPONDENT, invitation.group)
+    else:
+        if membership_of(session, user, assessment.organisation_id) is None:
+            add_membership(session, user, assessment.organisation, OrganisationRole.RESPONDENT, invitation.group)
+        participants.join(session, assessment, user, invitation.group, JoinedBy.INVITED, invitation.invited_by_id)
     invitation.used_at, invitation.used_by_id = utcnow(), user.id
     session.add(AuditEvent(action="invitation-accepted", user_id=user.id, organisation_id=assessment.organisation_id,
                            subject=f"invitation:{invitation.id}", detail={"as": invitation.invited_as.value}))

@@ -6,8 +6,10 @@ from flask import current_app
 
 from assess.mail import Email, compose, external_url
 from assess.models import Assessment, InvitedAs, Response, User
+from assess.services.completion import ReminderDue
 from assess.services.invitations import Issued
 from assess.services.passwords import IssuedReset
+from assess.services.rounds import SHARING_NAMES
 
 
 def invitation_email(issued: Issued, inviter: User) -> Email:
@@ -26,12 +28,33 @@ def invitation_email(issued: Issued, inviter: User) -> Email:
     )
 
 
-def reminder_email(user: User, assessment: Assessment) -> Email:
-    """A reminder to someone who has not submitted everything in a round."""
+def reminder_email(due: ReminderDue, assessment: Assessment) -> Email:
+    """A reminder to a participant who has not submitted everything in a round, naming what they still have to do."""
+    user = due.user
     return compose(
         "reminder", user.email, f"Reminder: {assessment.organisation.name}’s self-assessment", name=user.name,
         council=assessment.organisation.name, round=assessment.title, closes_on=assessment.closes_on,
+        unfinished=due.unfinished,
         link=external_url("respond.round_tasks", code=assessment.organisation.code, round_id=assessment.id),
+    )
+
+
+def published_email(user: User, assessment: Assessment) -> Email:
+    """Telling a participant that the council's agreed results are published, with a link to its agreed profile."""
+    return compose(
+        "published", user.email, f"{assessment.organisation.name}’s self-assessment results are published",
+        name=user.name, council=assessment.organisation.name, round=assessment.title,
+        sharing=SHARING_NAMES[assessment.sharing],
+        link=external_url("respond.profile", code=assessment.organisation.code, round_id=assessment.id),
+    )
+
+
+def facilitator_assigned_email(facilitator: User, assessment: Assessment, by: User) -> Email:
+    """Telling a facilitator with an account that they have been assigned to a round, with its link."""
+    return compose(
+        "facilitator_assigned", facilitator.email, f"Facilitate {assessment.organisation.name}’s self-assessment",
+        name=facilitator.name, council=assessment.organisation.name, round=assessment.title, assigned_by=by.name,
+        link=external_url("manage.round_page", code=assessment.organisation.code, round_id=assessment.id),
     )
 
 

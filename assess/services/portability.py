@@ -31,9 +31,11 @@ from assess.models import (
     AssessmentStatus,
     Assignment,
     AuditEvent,
+    JoinedBy,
     Membership,
     Organisation,
     OrganisationRole,
+    Participant,
     QuestionnaireVersion,
     RespondentGroup,
     Response,
@@ -384,6 +386,8 @@ def import_round(session: Session, document: Mapping[str, Any], progress: Progre
     for item in document["responses"]:
         assessment.responses.append(_response(item, by_key[(item["questionnaire_id"], item["version"])], who_id))
         progress()
+    assessment.participants = [Participant(user_id=who_id(email), group=group, how=JoinedBy.ADDED)
+                               for email, group in _asked(document).items()]
     session.flush()
     session.add_all(Target(assessment_id=assessment.id, questionnaire_id=t["questionnaire_id"],
                            section_id=t["section_id"], level=t["level"]) for t in document["targets"])
@@ -398,6 +402,18 @@ def import_round(session: Session, document: Mapping[str, Any], progress: Progre
                                    "new_people": new_people, "new_versions": new_versions}))
     session.flush()
     return Imported(assessment, new_people, new_versions)
+
+
+def _asked(document: Mapping[str, Any]) -> dict[str, RespondentGroup]:
+    """Who was asked in the exported round (everyone with their own response in it), with the group they answered in."""
+    member_groups = {normalise_email(p["email"]): p["membership"]["group"] for p in document["people"]
+                     if p["membership"] is not None}
+    asked: dict[str, RespondentGroup] = {}
+    for item in document["responses"]:
+        if item["kind"] == ResponseKind.INDIVIDUAL.value and item["respondent"] is not None:
+            email = normalise_email(item["respondent"])
+            asked.setdefault(email, RespondentGroup(item["respondent_group"] or member_groups.get(email, "other")))
+    return asked
 
 
 def _response(item: Mapping[str, Any], version: QuestionnaireVersion,

@@ -282,6 +282,24 @@ def return_response(session: Session, response: Response, by: User, message: str
     session.flush()
 
 
+def anything_submitted(session: Session, assessment: Assessment) -> bool:
+    """Whether any response of the round (someone's own or the agreed one) is submitted: a profile can be drawn."""
+    return bool(session.scalar(select(select(Response.id).where(
+        Response.assessment_id == assessment.id, Response.status == ResponseStatus.SUBMITTED).exists())))
+
+
+def missing_in_section(response: Response, section_id: str) -> list[tuple[str, str]]:
+    """What stops one section of a response being complete: each question (id) missing an answer or its comment.
+
+    Saving never asks this (an answer given is always kept, whatever else is missing); completing a section and
+    submitting do.
+    """
+    questionnaire = questionnaire_for(response)
+    in_section = {q.id for q in _section(questionnaire, section_id).questions}
+    return [(question.id, reason) for question, reason in missing_answers(questionnaire, answers_of(response))
+            if question.id in in_section]
+
+
 def _raise_if_incomplete(questionnaire: Questionnaire, response: Response) -> None:
     missing = missing_answers(questionnaire, answers_of(response))
     if missing:

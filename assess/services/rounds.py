@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from assess.library import Library
@@ -17,6 +17,7 @@ from assess.models import (
     Assignment,
     AuditEvent,
     Organisation,
+    OrganisationRole,
     RespondentGroup,
     Response,
     ResponseKind,
@@ -92,6 +93,7 @@ def update_round(session: Session, assessment: Assessment, by: User, details: Ro
     Questionnaires the round has keep their version (even if retired since); one added gets the offered version.
     """
     require(session, by, Action.MANAGE_ROUND, assessment)
+    _refuse_if_published(assessment, "its questionnaires, dates and details")
     links = {link.questionnaire_version.questionnaire_id: link for link in assessment.questionnaires}
     chosen, choices = _links(session, details, library, kept=links)
     answered = {r.questionnaire_version.questionnaire_id for r in assessment.responses}
@@ -114,6 +116,50 @@ def update_round(session: Session, assessment: Assessment, by: User, details: Ro
                            subject=f"assessment:{assessment.id}",
                            detail={"before": before, "after": {"title": assessment.title, "questionnaires": chosen}}))
     session.flush()
+
+
+#: The states in which a round's results are published, so fixed: only how they are shared can change.
+PUBLISHED_STATES = (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)
+
+
+def _refuse_if_published(assessment: Assessment, what: str) -> None:
+    """RoundRefused if the round is published (or closed after publishing): published means fixed."""
+    if assessment.status in PUBLISHED_STATES:
+        raise RoundRefused(f"this round is {assessment.status.value}, so {what} cannot change; to correct them, "
+                           "withdraw the published results and return the round to review")
+
+
+def change_sharing(session: Session, assessment: Assessment, sharing: Sharing, by: User) -> None:
+    """Change how a published round is shared with the sector, on its own (nothing else about the round changes)."""
+    require(session, by, Action.MANAGE_ROUND, assessment)
+    if assessment.status not in PUBLISHED_STATES:
+        raise RoundRefused("only a published round's sharing changes on its own: it is chosen when publishing")
+    if sharing == assessment.sharing:
+        raise RoundRefused(f"the round is already {SHARING_NAMES[sharing]}: choose another way to share it")
+    before = assessment.sharing
+    assessment.sharing = sharing
+    session.add(AuditEvent(action="round-sharing-changed", user_id=by.id, organisation_id=assessment.organisation_id,
+                           subject=f"assessment:{assessment.id}",
+                           detail={"from": before.value, "to": sharing.value}))
+    session.flush()
+
+
+#: How a round is shared, as a page or a message says it.
+SHARING_NAMES = {
+    Sharing.PRIVATE: "not shared with the sector",
+    Sharing.ANONYMOUS: "shared with the sector without the council’s name",
+    Sharing.NAMED: "shared with the sector by name",
+}
+
+
+def shared_since(session: Session, assessment: Assessment) -> datetime | None:
+    """When a published round's sharing was last set: its publication, or a later change of sharing alone."""
+    if assessment.published_at is None:
+        return None
+    changed = session.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.subject == f"assessment:{assessment.id}", AuditEvent.action == "round-sharing-changed",
+        AuditEvent.at >= assessment.published_at))
+    return changed or assessment.published_at
 
 
 #: Each step of a round's life, and whether it undoes an earlier one (undoing needs a reason).
@@ -168,6 +214,27 @@ def change_status(session: Session, assessment: Assessment, to: AssessmentStatus
                            detail={"from": before.value, "to": to.value, "reason": (reason or "").strip() or None,
                                    "sharing": assessment.sharing.value}))
     session.flush()
+
+
+def who_sees_answers(assessment: Assessment) -> list[str]:
+    """What a respondent is told before the first question: who sees their answers and comments, and how."""
+    leads = [m.user.name for m in assessment.organisation.memberships if m.role == OrganisationRole.LEAD]
+    facilitators = [a.user.name for a in assessment.assignments]
+    readers = (f"The council’s lead ({_names(leads)})" if leads else "The council’s lead") + (
+        f" and the round’s facilitator{'s' if len(facilitators) > 1 else ''} ({_names(facilitators)})"
+        if facilitators else " and any facilitator the lead assigns")
+    return [
+        f"{readers} can read your answers and comments, with your name.",
+        "When the team discusses where its views differ, your comments are shown "
+        + ("with your name." if assessment.comments_named else "without your name."),
+        "The council publishes only the answers the team agrees: your own answers are never published, nor shared "
+        "with other councils or the sector.",
+        "When the council publishes its agreed results, you will be emailed a link to them.",
+    ]
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class NotAFacilitator(ValueError):

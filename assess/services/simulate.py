@@ -31,9 +31,11 @@ from assess.models import (
     AssessmentQuestionnaire,
     AssessmentStatus,
     AuditEvent,
+    JoinedBy,
     Membership,
     Organisation,
     OrganisationRole,
+    Participant,
     QuestionnaireVersion,
     RespondentGroup,
     Response,
@@ -108,6 +110,10 @@ def _simulate_council(session: Session, organisation: Organisation, versions: li
         )
         session.add(assessment)
         session.flush()
+        # Each round asks the whole team (most of whom answer each questionnaire).
+        session.execute(insert(Participant), [
+            {"assessment_id": assessment.id, "user_id": user_id, "group": group, "how": JoinedBy.ADDED,
+             "added_at": utcnow(), "added_by_id": team[0][0]} for user_id, group in team])
         improvement = YEARLY_IMPROVEMENT * (rounds - 1 - years_ago)
         for version in versions:
             questionnaire = questionnaires[version.id]

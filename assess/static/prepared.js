@@ -1,5 +1,7 @@
 // "Your PDF is being prepared": ask the status address every few seconds; once the PDF is drawn, say so in the
-// live region with a link to it, and start the download. After a few minutes stop asking: the link still works.
+// live region with a link to it, and start the download. The server sends the PDF as an attachment, so the link
+// carries no `download` (which would save whatever the address answers, a page included). After a few minutes
+// stop asking: the link still works.
 const status = document.getElementById("pdf-status");
 const EVERY_MS = 2000;
 const GIVE_UP_MS = 5 * 60 * 1000;
@@ -13,7 +15,6 @@ if (status) {
     const link = document.createElement("a");
     link.className = "govuk-link";
     link.href = status.dataset.pdfUrl;
-    link.setAttribute("download", status.dataset.filename);
     link.textContent = "Download the PDF";
     status.append(link);
     document.getElementById("pdf-try-again")?.parentElement?.remove();

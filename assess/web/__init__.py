@@ -26,7 +26,22 @@ from assess import db, logs
 from assess.answers import describe_answer, describe_condition, text_limit
 from assess.policy import NotAllowed
 from assess.reports.data import long_date
-from assess.web import access, admin, api, audit, auth, facilitate, health, invitations, manage, pages, respond, sector
+from assess.web import (
+    access,
+    admin,
+    api,
+    audit,
+    auth,
+    facilitate,
+    health,
+    invitations,
+    manage,
+    pages,
+    participants,
+    publication,
+    respond,
+    sector,
+)
 
 csrf = CSRFProtect()
 logger = logging.getLogger(__name__)
@@ -162,6 +177,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(manage.blueprint)
+    app.register_blueprint(participants.blueprint)
+    app.register_blueprint(publication.blueprint)
     app.register_blueprint(invitations.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(facilitate.blueprint)

@@ -67,6 +67,7 @@ from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import (
     AGREEING,
     hidden_by_earlier_pages,
+    incomplete_section,
     missing_answer_errors,
     parse_version,
     section_context,
@@ -333,6 +334,10 @@ def agree_section(code: str, round_id: int, questionnaire_id: str, section_id: s
         conflict = ("Someone else saved the agreed answers to this section after you opened it, so your changes "
                     "have not been saved. Check the answers below and save again")
         return render_template("section.html", form=form, conflict=conflict, **page), 409
+    if request.form.get("action") != "later":
+        saved = response or find_agreed_response(session, assessment, link.questionnaire_version)
+        if saved is not None and incomplete_section(form, section, saved):
+            return render_template("section.html", form=form, saved=True, **page), 400
     ids = [s.id for s in questionnaire.sections]
     following = ids[ids.index(section.id) + 1:]
     if following and request.form.get("action") != "later":

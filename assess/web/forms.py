@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,7 +43,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from assess.answers import CHOSEN, NOT_APPLICABLE, AnswerError, coerce_value
+from assess.answers import CHOSEN, COMMENT_MISSING, NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
 from assess.services.users import email_problem
 from scoring import Answer
@@ -204,10 +204,30 @@ class FacilitatorForm(Form):
     """A facilitator to invite (or assign, if they already have an account) by email."""
 
     email = StringField("Facilitator’s email address", widget=GovTextInput(), filters=[_stripped],
+                        description="Someone who already facilitates here is assigned straight away and told by "
+                                    "email; anyone else is sent an invitation",
                         validators=[InputRequired("Enter the facilitator’s email address"), _usable_email])
     name = StringField("Their name (optional)", widget=GovTextInput(), filters=[_stripped],
                        validators=[Length(max=200)])
     submit = SubmitField("Invite the facilitator", widget=GovSubmitInput())
+
+
+class AddParticipantsForm(Form):
+    """Council members to ask in a round: chosen by name, or everyone in some groups."""
+
+    people = SelectMultipleField("Choose people by name", widget=GovCheckboxesInput(),
+                                 description="Members of the council who are not asked in this round yet",
+                                 validators=[Optional()])
+    groups = SelectMultipleField("Or add everyone in a group", widget=GovCheckboxesInput(), choices=GROUP_CHOICES,
+                                 description="Every member of the council in the group who is not asked yet",
+                                 validators=[Optional()])
+    submit = SubmitField("Add to the round", widget=GovSubmitInput())
+
+
+#: The ways a published round can be shared, as radios.
+SHARING_CHOICES = [SelectChoice("private", "Not shared: only the council sees them"),
+                   SelectChoice("anonymous", "Shared with the sector without the council’s name"),
+                   SelectChoice("named", "Shared with the sector by name")]
 
 
 class StatusForm(Form):
@@ -215,14 +235,17 @@ class StatusForm(Form):
 
     reason = TextAreaField("Why is this step being undone?", widget=GovTextArea(),
                            validators=[Length(max=2000, message="Use 2,000 characters or fewer")])
-    sharing = RadioField(
-        "How should the published results be shared?", widget=GovRadioInput(),
-        choices=[SelectChoice("private", "Not shared: only the council sees them"),
-                 SelectChoice("anonymous", "Shared with the sector without the council’s name"),
-                 SelectChoice("named", "Shared with the sector by name")],
-        validators=[Optional()],
-    )
+    sharing = RadioField("How should the published results be shared?", widget=GovRadioInput(),
+                         choices=SHARING_CHOICES, validators=[Optional()])
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SharingForm(Form):
+    """How a published round is shared with the sector, changed on its own."""
+
+    sharing = RadioField("How should the published results be shared?", widget=GovRadioInput(),
+                         choices=SHARING_CHOICES, validators=[InputRequired("Choose how the results are shared")])
+    submit = SubmitField("Change how the results are shared", widget=GovSubmitInput())
 
 
 class ReturnForm(Form):
@@ -556,8 +579,9 @@ def _not_applicable(form: SectionForm, question: Question) -> bool:
 def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -> dict[str, Answer]:
     """The section's answers from a posted form; bad values become field errors (nothing is dropped).
 
-    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had. A
-    required comment missing beside an answer is an error here, not first when submitting.
+    Questions in ``skip`` were not on the page (hidden by an earlier answer) and keep what they had. What is
+    missing (an answer, a required comment) is no error here: it is saved as it is, and `mark_missing` says so
+    when the section is completed.
     """
     answers: dict[str, Answer] = {}
     for question in section.questions:
@@ -570,11 +594,19 @@ def read_form(form: SectionForm, section: Section, skip: Collection[str] = ()) -
         except AnswerError as error:
             field.errors = [*field.errors, sentence(str(error))]
             continue
-        if question.comment == "required" and answer.is_given and not (comment or "").strip():
-            form[question.id + COMMENT_SUFFIX].errors = [
-                f"Add a comment or evidence for your answer to ‘{_short(question.text)}’"]
         answers[question.id] = answer
     return answers
+
+
+def mark_missing(form: SectionForm, section: Section, missing: Sequence[tuple[str, str]]) -> None:
+    """Put each missing answer or comment (from services.responses.missing_in_section) on its field, in full."""
+    questions = {q.id: q for q in section.questions}
+    for question_id, reason in missing:
+        text = questions[question_id].text
+        if reason == COMMENT_MISSING and question_id + COMMENT_SUFFIX in form:
+            form[question_id + COMMENT_SUFFIX].errors = [f"Add a comment or evidence for your answer to ‘{text}’"]
+        else:
+            form[question_id].errors = [f"Answer ‘{text}’"]
 
 
 def _read_answer(form: SectionForm, question: Question, raw: Any, comment: str | None) -> Answer:
@@ -583,10 +615,6 @@ def _read_answer(form: SectionForm, question: Question, raw: Any, comment: str |
     if raw in (None, "", []) or (isinstance(raw, str) and not raw.strip()):
         return Answer(None, comment=comment)
     return Answer(coerce_value(question, raw), comment=comment)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
 
 def sentence(message: str) -> str:

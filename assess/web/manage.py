@@ -7,6 +7,7 @@ completion, each person's answers, returning a response, reminders.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -25,12 +26,14 @@ from assess.models import (
     RespondentGroup,
     ResponseKind,
     Sharing,
+    SiteRole,
     User,
 )
 from assess.models import Response as ResponseRow
 from assess.policy import Action, allowed
 from assess.reports.data import long_date
-from assess.services.completion import completion, completion_csv_rows, people_to_remind
+from assess.services import participants
+from assess.services.completion import completion, completion_csv_rows, people_to_remind, reminder_plan
 from assess.services.invitations import (
     InvitationRefused,
     Invitee,
@@ -43,18 +46,29 @@ from assess.services.invitations import (
     resend,
     revoke,
 )
-from assess.services.notifications import invitation_email, reminder_email, returned_email
+from assess.services.notifications import (
+    facilitator_assigned_email,
+    invitation_email,
+    published_email,
+    reminder_email,
+    returned_email,
+)
 from assess.services.questionnaires import offered, questionnaire_of
-from assess.services.responses import ResponseLocked, answers_of, return_response
+from assess.services.responses import ResponseLocked, answers_of, anything_submitted, return_response
 from assess.services.rounds import (
+    PUBLISHED_STATES,
+    SHARING_NAMES,
     STEPS,
     RoundDetails,
     RoundRefused,
+    assign_facilitator,
     change_status,
     next_steps,
+    shared_since,
     start_round,
     update_round,
 )
+from assess.services.users import normalise_email
 from assess.spreadsheets import csv_text
 from assess.web.access import council_or_404, current_user, login_required, round_or_404
 from assess.web.forms import ConfirmForm, FacilitatorForm, InviteForm, ReturnForm, RoundForm, StatusForm, sentence
@@ -63,12 +77,30 @@ from scoring import visible_questions
 
 blueprint = Blueprint("manage", __name__)
 
-#: What each step of a round's life is called on its button and its confirmation page.
+#: What each step of a round's life is called on its button and its confirmation page, and what it does.
 STEP_NAMES = {
-    AssessmentStatus.IN_REVIEW: "Close answering and start the review",
-    AssessmentStatus.OPEN: "Reopen the round for answers",
-    AssessmentStatus.PUBLISHED: "Publish the agreed results",
-    AssessmentStatus.CLOSED: "Close the round",
+    (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW): "Close answering and start the review",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.OPEN): "Reopen the round for answers",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED): "Publish the agreed results",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): "Withdraw the published results and return to review",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): "Close the round",
+    (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): "Reopen the closed round as published",
+}
+STEP_EXPLANATIONS = {
+    (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW): "Nobody will be able to change or submit their own answers. "
+    "You and the facilitator can then agree the council’s answers.",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.OPEN): "Respondents will be able to change and submit their "
+    "answers again.",
+    (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED): "The agreed results become the council’s published "
+    "profile, and can no longer change. Everyone asked in the round is emailed a link to it; the sector sees it too "
+    "if you share it. Respondents’ own answers stay theirs.",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW): "The results stop being published: they leave the "
+    "council’s published profile and the sector’s figures, and the agreed answers can be changed again. Do this "
+    "only to correct them.",
+    (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED): "The round is finished: its published results stay as "
+    "they are.",
+    (AssessmentStatus.CLOSED, AssessmentStatus.PUBLISHED): "The round is published again; its results stay as they "
+    "are.",
 }
 
 
@@ -94,9 +126,10 @@ def new_round(code: str) -> ResponseReturnValue:
     """Start an assessment round for the lead's council: its questionnaires, dates and who is asked."""
     organisation = council_or_404(code, Action.START_ROUND)
     form = _round_form(RoundForm())
+    # The round this one starts from: its people are asked again (the form posts back to this address).
+    previous = _previous_round(organisation.code, request.args.get("from"))
     if request.method == "GET":
         form.expected_groups.data = ["officer", "member"]
-        previous = _previous_round(organisation.code, request.args.get("from"))
         if previous is not None:
             # The next round of the same questionnaires (in their current versions), asking the same people.
             # Only those still offered: a retired version is not offered for new rounds.
@@ -110,11 +143,15 @@ def new_round(code: str) -> ResponseReturnValue:
         try:
             assessment = start_round(session, organisation, current_user(), _details(form),
                                      questionnaire_library(current_app))
+            carried = participants.carry_over(session, assessment, previous, current_user()) if previous else 0
         except RoundRefused as refused:
             form.questionnaires.errors = [sentence(str(refused))]
         else:
             session.commit()
-            flash(f"‘{assessment.title}’ has started. Now invite the people who should answer.", "success")
+            flash(f"‘{assessment.title}’ has started, asking the {carried} "
+                  f"{'person' if carried == 1 else 'people'} of ‘{previous.title}’. Invite or add anyone else."
+                  if previous else f"‘{assessment.title}’ has started. Now invite the people who should answer.",
+                  "success")
             return redirect(url_for(".round_page", code=code, round_id=assessment.id))
     page = render_template("manage/round_form.html", organisation=organisation, form=form, assessment=None)
     return (page, 400) if form.errors else page
@@ -173,18 +210,43 @@ def round_page(code: str, round_id: int) -> str:
                                   .order_by(Invitation.created_at.desc())).all()
     return render_template(
         "manage/round.html", organisation=assessment.organisation, assessment=assessment, manages=manages,
-        details=_details_rows(assessment, url_for(".edit_round", code=code, round_id=round_id) if manages else None),
-        completion=progress, groups=progress.by_group(), steps=[(to, STEP_NAMES[to]) for to in next_steps(assessment)]
-        if manages else [], pending=sum(link_state(i).value == "valid" for i in invitations),
-        facilitators=[a.user for a in assessment.assignments], remind_form=ConfirmForm(),
+        details=_details_rows(assessment, manages), completion=progress, groups=progress.by_group(),
+        steps=_step_buttons(assessment) if manages else [],
+        pending=sum(link_state(i).value == "valid" for i in invitations),
+        facilitators=[a.user for a in assessment.assignments],
         answering=allowed(session, user, Action.ANSWER, assessment),
+        profile=anything_submitted(session, assessment),
     )
 
 
-def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[str, object]]:
-    """The round's details as summary list rows, each with a Change link for whoever may change it."""
-    rows: list[tuple[str, str | Markup]] = [
-        ("Stage", assessment.status.value.replace("-", " ").capitalize()),
+def _step_buttons(assessment: Assessment) -> list[dict[str, str]]:
+    """A button for each step the round can take; withdrawing publication is a warning button of its own."""
+    code = assessment.organisation.code
+    return [{"text": STEP_NAMES[(assessment.status, to)],
+             "href": url_for(".status_page", code=code, round_id=assessment.id, to=to.value),
+             "classes": "govuk-button--warning" if STEPS[(assessment.status, to)] and assessment.status
+             in PUBLISHED_STATES else "govuk-button--secondary" if index else ""}
+            for index, to in enumerate(next_steps(assessment))]
+
+
+def _details_rows(assessment: Assessment, manages: bool) -> list[dict[str, object]]:
+    """The round's details as summary list rows, each with a Change link for whoever may change it.
+
+    A published round's details are fixed: only how it is shared has a Change link.
+    """
+    code, round_id = assessment.organisation.code, assessment.id
+    published = assessment.status in PUBLISHED_STATES
+    changes = {key: url_for(".edit_round", code=code, round_id=round_id) for key in (
+        "Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team")} if manages and not published \
+        else {}
+    rows: list[tuple[str, str | Markup]] = [("Stage", assessment.status.value.replace("-", " ").capitalize())]
+    if published:
+        since = shared_since(db.session(), assessment)
+        rows.append(("Shared", sentence(SHARING_NAMES[assessment.sharing])
+                     + (f", since {long_date(since.date())}" if since else "")))
+        if manages:
+            changes["Shared"] = url_for("publication.sharing_page", code=code, round_id=round_id)
+    rows += [
         # One a line: Markup.join escapes each title.
         ("Questionnaires", Markup("<br>").join(link.questionnaire_version.title for link in assessment.questionnaires)),
         ("Opens", long_date(assessment.opens_on) or "No opening date"),
@@ -193,10 +255,9 @@ def _details_rows(assessment: Assessment, change_url: str | None) -> list[dict[s
         ("Comments shown to the team", "With names" if assessment.comments_named else "Without names"),
         ("Facilitators", ", ".join(a.user.name for a in assessment.assignments) or "None yet"),
     ]
-    changeable = {"Questionnaires", "Opens", "Closes", "Asking", "Comments shown to the team"}
     return [{"key": {"text": key}, "value": {"html": escape(value)},
-             **({"actions": {"items": [{"href": change_url, "text": "Change", "visuallyHiddenText": key.lower()}]}}
-                if change_url and key in changeable else {})} for key, value in rows]
+             **({"actions": {"items": [{"href": changes[key], "text": "Change", "visuallyHiddenText": key.lower()}]}}
+                if key in changes else {})} for key, value in rows]
 
 
 def _filters() -> tuple[str | None, str | None]:
@@ -359,7 +420,18 @@ def facilitators_page(code: str, round_id: int) -> ResponseReturnValue:
     form = FacilitatorForm()
     if form.validate_on_submit():
         session = db.session()
-        invitee = Invitee((form.email.data or "").lower(), form.name.data or None, RespondentGroup.OTHER)
+        invitee = Invitee(normalise_email(form.email.data or ""), form.name.data or None, RespondentGroup.OTHER)
+        account = session.scalar(select(User).filter_by(email=invitee.email))
+        if account is not None and account.active and account.has_role(SiteRole.FACILITATOR):
+            # Someone who already facilitates here needs no link: they are assigned, and told so.
+            already = any(a.user_id == account.id for a in assessment.assignments)
+            assign_facilitator(session, assessment, account, current_user())
+            session.commit()
+            if already:
+                flash(f"{account.name} is already a facilitator of this round.", "success")
+            elif _send_or_warn(facilitator_assigned_email(account, assessment, current_user())):
+                flash(f"{account.name} is now a facilitator of this round, and has been emailed.", "success")
+            return redirect(url_for(".facilitators_page", code=code, round_id=round_id))
         issued = invite(session, assessment, [invitee], current_user(), current_app.config["INVITATION_DAYS"],
                         invited_as=InvitedAs.FACILITATOR)
         session.commit()
@@ -379,9 +451,36 @@ def invitations_page(code: str, round_id: int) -> str:
     """Every invitation of the round with its state, to resend or revoke."""
     assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
     invitations = db.session().scalars(select(Invitation).filter_by(assessment_id=assessment.id)
-                                       .order_by(Invitation.email)).all()
+                                       .order_by(Invitation.created_at.desc(), Invitation.email)).all()
     return render_template("manage/invitations.html", organisation=assessment.organisation, assessment=assessment,
-                           invitations=[(i, link_state(i)) for i in invitations], form=ConfirmForm())
+                           invitations=[_invitation_row(i) for i in invitations], form=ConfirmForm())
+
+
+#: An invitation's state in the lead's list.
+STATE_NAMES = {"valid": "Pending", "used": "Accepted", "expired": "Expired", "revoked": "Revoked"}
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One invitation as the lead's list shows it: who, their group, when sent, until when, its state."""
+
+    invitation: Invitation
+    state: str  # the link's state: valid, used, expired or revoked
+    name: str
+    group: str
+    sent: str
+    expires: str
+    state_name: str
+
+
+def _invitation_row(invitation: Invitation) -> InvitationRow:
+    state = link_state(invitation).value
+    return InvitationRow(
+        invitation, state, invitation.name or "Not given",
+        invitation.group.label if invitation.invited_as == InvitedAs.RESPONDENT else "Facilitator",
+        long_date(invitation.sent_at) if invitation.sent_at else "Not sent",
+        "–" if state == "used" else long_date(invitation.expires_at),
+        STATE_NAMES[state] + (f" on {long_date(invitation.used_at)}" if invitation.used_at else ""))
 
 
 def _invitation_or_404(assessment: Assessment, invitation_id: int) -> Invitation:
@@ -418,26 +517,34 @@ def change_invitation(code: str, round_id: int, invitation_id: int, what: str) -
     return redirect(url_for(target, code=code, round_id=round_id))
 
 
-@blueprint.route("/councils/<code>/rounds/<id:round_id>/remind", methods=["POST"])
+@blueprint.route("/councils/<code>/rounds/<id:round_id>/remind", methods=["GET", "POST"])
 @login_required
 def remind(code: str, round_id: int) -> ResponseReturnValue:
-    """Email everyone who has not submitted everything (each person at most once a day)."""
+    """Who a reminder would go to and what each still has to do (GET); send them (POST), each at most once a day."""
     assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     session = db.session()
+    form = ConfirmForm()
+    round_page = url_for(".round_page", code=code, round_id=round_id)
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
     try:
+        if request.method == "GET":
+            plan = reminder_plan(session, assessment, current_user())
+            return render_template("manage/remind.html", organisation=assessment.organisation,
+                                   assessment=assessment, form=form, round_page=round_page,
+                                   sending=[item for item in plan if not item.reminded_recently],
+                                   held=[item for item in plan if item.reminded_recently])
         due, skipped = people_to_remind(session, assessment, current_user())
     except ValueError as refused:
         session.rollback()
         flash(sentence(str(refused)) + ".", "error")
-        return redirect(url_for(".round_page", code=code, round_id=round_id))
+        return redirect(round_page)
     session.commit()
-    sent = sum(_send_or_warn(reminder_email(user, assessment)) for user in due)
+    sent = sum(_send_or_warn(reminder_email(item, assessment)) for item in due)
     flash(f"{sent} reminder{'s' if sent != 1 else ''} sent"
           + (f"; {skipped} {'person was' if skipped == 1 else 'people were'} reminded in the last day, so not again"
              if skipped else "") + ".", "success")
-    return redirect(url_for(".round_page", code=code, round_id=round_id))
+    return redirect(round_page)
 
 
 @blueprint.route("/councils/<code>/rounds/<id:round_id>/status/<any('open', 'in-review', 'published', 'closed'):to>",
@@ -465,7 +572,29 @@ def status_page(code: str, round_id: int, to: str) -> ResponseReturnValue:
         else:
             session.commit()
             flash(f"The round is now {target.value.replace('-', ' ')}.", "success")
+            if step == (AssessmentStatus.IN_REVIEW, AssessmentStatus.PUBLISHED):  # not a closed round reopened
+                tell_participants_of_publication(assessment)
             return redirect(url_for(".round_page", code=code, round_id=round_id))
     page = render_template("manage/status.html", organisation=assessment.organisation, assessment=assessment,
-                           form=form, target=target, name=STEP_NAMES[target], undoing=undoing, publishing=publishing)
+                           form=form, target=target, name=STEP_NAMES[step], explanation=STEP_EXPLANATIONS[step],
+                           undoing=undoing, publishing=publishing,
+                           withdrawing=step == (AssessmentStatus.PUBLISHED, AssessmentStatus.IN_REVIEW),
+                           unfinished=_unfinished(assessment)
+                           if step == (AssessmentStatus.OPEN, AssessmentStatus.IN_REVIEW) else None)
     return (page, 400) if form.errors else page
+
+
+def tell_participants_of_publication(assessment: Assessment) -> int:
+    """Email each of the round's participants a link to the council's agreed profile; how many were sent."""
+    return sum(_send_or_warn(published_email(participant.user, assessment))
+               for participant in participants.participants_of(db.session(), assessment))
+
+
+def _unfinished(assessment: Assessment) -> str | None:
+    """How many of the people asked have not submitted everything, said before answering closes (None: nobody)."""
+    people = completion(db.session(), assessment, current_user()).people
+    left = sum(not person.finished for person in people)
+    if not left:
+        return None
+    return (f"{left} of the {len(people)} people asked in this round {'has' if left == 1 else 'have'} not submitted "
+            "everything yet: once answering closes, they cannot.")

@@ -12,6 +12,9 @@ from assess.reports.data import ReportData
 from assess.reports.downloads import pdf_file
 from assess.reports.pack import Pack
 
+#: Without JavaScript, how often the "being prepared" page asks for its PDF again.
+REFRESH_SECONDS = 5
+
 
 def pdf_download(build: Callable[[], ReportData | Pack], filename: str, *, back_url: str,
                  content: str | None = None) -> ResponseReturnValue:
@@ -20,7 +23,7 @@ def pdf_download(build: Callable[[], ReportData | Pack], filename: str, *, back_
     drawn = pdf_when_drawn(current_app._get_current_object(), build, content)  # type: ignore[attr-defined]
     if drawn is None:
         return render_template("reports/pdf_preparing.html", pdf_url=request.path, status_url=f"{request.path}/status",
-                               back_url=back_url, filename=filename)
+                               back_url=back_url, refresh_seconds=REFRESH_SECONDS)
     return pdf_file(drawn, filename)
 
 

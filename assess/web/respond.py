@@ -35,6 +35,7 @@ from assess.reports.html import render_report_body, render_report_page
 from assess.reports.profile_cache import cached_body, content_key
 from assess.services.agreement import EarlierAnswers, last_time, own_answers, previous_agreed
 from assess.services.completion import finished_counts
+from assess.services.participants import group_of
 from assess.services.responses import (
     EditConflict,
     Incomplete,
@@ -46,13 +47,14 @@ from assess.services.responses import (
     stored_profile,
     submit_response,
 )
-from assess.services.rounds import tasks
+from assess.services.rounds import tasks, who_sees_answers
 from assess.web.access import council_or_404, current_user, login_required, questionnaire_or_404, round_or_404
 from assess.web.forms import SectionForm, fill_form, read_form, section_form_class
 from assess.web.pdfs import pdf_download, pdf_status
 from assess.web.sections import (
     RESPONDING,
     hidden_by_earlier_pages,
+    incomplete_section,
     missing_answer_errors,
     parse_version,
     section_context,
@@ -149,13 +151,16 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
     session = db.session()
     user = current_user()
     if not allowed(session, user, Action.ANSWER, assessment):
-        return redirect(url_for("manage.round_page", code=code, round_id=round_id))
+        # Someone not asked in the round: whoever runs it to its page, a colleague to its published profile.
+        overseer = allowed(session, user, Action.VIEW_RESPONSES, assessment)
+        return redirect(url_for("manage.round_page" if overseer else ".profile", code=code, round_id=round_id))
     progress = tasks(session, assessment, user)
     return render_template("respond/round.html", organisation=assessment.organisation, assessment=assessment,
                            tasks=progress, open=assessment.status == AssessmentStatus.OPEN,
                            all_submitted=all(t.status == "submitted" for t in progress),
                            submitted=sum(t.status == "submitted" for t in progress),
-                           manages=allowed(session, user, Action.VIEW_RESPONSES, assessment))
+                           manages=allowed(session, user, Action.VIEW_RESPONSES, assessment),
+                           who_sees=who_sees_answers(assessment))
 
 
 @dataclass(frozen=True)
@@ -180,10 +185,9 @@ class _Page:
         """The person's own response, created by their first save (never by showing a page: only read for saving)."""
         if self.response is not None:
             return self.response
-        membership = next((m for m in current_user().memberships
-                           if m.organisation_id == self.assessment.organisation_id), None)
+        group = group_of(db.session(), self.assessment, current_user())
         return individual_response(db.session(), self.assessment, self.link.questionnaire_version, current_user(),
-                                   membership.group if membership else None)
+                                   group.value if group else None)
 
 
 def _page(code: str, round_id: int, questionnaire_id: str, section_id: str | None = None,
@@ -225,8 +229,8 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     try:
         if shown_at is None:  # a page whose version cannot be read is treated as out of date
             raise EditConflict(section.id)
-        save_section(session, page.response_for_saving(), section.id, changes, current_user(),
-                     expected_version=shown_at)
+        response = page.response_for_saving()
+        save_section(session, response, section.id, changes, current_user(), expected_version=shown_at)
         session.commit()
     except EditConflict:
         session.rollback()
@@ -237,6 +241,8 @@ def section(code: str, round_id: int, questionnaire_id: str, section_id: str) ->
     except ResponseLocked:
         session.rollback()
         return _locked(page)
+    if request.form.get("action") != "later" and incomplete_section(form, section, response):
+        return render_template("section.html", **_section_page(page, section, form, stored, saved=True)), 400
     return redirect(_after_save(code, round_id, questionnaire, section.id))
 
 
@@ -252,7 +258,7 @@ def _locked(page: _Page) -> ResponseReturnValue:
 
 
 def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapping[str, Answer],
-                  conflict: str | None = None) -> dict[str, object]:
+                  conflict: str | None = None, saved: bool = False) -> dict[str, object]:
     """What the section template needs: the round, the form, and which questions show when."""
     code, round_id = page.organisation.code, page.assessment.id
     previous = page.previous if request.method == "GET" \
@@ -262,6 +268,7 @@ def _section_page(page: _Page, section: Section, form: SectionForm, stored: Mapp
         {"href": url_for(".round_tasks", code=code, round_id=round_id), "text": "Back to your task list"}
     return {"organisation": page.organisation, "assessment": page.assessment, "form": form, "conflict": conflict,
             "wording": RESPONDING, "back": back, "last_time": last_time(previous, page.questionnaire, section),
+            "saved": saved,
             **section_context(page.questionnaire, section, stored)}
 
 

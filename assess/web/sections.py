@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from flask import url_for
 
+from assess.models import Response
+from assess.services.responses import missing_in_section, section_version
+from assess.web.forms import SectionForm, mark_missing
 from scoring import Answer, Questionnaire, visible_questions
 from scoring.model import Section, ShowIf
 
@@ -33,6 +36,16 @@ def missing_answer_errors(questionnaire: Questionnaire, missing: Sequence[tuple[
              "href": url_for(endpoint, code=code, round_id=round_id, questionnaire_id=questionnaire.id,
                              section_id=questionnaire.section_of(question_id).id) + f"#{question_id}"}
             for question_id, reason in missing]
+
+
+def incomplete_section(form: SectionForm, section: Section, response: Response) -> bool:
+    """After a save that completes a section: whether anything is still missing from it (then marked on the form,
+    which now carries the section's new version, so that saving again does not conflict)."""
+    missing = missing_in_section(response, section.id)
+    if missing:
+        mark_missing(form, section, missing)
+        form.lock_version.data = str(section_version(response, section.id))
+    return bool(missing)
 
 
 def parse_version(value: object) -> int | None:

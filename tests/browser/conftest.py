@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -181,6 +183,23 @@ def invitation_link(server: LiveServer, email: str, invited_as: InvitedAs = Invi
                           invited_as=invited_as)
         session.commit()
     return f"/invitations/{issued.token}"
+
+
+@contextmanager
+def pdf_worker(server: LiveServer, log: Path) -> Iterator[None]:
+    """A real `assess worker` drawing the live server's PDFs while the block runs (its output in ``log``)."""
+    app = server.app
+    environment = {**os.environ, "ASSESS_INSTANCE_PATH": app.instance_path, "ASSESS_SECRET_KEY": "browser worker",
+                   "ASSESS_DATABASE_URL": app.config["DATABASE_URL"]}
+    with log.open("wb") as output:
+        worker = subprocess.Popen([str(Path(sys.executable).parent / "assess"), "worker", "--workers", "1"],
+                                  env=environment, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    assert "Traceback" not in log.read_text()
 
 
 @pytest.fixture

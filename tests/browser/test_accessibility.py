@@ -227,6 +227,24 @@ def invitations(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
 
 
+def people_asked(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("participants"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("People asked in this round")
+
+
+def people_asked_with_errors(page: Page, demo: Demo) -> None:
+    people_asked(page, demo)
+    page.get_by_role("button", name="Add to the round").click()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+def reminders_preview(page: Page, demo: Demo) -> None:
+    sign_in(page, LEAD)
+    page.goto(demo.round_url("remind"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Send reminders")
+
+
 def facilitators(page: Page, demo: Demo) -> None:
     sign_in(page, LEAD)
     page.goto(demo.round_url("facilitators"))
@@ -547,6 +565,9 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "return answers, with errors": return_with_errors,
     "invite people, with errors": invite_with_errors,
     "invitations": invitations,
+    "people asked in a round": people_asked,
+    "people asked, adding nobody (errors)": people_asked_with_errors,
+    "reminders preview": reminders_preview,
     "facilitators": facilitators,
     "change a round": edit_round,
     "move a round on": status_change,

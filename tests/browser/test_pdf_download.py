@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import OFFICER, Demo, sign_in
+from tests.browser.conftest import OFFICER, Demo, pdf_worker, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +15,7 @@ pytestmark = pytest.mark.browser
 def test_the_prepared_page_starts_the_download_once_the_worker_has_drawn_it(page: Page, demo: Demo,
                                                                            tmp_path: Path) -> None:
     sign_in(page, OFFICER)
-    app = demo.server.app
-    environment = {**os.environ, "ASSESS_INSTANCE_PATH": app.instance_path, "ASSESS_SECRET_KEY": "browser worker",
-                   "ASSESS_DATABASE_URL": app.config["DATABASE_URL"]}
-    log = tmp_path / "worker.log"
-    with log.open("wb") as output:
-        worker = subprocess.Popen([str(Path(sys.executable).parent / "assess"), "worker", "--workers", "1"],
-                                  env=environment, stdout=output, stderr=subprocess.STDOUT)
-    try:
+    with pdf_worker(demo.server, tmp_path / "worker.log"):
         with page.expect_download(timeout=90_000) as download:
             page.goto(demo.round_url("profile.pdf"))
             expect(page.get_by_role("heading", level=1)).to_have_text("Your PDF is being prepared")
@@ -33,7 +23,3 @@ def test_the_prepared_page_starts_the_download_once_the_worker_has_drawn_it(page
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
         expect(page.locator("#pdf-status")).to_contain_text("Your PDF is ready")
         expect(page.get_by_role("link", name="Download the PDF")).to_be_visible()
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
-    assert "Traceback" not in log.read_text()

@@ -57,7 +57,7 @@ def test_invite_accept_answer_completion_return_and_resubmit(page: Page, browser
     page.get_by_label("Email addresses").fill("Cllr Nia Jones <nia.jones@demo.example>")
     page.get_by_role("button", name="Send invitations").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("1 invitation sent")
-    expect(page.get_by_role("row", name=re.compile("nia.jones@demo.example"))).to_contain_text("Waiting")
+    expect(page.get_by_role("row", name=re.compile("nia.jones@demo.example"))).to_contain_text("Pending")
 
     nia = new_page(browser, demo)
     nia.goto(emailed_link(demo, "nia.jones@demo.example"))

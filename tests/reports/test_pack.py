@@ -91,10 +91,11 @@ def test_the_spread_of_views_is_each_respondents_stored_section_level(draft_pack
                Score.level.is_not(None))).tuples().all()
     assert sorted((str(group), level) for group, level in stored) == sorted(section.marks)
     assert {group for group, _level in section.marks} == {"officer", "member"}
-    # Participation counts people by group: asked, answered anything, answered everything.
+    # Participation counts the people asked by group (not the lead, who runs the round): asked, answered anything,
+    # answered everything.
     officers, members = draft_pack.participation
     assert (officers.group, members.group) == (RespondentGroup.OFFICER.label, RespondentGroup.MEMBER.label)
-    assert (officers.invited, officers.responded, officers.finished) == (5, 4, 2)
+    assert (officers.invited, officers.responded, officers.finished) == (4, 4, 2)
     assert (members.invited, members.responded, members.finished) == (4, 2, 1)
     assert part.respondents == {"officer": 4, "member": 2}
     # The agreed level, the target and the gap; the change since last year's published round.
