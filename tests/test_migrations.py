@@ -119,8 +119,8 @@ def test_0006_offers_every_version_recorded_before_it(scratch: Engine) -> None:
     assert differences(scratch) == []
 
 
-def test_0008_gives_stored_scores_the_options_their_version_declares(scratch: Engine) -> None:
-    """Scores stored before 0008 were made with their version's options: they get them, and keep their data."""
+def test_0009_gives_stored_scores_the_options_their_version_declares(scratch: Engine) -> None:
+    """Scores stored before 0009 were made with their version's options: they get them, and keep their data."""
     config = alembic_config(scratch)
     command.upgrade(config, "0007")
     at = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

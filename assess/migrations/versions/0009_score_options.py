@@ -1,7 +1,7 @@
 """stored scores record the scorer options they were made with
 
-Revision ID: 0008_scoring
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-08 02:30:00
 
 Scores stored before this revision were made with the options their questionnaire version declares
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008_scoring'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """each round's own participants
 
-Revision ID: 0008_participants
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-08 02:10:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 import assess.db
 
-revision: str = '0008_participants'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
