@@ -33,9 +33,11 @@ from assess.models import (
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
+    JoinedBy,
     Membership,
     Organisation,
     OrganisationRole,
+    Participant,
     RespondentGroup,
     Sharing,
     User,
@@ -89,6 +91,9 @@ def seed(app: object, size: int) -> tuple[int, int]:
                             for i, v in enumerate(versions)])
         session.add(assessment)
         session.flush()
+        session.execute(insert(Participant), [
+            {"assessment_id": assessment.id, "user_id": user_id, "group": group, "how": JoinedBy.ADDED,
+             "added_at": datetime.now(UTC)} for user_id, group in who])
         for version in versions:
             questionnaire = questionnaire_of(version)
             centres = {s.id: rng.uniform(questionnaire.levels[0], questionnaire.levels[-1])

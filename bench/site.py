@@ -11,7 +11,8 @@ from sqlalchemy.engine import make_url
 from assess import create_app, db, questionnaire_library
 from assess.db import make_engine
 from assess.migrations import rebuild
-from assess.models import Assessment, Organisation, OrganisationRole, RespondentGroup
+from assess.models import Assessment, JoinedBy, Organisation, OrganisationRole, RespondentGroup
+from assess.services import participants
 from assess.services.demo import DEMO_ROUND, create_demo
 from assess.services.users import add_membership, add_user
 
@@ -66,14 +67,14 @@ def add_demo(app: Flask, respondents: int = 0) -> int:
         session = db.session()
         create_demo(session, questionnaire_library(app), PASSWORD)
         council = session.scalar(select(Organisation).filter_by(code="DEMO"))
-        assert council is not None
+        demo_round = session.scalar(select(Assessment).filter_by(title=DEMO_ROUND))
+        assert council is not None and demo_round is not None
         for number in range(respondents):
             person = add_user(session, respondent_email(number), f"Respondent {number}", PASSWORD, ())
             add_membership(session, person, council, OrganisationRole.RESPONDENT, RespondentGroup.OFFICER)
+            participants.join(session, demo_round, person, RespondentGroup.OFFICER, JoinedBy.ADDED, None)
         session.commit()
-        round_id = session.scalar(select(Assessment.id).filter_by(title=DEMO_ROUND))
-    assert round_id is not None
-    return round_id
+        return demo_round.id
 
 
 def server_environment(url: str, instance: str) -> dict[str, str]:

@@ -231,7 +231,7 @@ def test_postgresql_restarted_mid_request_gives_503_then_recovers_losing_no_save
     engine = site.engine()
     url = f"/councils/DEMO/rounds/{site.round_id}/{QUESTIONNAIRE}/{SECTION}"
     with _serve(private_cluster.url, tmp_path, workers=2) as server:
-        people = [Respondent(server, email, url) for email in ("member@demo.example", "lead@demo.example")]
+        people = [Respondent(server, email, url) for email in ("member@demo.example", "cllr.lewis@demo.example")]
         stop = threading.Event()
         threads = [threading.Thread(target=person.save_until, args=(stop, 400)) for person in people]
         for thread in threads:

@@ -17,6 +17,7 @@ from assess.models import (
     Organisation,
     OrganisationRole,
     RespondentGroup,
+    Response,
     SiteRole,
     User,
 )
@@ -211,3 +212,15 @@ def test_reminders_go_to_the_lead_only_when_she_is_asked(fixture_app: Flask, pla
         assessment.status = AssessmentStatus.IN_REVIEW
         with pytest.raises(ValueError, match="no longer taking answers"):
             reminder_plan(session, assessment, lead)
+
+
+def test_answers_count_in_the_group_the_person_is_asked_in(fixture_app: Flask, places: Places) -> None:
+    """The divergence view and sector figures read each response's group: the round's, not the council's."""
+    _member(fixture_app, "adviser@example.org", RespondentGroup.OFFICER)
+    ask(fixture_app, places.own.round_id, "adviser@example.org", RespondentGroup.OTHER)
+    adviser = signed_in_client(fixture_app, "adviser")
+    assert post(adviser, round_url(places, "full-example", "strategy"), {"has-strategy": "no"}).status_code == 302
+    with fixture_app.app_context():
+        groups = db.session().scalars(select(Response.respondent_group).join(User, User.id == Response.respondent_id)
+                                      .where(User.email == "adviser@example.org")).all()
+    assert groups == [RespondentGroup.OTHER]
