@@ -85,6 +85,13 @@ def assert_no_html_codesniffer_errors(page: Page) -> None:
     assert errors == [], "\n".join(errors)
 
 
+def assert_accessible(page: Page) -> None:
+    """Every check the page crawls make: axe, unique ids, and HTML_CodeSniffer."""
+    assert_no_axe_violations(page)
+    assert_unique_ids(page)
+    assert_no_html_codesniffer_errors(page)
+
+
 def sign_in_page(page: Page, demo: Demo) -> None:
     page.goto("/sign-in")
 
@@ -578,6 +585,4 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
 @pytest.mark.parametrize("visit", list(PAGES.values()), ids=list(PAGES))
 def test_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
     visit(page, demo)
-    assert_no_axe_violations(page)
-    assert_unique_ids(page)
-    assert_no_html_codesniffer_errors(page)
+    assert_accessible(page)
