@@ -77,7 +77,7 @@ wrk:
 ## The fuzzers of the suite with many more examples (FUZZ_EXAMPLES each; on PostgreSQL too with ASSESS_TEST_DATABASE_URL)
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
-	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
+	ASSESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py tests/test_api_contract.py
 
 ## The sector views against the raw SQL computing the same figures on a simulated sector, at 10% and 100% of the
 ## register and on a synthetic register ten times the size (SQLite; PostgreSQL too with BENCH_POSTGRES_URL, a database

@@ -41,10 +41,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SERVICE_NAME="Council self-assessment",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Sign-in attempts per account, and per client address, in a window of minutes (see services/throttle.py).
-        SIGN_IN_ATTEMPTS=5,
-        SIGN_IN_ADDRESS_ATTEMPTS=50,
-        SIGN_IN_WINDOW_MINUTES=15,
+        # Sign-in's growing delay (see services/throttle.py): failures of an account before attempts wait (1 s,
+        # then doubling up to the longest wait), and the minutes after the latest failure when they are forgotten.
+        SIGN_IN_FREE_FAILURES=5,
+        SIGN_IN_LONGEST_WAIT_SECONDS=30,
+        SIGN_IN_FORGET_MINUTES=15,
+        # Accounts failing from one client address before new accounts tried from it wait too (spraying).
+        SIGN_IN_ADDRESS_FAILING_ACCOUNTS=10,
+        # Days a browser where someone signed in is known, so a stranger's guesses never slow that browser.
+        SIGN_IN_DEVICE_DAYS=365,
         # A session ends after this many minutes without a request (the page warns two minutes before).
         IDLE_MINUTES=60,
         # However active, a session ends this many hours after signing in (ASVS 3.3.2), and the person signs in again.

@@ -507,7 +507,7 @@ class ApiToken(Base):
 
 
 class SignInThrottle(Base):
-    """Sign-in attempts in the current window for one key: an account ("account:EMAIL") or a client address."""
+    """Recent attempts for one throttle key (see services/throttle.py): a window's, or a growing delay's failures."""
 
     __tablename__ = "sign_in_throttle"
 

@@ -22,7 +22,7 @@ from assess.models import (
 )
 from assess.policy import Action, require
 from assess.services import throttle
-from assess.services.throttle import Limit
+from assess.services.throttle import Delay
 
 # Checked against when an email is unknown, so a wrong email takes as long as a wrong password.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown user")
@@ -138,30 +138,53 @@ class TooManyAttempts(Exception):
 
 @dataclass(frozen=True)
 class SignInLimits:
-    """How many sign-in attempts an account, and a client address, may make in their windows."""
+    """How sign-in attempts are slowed: per account, and per client address once many accounts fail from it."""
 
-    account: Limit
-    address: Limit
+    #: The growing delay of one account (or of one known browser's attempts on its account).
+    account: Delay
+    #: The growing delay of new accounts tried from an address where this many accounts are failing.
+    address: Delay
+    failing_accounts: int
 
 
-def authenticate(session: Session, email: str, password: str, address: str, limits: SignInLimits) -> User | None:
-    """The user these credentials belong to, or None; TooManyAttempts while the account or address is paused."""
+@dataclass(frozen=True)
+class KnownDevice:
+    """A browser where an account signed in before (from its signed cookie): its attempts wait on their own."""
+
+    user_id: int
+    token: str
+
+
+def authenticate(session: Session, email: str, password: str, address: str, limits: SignInLimits,
+                 device: KnownDevice | None = None) -> User | None:
+    """The user these credentials belong to, or None; TooManyAttempts while the attempt must wait.
+
+    A stranger's failures slow only the account's attempts from other browsers, never those from a
+    browser where the person signed in before; an address is slowed only for accounts it has not yet
+    failed on, once many of its accounts are failing (spraying), never for colleagues who mistype.
+    """
     email = normalise_email(email)
+    user = user_by_email(session, email)
+    known = device is not None and user is not None and device.user_id == user.id
+    turn = throttle.device_key(device.token) if known and device else throttle.account_key(email)
     try:
-        throttle.take_attempt(session, throttle.address_key(address), limits.address)
-        throttle.take_attempt(session, throttle.account_key(email), limits.account)
+        if not known:
+            failing = throttle.failing_accounts(session, address, limits.account.forget_minutes)
+            if len(failing) >= limits.failing_accounts and email not in failing:
+                throttle.take_turn(session, throttle.address_key(address), limits.address)
+        throttle.take_turn(session, turn, limits.account)
     except throttle.Throttled as paused:
         session.add(AuditEvent(action="sign-in-paused", subject=email, detail={"key": paused.key.split(":")[0]}))
         session.flush()
         raise TooManyAttempts(paused.until) from paused
-    user = user_by_email(session, email)
     valid = check_password_hash(user.password_hash if user and user.password_hash else _UNKNOWN_USER_HASH, password)
     if user is None or not valid or not user.active or not user.password_hash:
+        throttle.note_failure(session, address, email, limits.account.forget_minutes)
         session.add(AuditEvent(action="sign-in-failed", subject=email, user_id=user.id if user else None))
         session.flush()
         return None
-    throttle.clear(session, throttle.account_key(email))
-    throttle.give_back(session, throttle.address_key(address))
+    throttle.clear(session, turn)
+    throttle.forget_failures(session, address, email)
     session.add(AuditEvent(action="signed-in", subject=email, user_id=user.id))
     session.flush()
     return user

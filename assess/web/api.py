@@ -8,16 +8,17 @@ does not arise, and no call changes data (a token's last use is noted at most ev
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HttpResponse
 
-from assess import db
+from assess import db, questionnaire_library
 from assess.models import Assessment, Organisation, Response, ResponseKind, User
 from assess.policy import Action, NotAllowed, require
 from assess.services import sector
@@ -48,8 +49,12 @@ def problem(status: int, title: str, detail: str) -> HttpResponse:
 
 
 def http_problem(error: HTTPException) -> HttpResponse:
-    """Any HTTP error of the API as problem details."""
-    return problem(error.code or 500, error.name, error.description or error.name)
+    """Any HTTP error of the API as problem details, with the error's own headers (a 405's `Allow`)."""
+    response = problem(error.code or 500, error.name, error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _json(payload: object) -> HttpResponse:
@@ -72,6 +77,35 @@ def authenticate() -> HttpResponse | None:
     if note_use(session, token):
         session.commit()
     g.api_user = token.user
+    return _parameter_problem()
+
+
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+def _query_parameters() -> dict[str, set[str]]:
+    """The query parameters each route's description lists, by the route's rule."""
+    paths = openapi_document("", {})["paths"]
+    return {(blueprint.url_prefix or "") + _PATH_PARAMETER.sub(r"<\1>", path):
+            {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            for path, methods in paths.items() for operation in methods.values()}
+
+_QUERY_PARAMETERS = _query_parameters()
+
+
+def _parameter_problem() -> HttpResponse | None:
+    """A 400 for a query parameter the description does not list, or one given twice; None if all are fine.
+
+    Either would otherwise be ignored without a word: a misspelt filter would answer for the whole sector.
+    """
+    known = _QUERY_PARAMETERS.get(request.url_rule.rule if request.url_rule else "", set())
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        return problem(400, "Bad Request", f"unknown parameter {', '.join(unknown)}: this call takes {listed}")
+    repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
+    if repeated:
+        return problem(400, "Bad Request", f"give each parameter once: {', '.join(repeated)}")
     return None
 
 
@@ -94,7 +128,7 @@ def _user() -> User:
 
 def _filters(required: bool) -> tuple[Questionnaire | None, sector.Filters]:
     try:
-        questionnaire, filters = read_filters(request.args, default_questionnaire=False)
+        questionnaire, filters = read_filters(request.args, default_questionnaire=False, trim=False)
     except FilterError as error:
         raise BadRequest(str(error)) from None
     if required and questionnaire is None:
@@ -211,4 +245,11 @@ def _profile(response: Response) -> dict[str, object]:
 @blueprint.route("/openapi.json")
 def openapi() -> HttpResponse:
     """The OpenAPI 3.1 description of this API."""
-    return _json(openapi_document(url_for("api.openapi", _external=True).removesuffix("/openapi.json")))
+    return _json(openapi_document(url_for("api.openapi", _external=True).removesuffix("/openapi.json"),
+                                  _library_sections()))
+
+
+def _library_sections() -> dict[str, list[str]]:
+    """The section ids of each questionnaire in the library, by questionnaire id."""
+    return {qid: [section.id for section in loaded.questionnaire.sections]
+            for qid, loaded in questionnaire_library(current_app).files.items()}

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
+import secrets
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from assess import db
 from assess.encryption import InvalidToken, decrypt, encrypt
 from assess.mail import Email, MailError, send
-from assess.models import AuditEvent, User
+from assess.models import AuditEvent, User, utcnow
 from assess.services import held_forms
 from assess.services.notifications import password_reset_email, security_change_email
 from assess.services.passwords import (
@@ -27,8 +31,9 @@ from assess.services.passwords import (
     totp_uri,
 )
 from assess.services.personal_data import answers_csv, everything_answered
-from assess.services.throttle import Limit
+from assess.services.throttle import Delay
 from assess.services.users import (
+    KnownDevice,
     PasswordRefused,
     SignInLimits,
     TooManyAttempts,
@@ -43,25 +48,64 @@ blueprint = Blueprint("auth", __name__)
 
 
 def sign_in_limits() -> SignInLimits:
-    """The configured sign-in limits per account and per client address."""
+    """The configured sign-in delays per account and per client address."""
     config = current_app.config
-    minutes = config["SIGN_IN_WINDOW_MINUTES"]
-    return SignInLimits(Limit(config["SIGN_IN_ATTEMPTS"], minutes), Limit(config["SIGN_IN_ADDRESS_ATTEMPTS"], minutes))
+    delay = Delay(config["SIGN_IN_FREE_FAILURES"], config["SIGN_IN_LONGEST_WAIT_SECONDS"],
+                  config["SIGN_IN_FORGET_MINUTES"])
+    return SignInLimits(account=delay, address=replace(delay, free=1),
+                        failing_accounts=config["SIGN_IN_ADDRESS_FAILING_ACCOUNTS"])
+
+
+#: The cookie that marks a browser where someone signed in, so a stranger's guesses never slow it.
+DEVICE_COOKIE = "assess_device"
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="sign-in-device")
+
+
+def known_device() -> KnownDevice | None:
+    """The browser's signed device cookie, if it has a valid one."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie or len(cookie) > 200:
+        return None
+    try:
+        user_id, token = _devices().loads(cookie, max_age=current_app.config["SIGN_IN_DEVICE_DAYS"] * 86400)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return KnownDevice(user_id, token) if isinstance(user_id, int) and isinstance(token, str) else None
+
+
+def remember_device(response: Response, user: User) -> Response:
+    """Mark this browser as one where this person signed in (keeping its token if it was theirs already)."""
+    device = known_device()
+    token = device.token if device and device.user_id == user.id else secrets.token_urlsafe(16)
+    response.set_cookie(DEVICE_COOKIE, _devices().dumps([user.id, token]),
+                        max_age=current_app.config["SIGN_IN_DEVICE_DAYS"] * 86400, httponly=True,
+                        secure=current_app.session_interface.get_cookie_secure(current_app), samesite="Lax")
+    return response
 
 
 def check_password(email: str, password: str) -> User | None:
     """The account these credentials open (the attempt recorded and committed); TooManyAttempts when paused."""
     try:
-        user = authenticate(db.session(), email, password, request.remote_addr or "unknown", sign_in_limits())
+        user = authenticate(db.session(), email, password, request.remote_addr or "unknown", sign_in_limits(),
+                            known_device())
     finally:
         db.session().commit()  # the attempt counts, and its audit event stays, whatever the outcome
     return user
 
 
+def seconds_to_wait(paused: TooManyAttempts) -> int:
+    """Whole seconds until a paused sign-in may be tried again (at least one)."""
+    return max(1, math.ceil((paused.until - utcnow()).total_seconds()))
+
+
 def pause_message(paused: TooManyAttempts) -> str:
-    """What to tell someone whose sign-in is paused."""
-    return (f"Too many attempts to sign in. Try again after {paused.until:%H:%M} UTC, "
-            f"or reset your password by email to sign in now")
+    """What to tell someone whose sign-in must wait."""
+    seconds = seconds_to_wait(paused)
+    return (f"Too many attempts to sign in. Wait {seconds} second{'s' if seconds != 1 else ''} and try again, "
+            f"or reset your password by email")
 
 
 def _safe_next(target: str | None) -> str:
@@ -82,11 +126,12 @@ def sign_in() -> ResponseReturnValue:
             user = check_password(form.email.data or "", form.password.data or "")
         except TooManyAttempts as paused:
             form.email.errors = [pause_message(paused)]
-            return render_template("auth/sign_in.html", form=form), 429
+            return (render_template("auth/sign_in.html", form=form), 429,
+                    {"Retry-After": str(seconds_to_wait(paused))})
         if user is None:
             form.email.errors = ["Enter a correct email address and password"]
             return render_template("auth/sign_in.html", form=form), 200
-        return finish_sign_in(user, _safe_next(request.args.get("next")))
+        return remember_device(finish_sign_in(user, _safe_next(request.args.get("next"))), user)
     return render_template("auth/sign_in.html", form=form)
 
 

@@ -39,9 +39,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from assess.answers import CHOSEN, COMMENT_MISSING, NOT_APPLICABLE, AnswerError, coerce_value
 from assess.models import RespondentGroup
@@ -60,13 +62,38 @@ def without_control_characters(value: Any) -> Any:
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
+class HiddenWithoutId(HiddenInput):
+    """A hidden input with no id: a page with several forms has one CSRF token in each, and nothing points at it."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("id", False)  # (WTForms leaves out an attribute that is False)
+        return super().__call__(field, **kwargs)
+
+
+class ButtonWithoutId(GovSubmitInput):
+    """A GOV.UK button with no id, so that several forms on one page never share one (WCAG 4.1.1)."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        params["id"] = None
+        return params
+
+
 class Form(FlaskForm):
-    """Every form of the service: CSRF-protected, and every text field cleaned of control characters."""
+    """Every form of the service: CSRF-protected, every text field cleaned of control characters, ids unique.
+
+    The CSRF token and the submit button carry no id, so a page may hold any number of forms.
+    """
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             filters = [without_control_characters, *unbound_field.kwargs.get("filters", ())]
-            return super().bind_field(form, unbound_field, {**options, "filters": filters})  # type: ignore[misc]
+            options = {**options, "filters": filters}
+            if issubclass(unbound_field.field_class, CSRFTokenField):
+                options["widget"] = HiddenWithoutId()
+            elif issubclass(unbound_field.field_class, SubmitField):
+                options["widget"] = ButtonWithoutId()
+            return super().bind_field(form, unbound_field, options)  # type: ignore[misc]
 
 
 class SignInForm(Form):

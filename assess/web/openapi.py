@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from assess.services.sector import PUBLISHED_MEANINGS
 
+#: A text parameter as the API reads it: at most 100 characters, none of them a control character.
+_TEXT: dict[str, Any] = {"type": "string", "maxLength": 100, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}
+#: A day the filters may name (YYYY-MM-DD, 1900 to 2999), or empty for no limit.
+_DAY: dict[str, Any] = {"type": "string", "anyOf": [
+    {"format": "date", "pattern": "^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$"}, {"maxLength": 0}]}
 _FILTERS: list[dict[str, Any]] = [
-    {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "Only councils of this type."},
-    {"name": "region", "in": "query", "schema": {"type": "string"}, "description": "Only councils in this region."},
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
-     "description": "Only rounds published on or after this day (YYYY-MM-DD)."},
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-     "description": "Only rounds published on or before this day (YYYY-MM-DD)."},
+    {"name": "type", "in": "query", "schema": _TEXT,
+     "description": "Only councils of this type, as the register names it (empty: any)."},
+    {"name": "region", "in": "query", "schema": _TEXT,
+     "description": "Only councils in this region, as the register names it (empty: any)."},
+    {"name": "from", "in": "query", "schema": _DAY,
+     "description": "Only rounds published on or after this day (YYYY-MM-DD; empty: no limit). Not after `to`."},
+    {"name": "to", "in": "query", "schema": _DAY,
+     "description": "Only rounds published on or before this day (YYYY-MM-DD; empty: no limit)."},
 ]
 _PROBLEM = {"description": "An error, as problem details (RFC 9457).",
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -20,8 +28,14 @@ _ERRORS = {"400": _PROBLEM, "401": _PROBLEM, "404": _PROBLEM}
 _NULLABLE_INT = {"type": ["integer", "null"]}
 
 
-def openapi_document(server: str) -> dict[str, Any]:
-    """The description, with the API's own address as its server."""
+def openapi_document(server: str, sections: Mapping[str, Collection[str]]) -> dict[str, Any]:
+    """The description, with the API's own address as its server and the library's questionnaires and sections."""
+    questionnaires = sorted(sections)
+    every_section = sorted({section for ids in sections.values() for section in ids})
+    questionnaire = {"name": "questionnaire", "in": "query", "required": True,
+                     "schema": {"type": "string", "enum": questionnaires}, "description": "A questionnaire's id."}
+    section = {"name": "section", "in": "query", "schema": {"type": "string", "enum": [*every_section, ""]},
+               "description": "A section id of the questionnaire; without it (or empty), the overall level."}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Council self-assessment: sector API", "version": "1",
@@ -34,11 +48,10 @@ def openapi_document(server: str) -> dict[str, Any]:
             "/sector/levels": {"get": {
                 "summary": "Councils at each level of a questionnaire or section",
                 "parameters": [
-                    {"name": "questionnaire", "in": "query", "required": True, "schema": {"type": "string"}},
-                    {"name": "section", "in": "query", "schema": {"type": "string"},
-                     "description": "A section id; without it, the overall level."},
-                    {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": ["type", "region"]},
-                     "description": "Without it, one group for all councils."},
+                    questionnaire,
+                    section,
+                    {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": ["type", "region", ""]},
+                     "description": "Without it (or empty), one group for all councils."},
                     *_FILTERS,
                 ],
                 "responses": {"200": {"description": "The distribution of levels per group.", "content": {
@@ -47,8 +60,8 @@ def openapi_document(server: str) -> dict[str, Any]:
             "/sector/targeting": {"get": {
                 "summary": "Councils shared by name that most need support in a questionnaire or section",
                 "parameters": [
-                    {"name": "questionnaire", "in": "query", "required": True, "schema": {"type": "string"}},
-                    {"name": "section", "in": "query", "schema": {"type": "string"}},
+                    questionnaire,
+                    section,
                     {"name": "sort", "in": "query", "schema": {
                         "type": "string", "enum": ["level", "change", "shortfall", "overdue", "name"]},
                      "description": "Lowest level, fallen furthest, furthest below target, most overdue actions "
@@ -60,7 +73,10 @@ def openapi_document(server: str) -> dict[str, Any]:
             }},
             "/sector/published.csv": {"get": {
                 "summary": "Every published section and overall level of shared rounds",
-                "parameters": [{"name": "questionnaire", "in": "query", "schema": {"type": "string"}}, *_FILTERS],
+                "parameters": [{**questionnaire, "required": False,
+                                "schema": {"type": "string", "enum": [*questionnaires, ""]},
+                                "description": "Only this questionnaire (empty: every one)."},
+                               *_FILTERS],
                 "responses": {"200": {
                     "description": "CSV with the columns council_code, council_name, council_type, region, round_id, "
                                    "published_on, questionnaire, version, section, level, label, counted, "

@@ -22,4 +22,5 @@ def privacy() -> str:
 @blueprint.route("/cookies")
 def cookies() -> str:
     """The cookies page: essential cookies only."""
-    return render_template("pages/cookies.html", idle_minutes=current_app.config["IDLE_MINUTES"])
+    return render_template("pages/cookies.html", idle_minutes=current_app.config["IDLE_MINUTES"],
+                           device_days=current_app.config["SIGN_IN_DEVICE_DAYS"])

@@ -39,15 +39,16 @@ class FilterError(ValueError):
         self.field = field
 
 
-def _text(args: Mapping[str, str], name: str) -> str | None:
-    value = (args.get(name) or "").strip()
+def _text(args: Mapping[str, str], name: str, trim: bool = True) -> str | None:
+    value = args.get(name) or ""
+    value = value.strip() if trim else value
     if not value.isprintable() or len(value) > 100:
         raise FilterError(name, f"The '{name}' filter can hold at most 100 characters and no control characters")
     return value or None
 
 
-def _date(args: Mapping[str, str], name: str) -> date | None:
-    value = _text(args, name)
+def _date(args: Mapping[str, str], name: str, trim: bool) -> date | None:
+    value = _text(args, name, trim)
     if not value:
         return None
     try:
@@ -84,10 +85,14 @@ def _default_questionnaire() -> Questionnaire | None:
     return min((f.questionnaire for f in questionnaire_library(current_app)), key=lambda q: q.title, default=None)
 
 
-def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[Questionnaire | None, sector.Filters]:
-    """The questionnaire and filters a page or API call asks for; FilterError for any it cannot use."""
+def read_filters(args: Mapping[str, str], default_questionnaire: bool,
+                 trim: bool = True) -> tuple[Questionnaire | None, sector.Filters]:
+    """The questionnaire and filters a page or API call asks for; FilterError for any it cannot use.
+
+    Pages trim the spaces around what was typed in a box; the API takes values exactly as its description says.
+    """
     library = questionnaire_library(current_app)
-    questionnaire_id = _text(args, "questionnaire")
+    questionnaire_id = _text(args, "questionnaire", trim)
     questionnaire = None
     if questionnaire_id:
         loaded = library.files.get(questionnaire_id)
@@ -96,17 +101,17 @@ def read_filters(args: Mapping[str, str], default_questionnaire: bool) -> tuple[
         questionnaire = loaded.questionnaire
     elif default_questionnaire:
         questionnaire = _default_questionnaire()
-    section = _text(args, "section")
+    section = _text(args, "section", trim)
     if section is not None and questionnaire is None:
         raise FilterError("section", "Choose a questionnaire as well as one of its sections")
     if section is not None and questionnaire is not None and section not in {s.id for s in questionnaire.sections}:
         raise FilterError("section", f"The questionnaire has no section '{section}'")
-    council_type, region = _text(args, "type"), _text(args, "region")
+    council_type, region = _text(args, "type", trim), _text(args, "region", trim)
     if council_type is not None or region is not None:
         types, regions = register_values()
         _one_of("type", council_type, types, "council type")
         _one_of("region", region, regions, "region")
-    start, end = _date(args, "from"), _date(args, "to")
+    start, end = _date(args, "from", trim), _date(args, "to", trim)
     if start and end and start > end:
         raise FilterError("from", "The 'from' date must be on or before the 'to' date")
     return questionnaire, sector.Filters(

@@ -64,6 +64,38 @@ def assert_no_axe_violations(page: Page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+def assert_unique_ids(page: Page) -> None:
+    """No id is used twice on the page as it is now (axe no longer checks this; WCAG 4.1.1 and labels need it)."""
+    repeated = page.evaluate("""() => {
+        const counts = {};
+        for (const element of document.querySelectorAll("[id]")) counts[element.id] = (counts[element.id] || 0) + 1;
+        return Object.keys(counts).filter(id => counts[id] > 1);
+    }""")
+    assert repeated == [], f"ids used more than once on {page.url}: {repeated}"
+
+
+#: HTML_CodeSniffer's built file (tests/browser/htmlcs/README.md), a second engine beside axe.
+HTML_CODESNIFFER = (Path(__file__).parent / "htmlcs" / "HTMLCS.js").read_text(encoding="utf-8")
+
+
+def assert_no_html_codesniffer_errors(page: Page) -> None:
+    """Run HTML_CodeSniffer's WCAG2AA standard on the page as it is now, as pa11y does; fail on any error."""
+    page.evaluate(HTML_CODESNIFFER)
+    errors = page.evaluate("""() => new Promise((resolve, reject) => HTMLCS.process("WCAG2AA", document, () =>
+        resolve(HTMLCS.getMessages().filter(message => message.type === HTMLCS.ERROR).map(message =>
+            `${message.code}: ${message.msg} ${(message.element.outerHTML || "").slice(0, 160)}`)),
+        () => reject(new Error("HTML_CodeSniffer could not run")), "en"))""")
+    print(f"HTML_CodeSniffer: {page.url} -> {len(errors)} errors")
+    assert errors == [], "\n".join(errors)
+
+
+def assert_accessible(page: Page) -> None:
+    """Every check the page crawls make: axe, unique ids, and HTML_CodeSniffer."""
+    assert_no_axe_violations(page)
+    assert_unique_ids(page)
+    assert_no_html_codesniffer_errors(page)
+
+
 def sign_in_page(page: Page, demo: Demo) -> None:
     page.goto("/sign-in")
 
@@ -616,7 +648,7 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
 @pytest.mark.parametrize("visit", list(PAGES.values()), ids=list(PAGES))
 def test_page_has_no_axe_violations(page: Page, demo: Demo, visit: Callable[[Page, Demo], None]) -> None:
     visit(page, demo)
-    assert_no_axe_violations(page)
+    assert_accessible(page)
 
 
 #: The pages a phone's reader most needs, checked at the narrowest width too (every page is checked at 390 px).

@@ -35,7 +35,7 @@ from tests.browser.conftest import (
     pdf_worker,
     sign_in,
 )
-from tests.browser.test_accessibility import assert_no_axe_violations
+from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_save_later_keeps_an_answer_whose_required_comment_is_empty(page: Page, 
     expect(summary).to_contain_text("Add a comment or evidence for your answer to ‘The council meets and keeps up the "
                                     "security standards it is required or has chosen to meet.’")  # never cut short
     expect(page.locator('input[name="standards-certification"]').first).to_be_checked()
-    assert_no_axe_violations(page)
+    assert_accessible(page)
 
 
 def _published_round(demo: Demo, sharing: Sharing) -> int:
@@ -105,7 +105,7 @@ def test_a_published_round_refuses_edits_and_changes_its_sharing_in_one_step(pag
     page.on("load", lambda loaded: loads.append(loaded.url))
     shared.get_by_role("link", name="Change").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change how the results are shared")
-    assert_no_axe_violations(page)
+    assert_accessible(page)
     page.get_by_label("Shared with the sector without the council’s name").check()
     page.get_by_role("button", name="Change how the results are shared").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(

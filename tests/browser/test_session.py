@@ -16,7 +16,7 @@ from assess.services.demo import demo_answers
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import answers_of, save_answers, submit_response
 from tests.browser.conftest import FACILITATOR, LEAD, PASSWORD, Demo, sign_in
-from tests.browser.test_accessibility import assert_no_axe_violations
+from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_journey import PROCUREMENT, questionnaire
 
 pytestmark = pytest.mark.browser
@@ -105,4 +105,4 @@ def test_a_target_at_the_agreed_level_is_refused_and_the_choice_kept(page: Page,
     expect(page.locator(f'input[name="target-{section_id}"][value="{agreed}"]')).to_be_checked()
     summary.get_by_role("link").first.click()
     expect(field).to_be_focused()
-    assert_no_axe_violations(page)
+    assert_accessible(page)
