@@ -220,9 +220,9 @@ BODIES: dict[str, Callable[[str | None, int, int], tuple[str | None, bytes]]] = 
     "a million empty fields": lambda token, _, __: (URLENCODED, _urlencoded(token) + b"&" * 1_000_000),
     "250,000 characters": lambda token, _, __: (URLENCODED, _urlencoded(token) + b"&has-policy=" + b"y" * 250_000),
     "broken escapes and bytes": lambda token, _, __: (URLENCODED, _urlencoded(token) + b"&%zz=%&%%=\xff\xfe&=&&a"),
-    "a multipart text field too large": lambda token, _, longest: _multipart(token, b"t" * (longest + 1)),
-    "a multipart file": lambda token, _, __: _multipart(token, b"name,code\n" * 1000, filename="register.csv"),
-    "truncated multipart": lambda token, _, __: (_multipart(token, b"x")[0], _multipart(token, b"x")[1][:-30]),
+    "a multipart text field too large": lambda token, _, longest: multipart_body(token, b"t" * (longest + 1)),
+    "a multipart file": lambda token, _, __: multipart_body(token, b"name,code\n" * 1000, filename="register.csv"),
+    "truncated multipart": lambda token, _, __: (multipart_body(token, b"x")[0], multipart_body(token, b"x")[1][:-30]),
     "multipart without a boundary": lambda token, _, __: ("multipart/form-data", _urlencoded(token)),
     "JSON": lambda token, _, __: ("application/json", b'{"csrf_token": "%s"' % (token or "").encode()),
     "no content type": lambda token, _, __: (None, _urlencoded(token)),
@@ -240,7 +240,8 @@ def _padded(body: bytes, size: int) -> bytes:
     return body + b"&notes=" + b"n" * (size - len(body) - len(b"&notes="))
 
 
-def _multipart(token: str | None, content: bytes, filename: str | None = None) -> tuple[str, bytes]:
+def multipart_body(token: str | None, content: bytes, filename: str | None = None) -> tuple[str, bytes]:
+    """A multipart form of the CSRF token and a text field (or a file) of ``content``: its content type and body."""
     disposition = f'name="file"; filename="{filename}"' if filename else 'name="text"'
     parts = [('name="csrf_token"', (token or "").encode()), (disposition, content)]
     body = b"".join(f"--{BOUNDARY}\r\nContent-Disposition: form-data; {name}\r\n\r\n".encode() + value + b"\r\n"

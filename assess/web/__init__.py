@@ -144,8 +144,8 @@ def way_back() -> str:
     return auth._safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+def _megabytes(size: int | None) -> str | None:
+    return f"{size / (1024 * 1024):.3g} MB" if size else None
 
 
 class FormDataParser(formparser.FormDataParser):
@@ -237,8 +237,8 @@ def init_app(app: Flask) -> None:
         if request.path.startswith(api.blueprint.url_prefix or "/api/"):
             return api.http_problem(error)
         _load_user_for_error_page()
-        return render_template("errors/too_large.html", limit=_megabytes(app.config["MAX_CONTENT_LENGTH"]),
-                               back_url=way_back()), 413
+        return render_template("errors/too_large.html", most=_megabytes(app.config["MAX_CONTENT_LENGTH"]),
+                               longest_text=_megabytes(app.config["MAX_FORM_MEMORY_SIZE"]), back_url=way_back()), 413
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

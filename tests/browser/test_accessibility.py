@@ -336,7 +336,8 @@ def request_too_large(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
     page.goto(demo.round_url(PROCUREMENT, "showing-leadership"))
     limit = demo.server.app.config["MAX_CONTENT_LENGTH"]
-    page.locator("textarea").first.evaluate(f"area => {{ area.removeAttribute('maxlength'); area.value = 'x'.repeat({limit}); }}")
+    page.locator("textarea").first.evaluate(
+        f"area => {{ area.removeAttribute('maxlength'); area.value = 'x'.repeat({limit}); }}")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What you sent is too large")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in
