@@ -63,6 +63,12 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Fernet keys (comma-separated, the first encrypts) for secrets at rest; None: derived from SECRET_KEY.
         ENCRYPTION_KEY=None,
         PASSWORD_RESET_MINUTES=60,
+        # The largest request body accepted, in bytes (Flask's setting): larger ones are refused with 413 before they
+        # are read. The largest legitimate ones are a questionnaire upload (400,000 characters, up to 1.6 MB) and a
+        # section page's answers (about 91,000 characters in the shipped library, up to 1.1 MB percent-encoded).
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        # The largest text field of a multipart form (an upload form's pasted text), in bytes (Flask's setting).
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
         # How long a form posted after its session ended is kept for signing in again and saving it.
         HELD_FORM_HOURS=24,
         # Days after a round is published that its individual answers are anonymised by `assess retention`

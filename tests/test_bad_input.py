@@ -14,6 +14,7 @@ from assess.models import Answer, Assessment, AuditEvent
 from assess.reports.pdf import LONGEST_PARAGRAPH, text_pieces
 from scoring.model import Question
 from tests.conftest import Places, ask, csrf_token, signed_in_client
+from tests.test_fuzz import multipart_body
 
 
 def test_a_nul_byte_in_a_sign_in_email_is_a_wrong_email_not_a_server_error(fixture_app: Flask, places: Places) -> None:
@@ -160,3 +161,19 @@ def stress_report_with_long_text() -> bytes:
     pdf = render_pdf(report)
     print(f"300 KB answer drawn in {time.perf_counter() - started:.2f} s")  # for the record, never asserted
     return pdf
+
+
+@pytest.mark.parametrize("most", [4 * 1024 * 1024, None], ids=["with a size limit", "without one"])
+def test_a_pasted_text_past_the_limit_gets_the_too_large_page_and_the_person_stays_signed_in(
+        fixture_app: Flask, places: Places, most: int | None) -> None:
+    fixture_app.config["MAX_CONTENT_LENGTH"] = most  # an installation may turn the overall limit off
+    client = signed_in_client(fixture_app, "admin")
+    token = csrf_token(client.get("/admin/questionnaires").get_data(as_text=True))
+    text = "é" * (fixture_app.config["MAX_FORM_MEMORY_SIZE"] // 2 + 1)  # two bytes each: one byte past the limit
+    # Encoded here: the test client spools a large multipart body it encodes to a file it leaves open.
+    content_type, body = multipart_body(token, text.encode())
+    refused = client.post("/admin/questionnaires", data=body, content_type=content_type)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 413 and "What you sent is too large" in page and "at most 2 MB of text" in page
+    assert ("at most 4 MB at once" in page) == (most is not None)
+    assert client.get("/session/keep-alive").status_code == 204

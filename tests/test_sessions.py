@@ -175,3 +175,36 @@ def test_a_post_from_nobody_signed_in_is_not_held(fixture_app: Flask, places: Pl
     assert client.post(_url(places), data={"has-policy": "yes"}).status_code == 400  # no token: out of date
     with fixture_app.app_context():
         assert db.session().scalar(select(func.count(HeldForm.id))) == 0
+
+
+def _held_forms(app: Flask) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count(HeldForm.id))) or 0
+
+
+@pytest.mark.parametrize("typed", ["yes", "y" * 250_000], ids=["a short form", "250,000 characters"])
+def test_a_post_from_a_live_session_with_a_wrong_token_is_refused_and_not_held(fixture_app: Flask, places: Places,
+                                                                               typed: str) -> None:
+    client = signed_in_client(fixture_app, "respondent")
+    refused = client.post(_url(places), data={"csrf_token": "someone else's", "has-policy": typed},
+                          headers={"Referer": f"http://localhost{_url(places)}"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Your page was out of date" in page and "You were signed out" not in page
+    assert f'href="{_url(places)}">Go back to the page</a>' in page
+    assert _held_forms(fixture_app) == 0 and _answers(fixture_app, places) == {}
+    assert _signed_in(client) and client.get("/session/held-form").status_code == 404
+
+
+def test_after_the_session_ended_a_post_with_a_wrong_token_is_refused_and_not_held(
+        fixture_app: Flask, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the form's own page (with the session's token) can have what it sends held: not a forged post."""
+    client = signed_in_client(fixture_app, "respondent")
+    later = time.time() + 61 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    refused = client.post(_url(places), data={"csrf_token": "forged", "has-policy": "no"})
+    assert refused.status_code == 400 and "Your page was out of date" in refused.get_data(as_text=True)
+    assert _held_forms(fixture_app) == 0
+    page = client.get("/sign-in").get_data(as_text=True)
+    client.post("/sign-in", data={"csrf_token": csrf_token(page), "email": "respondent@example.org",
+                                  "password": PLACES_PASSWORD})
+    assert client.get("/session/held-form").status_code == 404

@@ -100,12 +100,14 @@ def test_forms_without_a_csrf_token_are_refused(client: FlaskClient, demo: Demo)
     assert response.status_code == 400
     assert "Your page was out of date" in html(response)
     sign_in(client, "member@demo.example")
-    # Nothing is saved; what was posted is held, to be sent again only by pressing a button on this site.
+    # From a live session too: refused, nothing saved and nothing held (what came may be anyone's), a way back.
     section = demo.round_url + "leadership/vision-and-priorities"
-    held = client.post(section, data={"action": "continue"})
-    assert held.status_code == 302 and held.headers["Location"] == "/session/held-form"
-    assert client.post(demo.round_url + "leadership/check", data={}).headers["Location"] == "/session/held-form"
-    assert client.post("/sign-out").status_code == 400
+    for url in (section, demo.round_url + "leadership/check", "/sign-out"):
+        refused = client.post(url, data={"action": "continue"}, headers={"Referer": f"http://localhost{section}"})
+        assert refused.status_code == 400 and "Your page was out of date" in html(refused), url
+        assert f'href="{section}">Go back to the page</a>' in html(refused) and "Sign out" in html(refused)
+    with client.session_transaction() as session:
+        assert "held_form" not in session and session["user_id"]
 
 
 def test_other_councils_pages_answer_404(client: FlaskClient, demo: Demo, app: Flask) -> None:

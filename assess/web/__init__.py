@@ -7,9 +7,12 @@ import logging
 import re
 from collections.abc import Callable
 from functools import cached_property, lru_cache
-from typing import Any
+from io import BytesIO
+from typing import IO, Any
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, has_request_context, render_template, request
+import flask
+from flask import Flask, abort, g, has_request_context, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_talisman import Talisman
@@ -17,8 +20,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 from markupsafe import Markup
-from sqlalchemy.exc import DisconnectionError, OperationalError
-from werkzeug.exceptions import HTTPException, NotFound
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from werkzeug import formparser
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -134,6 +138,52 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
     return url_for
 
 
+def _load_user_for_error_page() -> None:
+    """Who is signed in, for the header of an error page raised before that was looked up (the CSRF check and the
+    size limit come first); nobody when the database cannot say, since an error page must never fail itself."""
+    if "user" in g:
+        return
+    try:
+        access.load_user()
+    except SQLAlchemyError:
+        db.close_session()
+        g.user = None
+
+
+def way_back() -> str:
+    """The page of this site a form was sent from (its Referer: the site sends it to itself only), else the home
+    page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return url_for("respond.home")
+    return auth._safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def _megabytes(size: int | None) -> str | None:
+    return f"{size / (1024 * 1024):.3g} MB" if size else None
+
+
+class FormDataParser(formparser.FormDataParser):
+    """Werkzeug's form parser, with the limit on a form's parts (MAX_FORM_PARTS) applied to url-encoded forms too:
+    werkzeug applies it to multipart forms only, and a 4 MB url-encoded body of a million empty fields takes seconds
+    and some 200 MB to parse."""
+
+    def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+              options: dict[str, str] | None = None) -> formparser.t_parse_result:
+        if mimetype == "application/x-www-form-urlencoded" and self.max_form_parts is not None:
+            body = stream.read()  # as werkzeug does: a url-encoded body is read whole, within MAX_CONTENT_LENGTH
+            if body.count(b"&") >= self.max_form_parts:
+                raise RequestEntityTooLarge()
+            stream = BytesIO(body)
+        return super().parse(stream, mimetype, content_length, options)
+
+
+class Request(flask.Request):
+    """Flask's request, parsing forms with FormDataParser."""
+
+    form_data_parser_class = FormDataParser
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Session cookies marked Secure whenever the request came over HTTPS."""
 
@@ -169,6 +219,7 @@ def init_app(app: Flask) -> None:
              strict_transport_security_max_age=31536000, content_security_policy=CONTENT_SECURITY_POLICY,
              content_security_policy_nonce_in=["script-src"], frame_options="DENY",
              referrer_policy="same-origin")
+    app.request_class = Request
     csrf.init_app(app)
     app.session_interface = SessionInterface()
     access.init_app(app)
@@ -190,15 +241,27 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
-        # The form's token belonged to a session that has ended: keep what was typed, and sign in again.
-        access.load_user()
-        held = access.hold_form_and_sign_in() if request.blueprint != "auth" else None
-        return held or (render_template("errors/csrf.html"), 400)
+        # Refused, never held: a token that does not match came from an old page or from somewhere else, and what
+        # it carries may be anyone's. (A form posted with its token after the session ended is held by
+        # access.login_required, for the person whose session it was.)
+        _load_user_for_error_page()
+        return render_template("errors/csrf.html", back_url=way_back()), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+        # Raised as soon as the body is looked at (the CSRF check, first), before it is read. The session is left as
+        # it was, so the person is still signed in and can go back.
+        if request.path.startswith(api.blueprint.url_prefix or "/api/"):
+            return api.http_problem(error)
+        _load_user_for_error_page()
+        return render_template("errors/too_large.html", most=_megabytes(app.config["MAX_CONTENT_LENGTH"]),
+                               longest_text=_megabytes(app.config["MAX_FORM_MEMORY_SIZE"]), back_url=way_back()), 413
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith(api.blueprint.url_prefix or "/api/"):
             return api.http_problem(error)
+        _load_user_for_error_page()
         return render_template("errors/http.html", error=error), error.code or 500
 
     @app.errorhandler(OperationalError)

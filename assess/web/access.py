@@ -86,11 +86,12 @@ def start_session(user: User) -> None:
 
 
 def hold_form_and_sign_in() -> Response | None:
-    """Keep what a person posted after their session (or its form's token) ended, and ask them to sign in again.
+    """Keep what a person posted, with its form's token, after their session ended (idle, too old, or ended
+    elsewhere), and ask them to sign in again to save it.
 
-    None when the post came with no session of a known person (from another site, or a new browser).
+    None when the post came with no session that ended (from another site, a new browser, or nobody signed in).
     """
-    owner = g.get("ended_user_id") or (g.user.id if g.get("user") is not None else None)
+    owner = g.get("ended_user_id")
     if owner is None:
         return None
     fields = [(name, request.form.getlist(name)) for name in request.form if name not in ("csrf_token", HELD_FORM)]
@@ -100,11 +101,8 @@ def hold_form_and_sign_in() -> Response | None:
     if key is None:
         abort(400)
     session[HELD_FORM] = key
-    resume = url_for("auth.resume_form")
-    if g.get("user") is not None:
-        return redirect(resume)
     flash("You were signed out, so nothing was saved yet. What you typed is kept: sign in again to save it.")
-    return redirect(url_for("auth.sign_in", next=resume))
+    return redirect(url_for("auth.sign_in", next=url_for("auth.resume_form")))
 
 
 #: Pages a person who must set up two-factor sign-in may still use.

@@ -401,6 +401,27 @@ def csrf_error(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your page was out of date")
 
 
+def csrf_error_signed_in(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url(PROCUREMENT, "showing-leadership"))
+    page.locator('main input[name="csrf_token"]').evaluate("input => { input.value = 'stale'; }")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your page was out of date")
+    page.get_by_role("link", name="Go back to the page").click()
+    expect(page).to_have_url(re.compile(r"/showing-leadership$"))
+
+
+def request_too_large(page: Page, demo: Demo) -> None:
+    sign_in(page, MEMBER)
+    page.goto(demo.round_url(PROCUREMENT, "showing-leadership"))
+    limit = demo.server.app.config["MAX_CONTENT_LENGTH"]
+    page.locator("textarea").first.evaluate(
+        f"area => {{ area.removeAttribute('maxlength'); area.value = 'x'.repeat({limit}); }}")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What you sent is too large")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in
+
+
 def account(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)
     open_navigation(page)
@@ -620,6 +641,8 @@ PAGES: dict[str, Callable[[Page, Demo], None]] = {
     "actions, filtered by status": actions_filtered,
     "404": not_found,
     "CSRF error": csrf_error,
+    "CSRF error, signed in": csrf_error_signed_in,
+    "request too large": request_too_large,
     "your account": account,
     "your account, with errors": account_with_errors,
     "reset your password": password_reset_request,
