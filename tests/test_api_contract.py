@@ -96,6 +96,12 @@ def test_a_method_the_api_does_not_offer_is_405_with_allow(fixture_app: Flask, a
         assert set(refused.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
+def test_a_page_refusing_a_method_says_which_it_allows(fixture_app: Flask) -> None:
+    refused = fixture_app.test_client().delete("/sign-in")
+    assert refused.status_code == 405 and refused.mimetype == "text/html"
+    assert set(refused.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+
+
 def test_a_misspelt_or_repeated_parameter_is_refused(fixture_app: Flask, analyst_token: dict[str, str]) -> None:
     client = fixture_app.test_client()
     misspelt = client.get("/api/v1/sector/published.csv?regoin=North+West", headers=analyst_token)

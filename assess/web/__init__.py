@@ -262,7 +262,9 @@ def init_app(app: Flask) -> None:
         if request.path.startswith(api.blueprint.url_prefix or "/api/"):
             return api.http_problem(error)
         _load_user_for_error_page()
-        return render_template("errors/http.html", error=error), error.code or 500
+        # The error's own headers (a 405's Allow, a 429's Retry-After), less its Content-Type, which the page sets.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return render_template("errors/http.html", error=error), error.code or 500, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DisconnectionError)
