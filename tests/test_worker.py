@@ -82,7 +82,9 @@ def test_a_pdf_is_prepared_by_the_worker_then_downloaded(queued_app: Flask, tmp_
     assert waiting.status_code == 200 and waiting.mimetype == "text/html"
     page = waiting.get_data(as_text=True)
     assert "Your PDF is being prepared" in page and f'href="{url}"' in page and 'aria-live="polite"' in page
-    assert f'data-status-url="{url}/status"' in page and "http-equiv" not in page
+    # With JavaScript the page asks the status address; without, and only then, it asks again by refreshing.
+    assert f'data-status-url="{url}/status"' in page
+    assert page.count("http-equiv") == 1 and '<noscript><meta http-equiv="refresh"' in page
     assert client.get(url + "/status").get_json() == {"ready": False}, "nothing draws it without a worker"
 
     log = tmp_path / "worker.log"

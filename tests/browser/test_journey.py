@@ -293,6 +293,10 @@ def test_a_whole_section_can_be_answered_with_the_keyboard_alone(page: Page, dem
         expect(radio(page, question.id, level)).to_be_checked()
         expect(radio(page, question.id, level)).to_be_focused()
         page.keyboard.press("Tab")
+        if page.locator(f"#question-{question.id} details").count():
+            assert focused(page) == "summary:See what the council agreed last time", \
+                "Tab from the statements goes on to what the council agreed last time, closed until opened"
+            page.keyboard.press("Tab")
         assert focused(page) == f"{question.id}--comment", "Tab from the statements goes on to the comment"
         page.keyboard.type(f"Typed for {question.id}.")
 

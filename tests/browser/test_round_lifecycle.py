@@ -24,7 +24,6 @@ from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import save_answers, submit_response
 from assess.services.rounds import RoundDetails, change_status, start_round
 from tests.browser.conftest import (
-    ANALYST,
     FACILITATOR,
     LEAD,
     MEMBER,
@@ -139,16 +138,16 @@ def test_a_published_round_refuses_edits_and_changes_its_sharing_in_one_step(pag
         assert [link.questionnaire_version.questionnaire_id for link in assessment.questionnaires] == ["cyber"]
 
 
-#: Where each role meets PDF links (paths under the demo round, or absolute), and who has nothing to print.
+#: Where each role meets PDF links (paths under the demo round, or absolute). An analyst's, the sector report, needs a
+#: sector with figures: tests/browser/test_sector_pages.py follows it.
 PDF_PAGES = {
     OFFICER: ["", "cyber/results", "profile"],
     LEAD: ["manage", "profile", "pack", "agree/"],
     FACILITATOR: ["manage", "profile", "pack", "agree/"],
-    ANALYST: ["/sector/"],
 }
 
 
-def _pdf_links(page: Page) -> dict[str, str | None]:
+def pdf_links(page: Page) -> dict[str, str | None]:
     """Every link on the page to a PDF address, with its `download` attribute (None: not marked)."""
     found: dict[str, str | None] = page.eval_on_selector_all(
         "a[href]", "links => Object.fromEntries(links.filter(a => /\\.pdf(\\?|$)/.test(a.pathname + a.search) "
@@ -156,7 +155,7 @@ def _pdf_links(page: Page) -> dict[str, str | None]:
     return found
 
 
-def _eventually_a_pdf(page: Page, url: str) -> None:
+def eventually_a_pdf(page: Page, url: str) -> None:
     """Follow a PDF link as a browser without JavaScript would, again and again, until a PDF comes back."""
     deadline = time.monotonic() + 90
     while True:
@@ -176,18 +175,18 @@ def test_every_pdf_link_is_unmarked_and_leads_to_a_pdf(page: Page, demo: Demo, w
     links: dict[str, str | None] = {}
     for path in PDF_PAGES[who]:
         page.goto(path if path.startswith("/") else demo.round_url(path))
-        links |= _pdf_links(page)
+        links |= pdf_links(page)
     assert links, f"{who} was offered no PDF"
     assert {url: marked for url, marked in links.items() if marked is not None} == {}
     with pdf_worker(demo.server, tmp_path / "worker.log"):
         for url in links:
-            _eventually_a_pdf(page, url)
+            eventually_a_pdf(page, url)
 
 
 def test_no_pdf_is_offered_where_none_can_exist(page: Page, demo: Demo) -> None:
     sign_in(page, MEMBER)  # part-way, nothing submitted: no profile of their own answers yet
     page.goto(demo.round_url())
-    assert _pdf_links(page) == {}
+    assert pdf_links(page) == {}
     assert page.request.get(demo.round_url("profile.pdf")).status == 404
     page.context.clear_cookies()
     sign_in(page, LEAD)
@@ -202,9 +201,9 @@ def test_no_pdf_is_offered_where_none_can_exist(page: Page, demo: Demo) -> None:
         empty_id = empty.id
     page.goto(f"/councils/{DEMO_CODE}/rounds/{empty_id}/manage")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nothing yet")
-    assert _pdf_links(page) == {}
+    assert pdf_links(page) == {}
     page.goto(f"/councils/{DEMO_CODE}/rounds/{empty_id}/agree/")
-    assert _pdf_links(page) == {}
+    assert pdf_links(page) == {}
 
 
 def test_the_prepared_page_without_javascript_asks_again_until_the_pdf_downloads(browser: Browser, demo: Demo,

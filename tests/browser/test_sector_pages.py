@@ -18,6 +18,7 @@ from assess.services.organisations import import_register, organisation_by_code,
 from assess.services.simulate import simulate
 from tests.browser.conftest import LEAD, Demo, LiveServer, PhonePage, demo_database, sign_in
 from tests.browser.test_accessibility import assert_accessible, phone_cases
+from tests.browser.test_round_lifecycle import eventually_a_pdf, pdf_links
 
 pytestmark = pytest.mark.browser
 
@@ -135,7 +136,8 @@ def analysts_benchmark(page: Page, demo: Demo) -> None:
     code, _name = _named_council(demo)
     sign_in(page, ANALYST)
     page.goto(f"/councils/{code}/benchmark?questionnaire=cyber")
-    expect(page.get_by_text("This council's level", exact=True)).to_be_visible()
+    expect(page.get_by_text("This council's level", exact=True).first).to_be_attached()  # a phone shows the table
+    expect(page.locator("td strong").filter(has_text="this council's level").first).to_be_visible()
 
 
 def analysts_profile(page: Page, demo: Demo) -> None:
@@ -194,3 +196,12 @@ def test_sector_page_fits_a_phone_without_csp_violation(phone_page: Callable[[in
     phone = phone_page(width)
     visit(phone.page, demo)
     phone.assert_fits_without_csp_violation()
+
+
+def test_the_sector_reports_pdf_link_is_unmarked_and_leads_to_a_pdf(page: Page, demo: Demo) -> None:
+    sign_in(page, ANALYST)
+    page.goto("/sector/?questionnaire=cyber")
+    links = pdf_links(page)
+    assert links and all(marked is None for marked in links.values()), links
+    for url in links:
+        eventually_a_pdf(page, url)
