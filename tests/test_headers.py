@@ -20,7 +20,7 @@ HTTPS = "https://assess.council.example"
 
 def _files(places: Places) -> dict[str, str]:
     round_url = f"/councils/{places.own.code}/rounds/{places.own.round_id}"
-    return {"text/html": f"{round_url}/", "application/pdf": f"{round_url}/profile.pdf",
+    return {"text/html": f"{round_url}/manage", "application/pdf": f"{round_url}/profile.pdf",
             "text/csv": f"{round_url}/completion.csv"}
 
 
