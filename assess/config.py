@@ -32,6 +32,15 @@ ENVIRONMENT_SETTINGS = {
 }
 
 
+#: Settings an earlier release read, with what replaced each: a configuration that still sets one is refused.
+RETIRED_SETTINGS = {
+    "SIGN_IN_ATTEMPTS": "set SIGN_IN_FREE_FAILURES (failures before each further attempt waits) instead",
+    "SIGN_IN_WINDOW_MINUTES": "set SIGN_IN_FORGET_MINUTES (how long failures are remembered) instead",
+    "SIGN_IN_ADDRESS_ATTEMPTS": "set SIGN_IN_ADDRESS_FAILING_ACCOUNTS (failing accounts from one address before "
+                                "new ones wait) instead",
+}
+
+
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill app.config from defaults, the instance folder, the environment and test_config."""
     instance = Path(app.instance_path)
@@ -105,6 +114,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.update(test_config)
     if int(app.config["SECTOR_THRESHOLD"]) < 3:
         raise ValueError(f"SECTOR_THRESHOLD is {app.config['SECTOR_THRESHOLD']}: it can never be below 3")
+    retired = sorted(RETIRED_SETTINGS.keys() & app.config.keys())
+    if retired:
+        # Ignored silently, a site's tightened sign-in limits would quietly go back to the defaults.
+        raise ValueError("; ".join(f"{name} is no longer read: {RETIRED_SETTINGS[name]}" for name in retired))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

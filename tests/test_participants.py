@@ -133,6 +133,21 @@ def test_the_lead_removes_only_someone_who_has_not_answered_while_the_round_is_o
     assert "silent@example.org" in _asked(fixture_app, places.own.round_id)
 
 
+def test_removing_someone_not_asked_in_the_round_is_not_found_and_names_nobody(fixture_app: Flask,
+                                                                                places: Places) -> None:
+    lead = signed_in_client(fixture_app, "lead")
+    listing = round_url(places, "participants")
+    # The other council's respondent (its lead), an analyst and an id no account has: all alike, a 404.
+    with fixture_app.app_context():
+        strangers = [db.session().scalar(select(User.id).filter_by(email=email))
+                     for email in ("other-lead@example.org", "analyst@example.org")]
+    for user_id in (*strangers, 999_999):
+        refused = post(lead, f"{listing}/{user_id}/remove", {}, page_url=listing)
+        assert refused.status_code == 404
+    page = lead.get(listing).get_data(as_text=True)
+    assert "Other-Lead" not in page and "Analyst" not in page
+
+
 def test_the_next_round_asks_the_same_people_again(fixture_app: Flask, places: Places) -> None:
     _member(fixture_app, "officer.c@example.org")
     ask(fixture_app, places.own.round_id, "officer.c@example.org")

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from assess import db
+from assess import create_app, db
 from assess.models import AuditEvent, SignInThrottle, utcnow
 from assess.services.throttle import Delay
 from assess.services.users import KnownDevice, SignInLimits, TooManyAttempts, add_user, authenticate
@@ -233,3 +234,9 @@ def test_the_web_app_under_parallel_guessing_lets_the_person_in(quick_app: Flask
     with quick_app.app_context():
         paused = db.session().scalar(select(func.count(AuditEvent.id)).filter_by(action="sign-in-paused"))
         assert paused is not None and paused >= 9
+
+
+def test_a_configuration_with_a_retired_sign_in_setting_is_refused_naming_its_replacement(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="SIGN_IN_ATTEMPTS is no longer read: set SIGN_IN_FREE_FAILURES"):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+                    "SIGN_IN_ATTEMPTS": 3})

@@ -149,11 +149,19 @@ def remove(session: Session, assessment: Assessment, user: User, by: User) -> No
     _require_open(assessment, "removed from it")
     participant = session.scalar(select(Participant).filter_by(assessment_id=assessment.id, user_id=user.id))
     if participant is None:
-        raise ParticipantRefused(f"{user.name} is not asked in this round")
+        raise ParticipantRefused("That person is not asked in this round")
+    answered = ParticipantRefused(f"{user.name} has already answered, so they stay in the round")
     if user.id in who_answered(session, assessment):
-        raise ParticipantRefused(f"{user.name} has already answered, so they stay in the round")
-    session.execute(delete(Response).where(Response.assessment_id == assessment.id, Response.respondent_id == user.id,
-                                           Response.kind == ResponseKind.INDIVIDUAL))
+        raise answered
+    theirs = (Response.assessment_id == assessment.id, Response.respondent_id == user.id,
+              Response.kind == ResponseKind.INDIVIDUAL)
+    # Only untouched responses go, decided in the DELETE itself: an answer saved since the check above keeps its
+    # response, which is then still there, and the removal is refused (the caller rolls back).
+    session.execute(delete(Response).where(
+        *theirs, Response.status == ResponseStatus.NOT_STARTED,
+        ~select(Answer.id).where(Answer.response_id == Response.id).exists()))
+    if session.scalar(select(Response.id).where(*theirs).limit(1)) is not None:
+        raise answered
     session.delete(participant)
     session.add(AuditEvent(action="participant-removed", user_id=by.id, organisation_id=assessment.organisation_id,
                            subject=f"assessment:{assessment.id}",

@@ -8,7 +8,6 @@ does not arise, and no call changes data (a token's last use is noted at most ev
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -80,29 +79,11 @@ def authenticate() -> HttpResponse | None:
     return _parameter_problem()
 
 
-_PATH_PARAMETER = re.compile(r"{(\w+)}")
-
-
-def _query_parameters() -> dict[str, set[str]]:
-    """The query parameters each route's description lists, by the route's rule."""
-    paths = openapi_document("", {})["paths"]
-    return {(blueprint.url_prefix or "") + _PATH_PARAMETER.sub(r"<\1>", path):
-            {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-            for path, methods in paths.items() for operation in methods.values()}
-
-_QUERY_PARAMETERS = _query_parameters()
-
-
 def _parameter_problem() -> HttpResponse | None:
-    """A 400 for a query parameter the description does not list, or one given twice; None if all are fine.
+    """A 400 for a query parameter given twice (which of its values was meant cannot be known); None otherwise.
 
-    Either would otherwise be ignored without a word: a misspelt filter would answer for the whole sector.
+    A parameter a call does not take is ignored, as it always was: clients written against the API keep working.
     """
-    known = _QUERY_PARAMETERS.get(request.url_rule.rule if request.url_rule else "", set())
-    unknown = sorted(set(request.args) - known)
-    if unknown:
-        listed = ", ".join(sorted(known)) or "none"
-        return problem(400, "Bad Request", f"unknown parameter {', '.join(unknown)}: this call takes {listed}")
     repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
     if repeated:
         return problem(400, "Bad Request", f"give each parameter once: {', '.join(repeated)}")

@@ -88,8 +88,10 @@ def remove_participant(code: str, round_id: int, user_id: int) -> ResponseReturn
     assessment = round_or_404(code, round_id, Action.MANAGE_ROUND)
     session = db.session()
     person = session.get(User, user_id)
-    if person is None or not ConfirmForm().validate_on_submit():
-        abort(404 if person is None else 400)
+    if person is None or participants.group_of(session, assessment, person) is None:
+        abort(404)  # never says whose account an id is, unless the person is asked in this round
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     try:
         participants.remove(session, assessment, person, current_user())
     except participants.ParticipantRefused as refused:
