@@ -47,7 +47,7 @@ from assess.services.questionnaires import (
     recorded_versions,
     rounds_using,
 )
-from assess.services.responses import out_of_date, submitted_responses
+from assess.services.responses import fixed_by_publication, out_of_date, submitted_responses
 from assess.services.responses import rescore as rescore_responses
 from assess.services.rounds import NotAFacilitator, assign_facilitator
 from assess.services.users import (
@@ -362,22 +362,28 @@ def demo(password: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 @click.option("--all", "every", is_flag=True,
               help="Rescore every submitted response, not only those scored by another scorer, version or options.")
-def rescore(dry_run: bool, every: bool) -> None:
+@click.option("--include-published", is_flag=True,
+              help="Rescore published rounds too (their levels are fixed otherwise, and shown to the sector).")
+def rescore(dry_run: bool, every: bool, include_published: bool) -> None:
     """Rescore the submitted responses a change of scorer or file affects, and list each score that changes."""
     session = db.session()
     submitted = submitted_responses(session)
-    responses = submitted if every else [response for response in submitted if out_of_date(response)]
+    affected = submitted if every else [response for response in submitted if out_of_date(response)]
+    responses = [response for response in affected if include_published or not fixed_by_publication(response)]
     with click.progressbar(length=len(responses), label="Rescoring", file=sys.stderr) as bar:
         changes = []
         for chunk in range(0, len(responses), 100):
             batch = responses[chunk:chunk + 100]
-            changes += rescore_responses(session, batch)
+            changes += rescore_responses(session, batch, include_published)
             bar.update(len(batch))
     for change in changes:
         click.echo(f"round '{change.round_title}' ({change.round_uid}) response {change.response_id} "
                    f"{change.questionnaire_id} v{change.questionnaire_version} {change.section_id or '(overall)'}: "
                    f"{change.before} -> {change.after}")
     checked = f"{len(submitted)} submitted response(s), {len(responses)} rescored"
+    if len(affected) > len(responses):
+        checked += (f", {len(affected) - len(responses)} in published rounds left as published "
+                    "(--include-published to rescore them)")
     if dry_run:
         session.rollback()
         click.echo(f"{checked}, {len(changes)} score(s) would change; nothing was saved")

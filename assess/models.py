@@ -74,6 +74,10 @@ class AssessmentStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+#: The states of a round whose results are published: fixed, readable by the council, shared as its sharing says.
+PUBLISHED_STATES = (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)
+
+
 class Sharing(enum.StrEnum):
     """How a published assessment is shared with the sector."""
 

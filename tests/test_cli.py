@@ -26,6 +26,7 @@ from assess.mail import external_url
 from assess.migrations import alembic_config, head
 from assess.models import (
     Assessment,
+    AssessmentStatus,
     AuditEvent,
     Membership,
     Organisation,
@@ -753,6 +754,39 @@ def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_
             (None, 2, 1), ("controls", 2, 1)]
     assert fixture_runner.invoke(main, ["rescore"]).stdout.endswith("3 submitted response(s), 0 rescored, "
                                                                     "0 score(s) changed\n")
+
+
+def test_rescore_leaves_a_published_rounds_levels_as_published_unless_asked(
+    fixture_app: Flask, places: Places, fixture_runner: FlaskCliRunner
+) -> None:
+    with fixture_app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, places.own.round_id)
+        respondent = session.get(User, places.own.person_id)
+        assert assessment is not None and respondent is not None
+        staged = assessment.questionnaires[1].questionnaire_version
+        response = individual_response(session, assessment, staged, respondent, "member")
+        save_answers(session, response, {"has-policy": Answer("yes"), "tested": Answer("no"),
+                                         "improved": Answer("yes")}, respondent)
+        submit_response(session, response, respondent)
+        for score in response.scores:  # as version 2 stored them
+            score.level, score.scorer_version = 2, "2"
+        assessment.status = AssessmentStatus.PUBLISHED
+        staged_id = response.id
+        session.commit()
+
+    def levels() -> set[int | None]:
+        with fixture_app.app_context():
+            return set(db.session().scalars(select(Score.level).filter_by(response_id=staged_id)))
+
+    left = fixture_runner.invoke(main, ["rescore"])
+    assert left.exit_code == 0 and left.stdout.splitlines() == [
+        "3 submitted response(s), 0 rescored, 1 in published rounds left as published (--include-published to "
+        "rescore them), 0 score(s) changed"]
+    assert levels() == {2}
+    renewed = fixture_runner.invoke(main, ["rescore", "--include-published"])
+    assert renewed.exit_code == 0 and "1 rescored, 2 score(s) changed" in renewed.stdout
+    assert levels() == {1}
 
 
 def test_assign_facilitator_obeys_the_access_policy(fixture_app: Flask, places: Places,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from assess.answers import from_stored, missing_answers, to_stored
 from assess.db import UTCDateTime, insert_unless_exists
 from assess.models import (
+    PUBLISHED_STATES,
     Answer,
     Assessment,
     AssessmentStatus,
@@ -386,11 +387,19 @@ def _provenance_of(score: Score) -> dict[str, object]:
     return {"method": score.method, "scorer_version": score.scorer_version, "scorer_options": score.scorer_options}
 
 
-def rescore(session: Session, responses: Sequence[Response]) -> list[ScoreChange]:
-    """Recompute the stored scores of submitted responses; what changed (level, value or explanation), audited."""
+def fixed_by_publication(response: Response) -> bool:
+    """Whether the response's round is published, so that its scores stay as they were published."""
+    return response.assessment.status in PUBLISHED_STATES
+
+
+def rescore(session: Session, responses: Sequence[Response], include_published: bool = False) -> list[ScoreChange]:
+    """Recompute the stored scores of submitted responses; what changed (level, value or explanation), audited.
+
+    A published round's scores are fixed, as its answers are: they are renewed only when ``include_published`` says so.
+    """
     changes: list[ScoreChange] = []
     for response in responses:
-        if response.status != ResponseStatus.SUBMITTED:
+        if response.status != ResponseStatus.SUBMITTED or (fixed_by_publication(response) and not include_published):
             continue
         before = {s.section_id: (s.level, _describe(s.level, s.value, s.explanation, response))
                   for s in response.scores}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from assess.library import Library
 from assess.models import (
+    PUBLISHED_STATES,
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
@@ -27,7 +28,7 @@ from assess.models import (
     User,
     utcnow,
 )
-from assess.policy import Action, require
+from assess.policy import Action, allowed, require
 from assess.services.questionnaires import Offered, offered, questionnaire_of, use_offered
 from assess.services.responses import SectionProgress, answers_of, section_progress
 from scoring import Questionnaire
@@ -119,7 +120,6 @@ def update_round(session: Session, assessment: Assessment, by: User, details: Ro
 
 
 #: The states in which a round's results are published, so fixed: only how they are shared can change.
-PUBLISHED_STATES = (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)
 
 
 def _refuse_if_published(assessment: Assessment, what: str) -> None:
@@ -295,3 +295,14 @@ def tasks(session: Session, assessment: Assessment, user: User) -> list[Question
         result.append(QuestionnaireTask(link, questionnaire, response,
                                         section_progress(questionnaire, answers_of(response))))
     return result
+
+
+def published_round_for(session: Session, user: User, organisation: Organisation) -> Assessment | None:
+    """The council's latest published round whose agreed profile the person may read (the page's and the API's)."""
+    rounds = session.scalars(
+        select(Assessment)
+        .where(Assessment.organisation_id == organisation.id, Assessment.published_at.is_not(None),
+               Assessment.status.in_(PUBLISHED_STATES))
+        .order_by(Assessment.published_at.desc(), Assessment.id.desc())
+    )
+    return next((a for a in rounds if allowed(session, user, Action.VIEW_PUBLISHED_PROFILE, a)), None)

@@ -22,10 +22,11 @@ from assess.models import Assessment, Organisation, Response, ResponseKind, User
 from assess.policy import Action, NotAllowed, require
 from assess.services import sector
 from assess.services.responses import NotScored, stored_profile
+from assess.services.rounds import published_round_for
 from assess.services.tokens import live_token, note_use
 from assess.spreadsheets import csv_text
 from assess.web.openapi import openapi_document
-from assess.web.sector import FilterError, published_round_for, read_filters, threshold
+from assess.web.sector import FilterError, read_filters, threshold
 from scoring import Questionnaire
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from assess import db, questionnaire_library
 from assess.mail import Email, MailError, send
 from assess.models import (
+    PUBLISHED_STATES,
     Assessment,
     AssessmentStatus,
     Invitation,
@@ -56,7 +57,6 @@ from assess.services.notifications import (
 from assess.services.questionnaires import offered, questionnaire_of
 from assess.services.responses import ResponseLocked, answers_of, anything_submitted, return_response
 from assess.services.rounds import (
-    PUBLISHED_STATES,
     SHARING_NAMES,
     STEPS,
     RoundDetails,

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from assess import db
-from assess.models import Sharing
+from assess.models import PUBLISHED_STATES, Sharing
 from assess.policy import Action
 from assess.reports.data import long_date
-from assess.services.rounds import PUBLISHED_STATES, SHARING_NAMES, RoundRefused, change_sharing, shared_since
+from assess.services.rounds import SHARING_NAMES, RoundRefused, change_sharing, shared_since
 from assess.web.access import current_user, login_required, round_or_404
 from assess.web.forms import SharingForm, sentence
 

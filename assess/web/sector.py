@@ -10,17 +10,18 @@ from datetime import date
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from assess import db, questionnaire_library
-from assess.models import ApiToken, Assessment, AssessmentStatus, Organisation, Sharing, User
+from assess.models import PUBLISHED_STATES, ApiToken, Assessment, Organisation, Sharing
 from assess.policy import Action, Relation, allowed, relations, require
 from assess.reports import sector as tables
 from assess.reports.data import NoSubmittedResponse, build_report, respondent_chooser
 from assess.reports.html import render_report_html
 from assess.reports.sector_pdf import render_sector_pdf
 from assess.services import sector
+from assess.services.rounds import published_round_for
 from assess.services.tokens import create_token, revoke, tokens_of
 from assess.web import paging
 from assess.web.access import council_or_404, current_user, login_required
@@ -313,23 +314,11 @@ def benchmark(code: str) -> ResponseReturnValue:
                            own=result.own, threshold=threshold(), questionnaires=_questionnaires(questionnaire.id),
                            # From the rounds loaded with the council, without asking the database again.
                            profile_url=url_for(".profile", code=code) if any(
-                               a.published_at is not None and a.status in PUBLISHED
+                               a.published_at is not None and a.status in PUBLISHED_STATES
                                and allowed(session, current_user(), Action.VIEW_PUBLISHED_PROFILE, a)
                                for a in organisation.assessments) else None)
 
 
-def published_round_for(session: Session, user: User, organisation: Organisation) -> Assessment | None:
-    """The council's latest published round whose agreed profile the person may read (the page's and the API's)."""
-    rounds = session.scalars(
-        select(Assessment)
-        .where(Assessment.organisation_id == organisation.id, Assessment.published_at.is_not(None),
-               Assessment.status.in_(PUBLISHED))
-        .order_by(Assessment.published_at.desc(), Assessment.id.desc())
-    )
-    return next((a for a in rounds if allowed(session, user, Action.VIEW_PUBLISHED_PROFILE, a)), None)
-
-
-PUBLISHED = (AssessmentStatus.PUBLISHED, AssessmentStatus.CLOSED)
 
 
 @blueprint.route("/councils/<code>/profile")
