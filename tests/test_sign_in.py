@@ -165,6 +165,14 @@ def test_colleagues_behind_one_address_are_never_slowed_by_each_other(sessions: 
         assert _try(sessions, f"colleague{n % 30}@example.org", PASSWORD) == "signed in"
 
 
+def test_colleagues_signing_in_while_many_accounts_are_failing_behind_their_address_do_not_slow_each_other(
+        sessions: sessionmaker[Session]) -> None:
+    for n in range(10):  # a morning when ten people mistype, and have not yet got it right: spraying, it might be
+        assert _try(sessions, f"mistyper{n}@example.org", "typo") == "wrong"
+    for n in range(20):  # every colleague who then signs in from a new browser gets in at once
+        assert _try(sessions, f"colleague{n}@example.org", PASSWORD) == "signed in"
+
+
 def test_an_address_spraying_one_password_is_slowed_for_new_accounts_only(sessions: sessionmaker[Session]) -> None:
     for n in range(10):  # colleagues who are all still getting it wrong, or someone trying a password on each
         assert _try(sessions, f"colleague{n}@example.org", "Summer2026!") == "wrong"

@@ -130,6 +130,12 @@ def take_turn(session: Session, key: str, delay: Delay) -> None:
     raise Throttled(key, now + timedelta(seconds=1))
 
 
+def give_back(session: Session, key: str) -> None:
+    """Return one attempt counted against the key: it was a success, not a failure to slow the next for."""
+    session.execute(update(SignInThrottle).where(SignInThrottle.key == key, SignInThrottle.attempts > 0)
+                    .values(attempts=SignInThrottle.attempts - 1).execution_options(synchronize_session=False))
+
+
 def _failing_key(address: str, email: str) -> str:
     return f"failing:{address} {email}"
 

@@ -167,11 +167,13 @@ def authenticate(session: Session, email: str, password: str, address: str, limi
     user = user_by_email(session, email)
     known = device is not None and user is not None and device.user_id == user.id
     turn = throttle.device_key(device.token) if known and device else throttle.account_key(email)
+    address_turn = False
     try:
         if not known:
             failing = throttle.failing_accounts(session, address, limits.account.forget_minutes)
             if len(failing) >= limits.failing_accounts and email not in failing:
                 throttle.take_turn(session, throttle.address_key(address), limits.address)
+                address_turn = True
         throttle.take_turn(session, turn, limits.account)
     except throttle.Throttled as paused:
         session.add(AuditEvent(action="sign-in-paused", subject=email, detail={"key": paused.key.split(":")[0]}))
@@ -185,6 +187,8 @@ def authenticate(session: Session, email: str, password: str, address: str, limi
         return None
     throttle.clear(session, turn)
     throttle.forget_failures(session, address, email)
+    if address_turn:  # a colleague who signs in is no sign of spraying: the next new account need not wait for them
+        throttle.give_back(session, throttle.address_key(address))
     session.add(AuditEvent(action="signed-in", subject=email, user_id=user.id))
     session.flush()
     return user
