@@ -177,3 +177,16 @@ def test_a_pasted_text_past_the_limit_gets_the_too_large_page_and_the_person_sta
     assert refused.status_code == 413 and "What you sent is too large" in page and "at most 2 MB of text" in page
     assert ("at most 4 MB at once" in page) == (most is not None)
     assert client.get("/session/keep-alive").status_code == 204
+
+
+@pytest.mark.parametrize("boxes", [["31"], ["31", "12"], ["31", "12", "2027", "9"]])
+def test_a_date_posted_with_too_few_or_too_many_boxes_is_an_error_on_the_page_not_a_500(
+        fixture_app: Flask, places: Places, boxes: list[str]) -> None:
+    client = signed_in_client(fixture_app, "lead")
+    url = f"/councils/{places.own.code}/rounds/new"
+    refused = client.post(url, data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+                                     "title": "Spring 2028", "questionnaires": ["full-example"], "closes_on": boxes,
+                                     "expected_groups": ["officer"], "comments_named": "anonymous"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Closing date (optional) must be a real date" in page
+    assert 'value="Spring 2028"' in page  # what was typed is kept

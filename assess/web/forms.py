@@ -168,10 +168,16 @@ class GovDateField(DateField):
             raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027") from None
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        """As DateField, except that a form posted without this field leaves no raw data (the widget needs three)."""
+        """As DateField, except that the raw data is none or exactly three boxes, as the widget shows them.
+
+        A form posted without this field leaves none; one posted with too few or too many boxes (by hand, never by
+        the page) keeps its error and shows the boxes it had, so that the page can be shown again, not fail.
+        """
         super().process(formdata, data, extra_filters)
         if not self.raw_data:
             self.raw_data: list[str] | None = None
+        elif len(self.raw_data) != 3:
+            self.raw_data = [*self.raw_data, "", "", ""][:3]
 
 
 class RoundForm(Form):
