@@ -124,3 +124,16 @@ def test_publishing_emails_each_participant_a_link_to_the_agreed_profile(fixture
     profile = signed_in_client(fixture_app, "respondent").get(link)
     # The council's agreed profile, not the respondent's own answers (a profile of those is titled so).
     assert profile.status_code == 200 and "Your answers" not in profile.get_data(as_text=True)
+
+
+def test_a_respondents_task_list_says_the_round_is_published_and_links_the_agreed_profile(fixture_app: Flask,
+                                                                                        places: Places) -> None:
+    respondent = signed_in_client(fixture_app, "respondent")
+    tasks = round_url(places) + "/"
+    before = respondent.get(tasks).get_data(as_text=True)
+    assert "you will be emailed a link to them" in before and "agreed maturity profile" not in before
+    _published(fixture_app, places)
+    after = respondent.get(tasks).get_data(as_text=True)
+    assert "The council published its agreed results on" in after and "you will be emailed" not in after
+    assert f'href="{round_url(places)}/profile">agreed maturity profile</a>' in after
+    assert "Your answers as a maturity profile" not in after  # the profile is now the council's, not theirs

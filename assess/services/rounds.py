@@ -229,7 +229,9 @@ def who_sees_answers(assessment: Assessment) -> list[str]:
         + ("with your name." if assessment.comments_named else "without your name."),
         "The council publishes only the answers the team agrees: your own answers are never published, nor shared "
         "with other councils or the sector.",
-        "When the council publishes its agreed results, you will be emailed a link to them.",
+        (f"The council published its agreed results on {assessment.published_at:%-d %B %Y}."
+         if assessment.published_at is not None and assessment.status in PUBLISHED_STATES
+         else "When the council publishes its agreed results, you will be emailed a link to them."),
     ]
 
 

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from assess import db
 from assess.answers import missing_answers
 from assess.models import (
+    PUBLISHED_STATES,
     Assessment,
     AssessmentQuestionnaire,
     AssessmentStatus,
@@ -160,6 +161,7 @@ def round_tasks(code: str, round_id: int) -> ResponseReturnValue:
                            all_submitted=all(t.status == "submitted" for t in progress),
                            submitted=sum(t.status == "submitted" for t in progress),
                            manages=allowed(session, user, Action.VIEW_RESPONSES, assessment),
+                           published=assessment.status in PUBLISHED_STATES,
                            who_sees=who_sees_answers(assessment))
 
 
