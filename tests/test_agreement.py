@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from assess import db
+from assess.library import load_library
 from assess.models import (
     Assessment,
     AssessmentStatus,
@@ -24,12 +25,13 @@ from assess.models import (
 )
 from assess.policy import NotAllowed
 from assess.services import participants
-from assess.services.agreement import TargetsRefused, divergence, set_targets, targets_of
+from assess.services.agreement import TargetsRefused, _spread, divergence, set_targets, targets_of
 from assess.services.questionnaires import questionnaire_of
 from assess.services.responses import individual_response, save_answers, submit_response
 from assess.services.users import add_membership, add_user
 from scoring import Answer
 from tests.conftest import Places, agree_everything, hidden_fields, signed_in_client
+from tests.test_shipped_questionnaires import LIBRARY_FOLDER
 
 #: The worked example: four people's answers to full-example, checked by hand below.
 TEAM = {
@@ -516,3 +518,26 @@ def test_the_session_agrees_question_by_question_with_the_index_showing_the_same
     assert 'value="2" checked' in again
     assert "2 Developing" in facilitator.get(index_url).get_data(as_text=True)
     assert facilitator.get(f"{base}/no-such-question").status_code == 404
+    # A question that needs a comment says so, and an answer saved without one is told at once, not at confirming.
+    needs = facilitator.get(f"{base}/delivery-model").get_data(as_text=True)
+    assert "Needed before the agreed answers can be confirmed." in needs
+    told = _post(facilitator, f"{base}/delivery-model", {"delivery-model": "in-house", "action": "next"})
+    assert told.status_code == 302
+    following = facilitator.get(told.headers["Location"]).get_data(as_text=True)
+    assert "It still needs a comment or evidence note" in following
+
+
+def test_neighbouring_outcomes_do_not_split_the_team_but_opposite_ones_do() -> None:
+    """Cyber's outcomes are scored 5, 3 and 1: achieved and partially achieved are neighbours, one step apart."""
+    cyber = load_library(LIBRARY_FOLDER).files["cyber"].questionnaire
+    section = next(s for s in cyber.sections if any(q.id == "patching" for q in s.questions))
+    patching = next(q for q in section.questions if q.id == "patching")
+    values = {option.score: option.value for option in patching.options}
+
+    def spread(*officers: float) -> bool:
+        views = [(Response(respondent_group=RespondentGroup.OFFICER), {"patching": Answer(values[score])})
+                 for score in officers]
+        return _spread(cyber, section, patching, views, named=False).split
+
+    assert not spread(5, 5, 3) and not spread(3, 1)
+    assert spread(5, 1)

@@ -310,7 +310,7 @@ def _spread(questionnaire: Questionnaire, section: Section, question: Question,
         counts.update((value, group) for value in chosen)
         score = question_score(questionnaire, question, answer)
         if score is not None:
-            scores.append((response.respondent_group, score))
+            scores.append((response.respondent_group, _step(question, score)))
         text = answer.comment or (answer.value if question.type == "text" and isinstance(answer.value, str) else None)
         if text:
             who = response.respondent.name if named and response.respondent else None
@@ -326,6 +326,15 @@ def _spread(questionnaire: Questionnaire, section: Section, question: Question,
     spread = QuestionSpread(section, question, tallies, answered, not_applicable.count, tuple(scores),
                             tuple(remarks), not_applicable.by_group)
     return replace(spread, suggested=_suggest(questionnaire, spread))
+
+
+def _step(question: Question, score: float) -> float:
+    """Where a view stands on the question's own steps: a level as it is; a choice by its place among the options'
+    scores, so that neighbouring options (achieved 5, partially 3) are one step apart, as neighbouring levels are."""
+    if question.type != "choice":
+        return score
+    steps = sorted({option.score for option in question.options if option.score is not None})
+    return float(steps.index(score) + 1) if score in steps else score
 
 
 def _number(value: float) -> str:

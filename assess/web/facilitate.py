@@ -241,6 +241,11 @@ def session_question(code: str, round_id: int, questionnaire_id: str, question_i
         conflict = ("Someone else saved an agreed answer in this section after you opened this question, so your "
                     "answer has not been saved. Check the question and save again")
         return render_template("facilitate/question.html", form=form, conflict=conflict, **page), 409
+    given = changes.get(question.id)
+    if question.comment == "required" and given is not None and given.is_given and not given.comment:
+        # Saved, as everything typed is; but say now, not at the confirm step after the room has moved on.
+        flash(f"The agreed answer to “{question.text}” is saved. It still needs a comment or evidence note before "
+              "the agreed answers can be confirmed.")
     if request.form.get("action") == "index":
         return redirect(index_url)
     shown = visible_questions(questionnaire, {**agreement.agreed, **changes})
