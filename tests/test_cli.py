@@ -712,11 +712,9 @@ def _round_uid(app: Flask, round_id: int) -> str:
         return assessment.uid
 
 
-def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_changes(
-    fixture_app: Flask, places: Places, fixture_runner: FlaskCliRunner
-) -> None:
-    """A staged file scored by version 2's lenient rule is put back to the format's rule, in the open."""
-    with fixture_app.app_context():
+def _scored_by_version_2(app: Flask, places: Places, status: AssessmentStatus = AssessmentStatus.OPEN) -> int:
+    """A submitted staged response (stage 2 missed) whose stored scores are version 2's Managed; its id."""
+    with app.app_context():
         session = db.session()
         assessment = session.get(Assessment, places.own.round_id)
         respondent = session.get(User, places.own.person_id)
@@ -729,8 +727,16 @@ def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_
         assert [score.level for score in response.scores] == [1, 1]  # Basic: it stops at the missed stage 2
         for score in response.scores:  # what version 2 stored: one missed stage cost one level, to Managed
             score.level, score.scorer_version, score.explanation = 2, "2", "Reached Managed; Optimised needs: tested."
-        staged_id = response.id
+        assessment.status = status
         session.commit()
+        return response.id
+
+
+def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_changes(
+    fixture_app: Flask, places: Places, fixture_runner: FlaskCliRunner
+) -> None:
+    """A staged file scored by version 2's lenient rule is put back to the format's rule, in the open."""
+    staged_id = _scored_by_version_2(fixture_app, places)
     result = fixture_runner.invoke(main, ["rescore"])
     assert result.exit_code == 0
     uid = _round_uid(fixture_app, places.own.round_id)
@@ -759,21 +765,7 @@ def test_rescore_rescores_what_an_older_scorer_made_and_reports_each_level_that_
 def test_rescore_leaves_a_published_rounds_levels_as_published_unless_asked(
     fixture_app: Flask, places: Places, fixture_runner: FlaskCliRunner
 ) -> None:
-    with fixture_app.app_context():
-        session = db.session()
-        assessment = session.get(Assessment, places.own.round_id)
-        respondent = session.get(User, places.own.person_id)
-        assert assessment is not None and respondent is not None
-        staged = assessment.questionnaires[1].questionnaire_version
-        response = individual_response(session, assessment, staged, respondent, "member")
-        save_answers(session, response, {"has-policy": Answer("yes"), "tested": Answer("no"),
-                                         "improved": Answer("yes")}, respondent)
-        submit_response(session, response, respondent)
-        for score in response.scores:  # as version 2 stored them
-            score.level, score.scorer_version = 2, "2"
-        assessment.status = AssessmentStatus.PUBLISHED
-        staged_id = response.id
-        session.commit()
+    staged_id = _scored_by_version_2(fixture_app, places, AssessmentStatus.PUBLISHED)
 
     def levels() -> set[int | None]:
         with fixture_app.app_context():
